@@ -1,0 +1,40 @@
+# Huifang: the two commands a new machine needs.
+#   make run   - create .venv, install, run the demo on http://127.0.0.1:8000
+#   make test  - install everything the tests need and run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install install-test system-deps lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python system-deps
+	$(BIN)/pip install -q -e '.[test]'
+
+# Debian packages the tests drive for real: Chromium (browser tests), PostgreSQL 15
+# (a private cluster on loopback), a CJK font and poppler (PDFs rendered to PNG).
+system-deps:
+	@sh scripts/system-deps.sh
+
+run: install
+	$(BIN)/huifang demo
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check service qr_forms tests benchmarks
+	$(BIN)/mypy service/domain qr_forms
+
+bench: install-test
+	$(BIN)/python benchmarks/compliance.py
+	$(BIN)/python benchmarks/forms.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache huifang.db
