@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from ..schemas import ComplianceOut
+from ..usecases import compliance, compliance_out
+from .deps import NowDep, SessionDep
+
+router = APIRouter(prefix="/compliance", tags=["compliance"])
+
+
+@router.get("", response_model=ComplianceOut)
+def get(
+    session: SessionDep,
+    now: NowDep,
+    estate: str = Query(..., description="estate code"),
+    period: str | None = Query(
+        None, description="YYYY-MM; default: this month in the estate's timezone"
+    ),
+    as_of: AwareDatetime | None = Query(None, description="ISO 8601 with offset; default now"),
+):
+    """Role quotas, on-time rate, overdue, satisfaction and rectifications for one estate-month."""
+    moment: datetime = as_of or now
+    est, result = compliance(session=session, estate_code=estate, period=period, as_of=moment)
+    return compliance_out(est, result, moment)

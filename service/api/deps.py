@@ -1,0 +1,28 @@
+"""Dependencies shared by the routes, as named types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlmodel import Session
+
+from ..config import Settings, get_settings
+from ..db import get_session
+
+
+def get_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def get_actor(request: Request) -> str:
+    return getattr(request.state, "actor", "api")
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
+ActorDep = Annotated[str, Depends(get_actor)]
+Limit = Annotated[int, Query(ge=1, le=1000, description="page size (max 1000)")]
+Offset = Annotated[int, Query(ge=0, description="rows to skip")]

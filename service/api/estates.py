@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlmodel import col, func, select
+
+from ..models import Estate
+from ..schemas import EstateIn, EstateOut, Page
+from ..usecases import estate_out, get_estate, put_estate
+from .deps import ActorDep, Limit, Offset, SessionDep
+
+router = APIRouter(prefix="/estates", tags=["estates"])
+
+
+@router.put(
+    "/{code}",
+    response_model=EstateOut,
+    status_code=200,
+    responses={201: {"model": EstateOut, "description": "created"}},
+)
+def put(code: str, estate_in: EstateIn, session: SessionDep, actor: ActorDep, response: Response):
+    """Create (201) or replace (200) an estate; omitted fields take the defaults."""
+    estate, created = put_estate(session=session, code=code, estate_in=estate_in, actor=actor)
+    response.status_code = 201 if created else 200
+    return estate_out(estate)
+
+
+@router.get("/{code}", response_model=EstateOut)
+def get(code: str, session: SessionDep):
+    return estate_out(get_estate(session, code))
+
+
+@router.get("", response_model=Page[EstateOut])
+def list_(session: SessionDep, limit: Limit = 100, offset: Offset = 0):
+    total = session.exec(select(func.count()).select_from(Estate)).one()
+    rows = session.exec(select(Estate).order_by(col(Estate.code)).offset(offset).limit(limit)).all()
+    return {"data": [estate_out(e) for e in rows], "count": total}

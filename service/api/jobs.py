@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response
+
+from ..models import Estate
+from ..schemas import CallbackIn, CallbackOut, JobIn, JobOut, Page
+from ..usecases import (
+    callback_out,
+    get_job,
+    job_out,
+    list_callbacks,
+    list_jobs,
+    record_callback,
+    upsert_job,
+)
+from .deps import ActorDep, Limit, NowDep, Offset, SessionDep
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+@router.post(
+    "",
+    response_model=JobOut,
+    status_code=200,
+    responses={201: {"model": JobOut, "description": "created"}},
+)
+def upsert(job_in: JobIn, session: SessionDep, now: NowDep, actor: ActorDep, response: Response):
+    """Create a repair job (201) or update the one with the same ``ref`` (200)."""
+    result = upsert_job(session=session, job_in=job_in, actor=actor)
+    response.status_code = 201 if result.created else 200
+    estate = session.get(Estate, result.job.estate_id)
+    return job_out(result.job, estate, now)  # type: ignore[arg-type]
+
+
+@router.get("/{ref}", response_model=JobOut)
+def get(ref: str, session: SessionDep, now: NowDep):
+    job = get_job(session, ref)
+    return job_out(job, session.get(Estate, job.estate_id), now)  # type: ignore[arg-type]
+
+
+@router.get("", response_model=Page[JobOut])
+def list_(
+    session: SessionDep,
+    now: NowDep,
+    estate: str | None = None,
+    status: Literal["due", "overdue", "done"] | None = None,
+    period: str | None = Query(None, description="YYYY-MM, in each estate's timezone"),
+    state: Literal["active", "cancelled", "archived", "not_required", "all"] = "active",
+    limit: Limit = 100,
+    offset: Offset = 0,
+):
+    rows, total = list_jobs(
+        session=session,
+        now=now,
+        estate=estate,
+        status=status,
+        period=period,
+        state=None if state == "all" else state,
+        limit=limit,
+        offset=offset,
+    )
+    return {"data": [job_out(job, est, now) for job, est in rows], "count": total}
+
+
+@router.post("/{ref}/callbacks", response_model=CallbackOut, status_code=201, tags=["callbacks"])
+def add_callback(ref: str, cb_in: CallbackIn, session: SessionDep, now: NowDep, actor: ActorDep):
+    """Record a callback; non-empty ``problems`` open a rectification due in 24 hours."""
+    callback, rect = record_callback(session=session, ref=ref, cb_in=cb_in, now=now, actor=actor)
+    job = get_job(session, ref)
+    return callback_out(
+        callback,
+        job,
+        session.get(Estate, job.estate_id),  # type: ignore[arg-type]
+        rect.id if rect else None,
+    )
+
+
+@router.get("/{ref}/callbacks", response_model=Page[CallbackOut], tags=["callbacks"])
+def get_callbacks(ref: str, session: SessionDep):
+    job = get_job(session, ref)
+    estate = session.get(Estate, job.estate_id)
+    rows = list_callbacks(session=session, ref=ref)
+    return {
+        "data": [callback_out(cb, job, estate, rid) for cb, rid in rows],  # type: ignore[arg-type]
+        "count": len(rows),
+    }

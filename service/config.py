@@ -1,0 +1,53 @@
+"""Settings, read from HUIFANG_* environment variables or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "change-me-local-only"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUIFANG_", env_file=".env", extra="ignore")
+
+    environment: Literal["local", "test", "production"] = "local"
+    database_url: str = "sqlite:///huifang.db"
+    admin_api_key: str = "dev-admin-key"
+    secret_key: str = DEV_SECRET
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Odoo link
+    odoo_url: str | None = None
+    odoo_db: str | None = None
+    odoo_user: str | None = None
+    odoo_api_key: str | None = None
+    odoo_transport: Literal["auto", "jsonrpc", "json2"] = "auto"
+    odoo_shared_secret: str | None = None
+    sync_interval_seconds: int = Field(default=60, ge=5)
+    sync_page_size: int = Field(default=500, ge=1, le=10_000)
+
+    # Phone pages and forms
+    token_max_age_days: int = Field(default=30, ge=1)
+    signature_max_bytes: int = Field(default=300_000, ge=1_000)
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 16:
+                raise ValueError("set HUIFANG_SECRET_KEY to a long random value in production")
+            if self.admin_api_key == "dev-admin-key" or len(self.admin_api_key) < 16:
+                raise ValueError("set HUIFANG_ADMIN_API_KEY to a long random value in production")
+        return self
+
+    @property
+    def odoo_configured(self) -> bool:
+        return bool(self.odoo_url and self.odoo_db and self.odoo_user and self.odoo_api_key)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,594 @@
+"""The one interface the service uses to talk to Odoo, whatever the transport.
+
+``OdooGateway`` lists what the service needs from Odoo: read repair requests in pages, read
+users and their groups, write fields back, post a chatter message, schedule an activity,
+attach a file, open a follow-up request. ``Odoo`` implements it on top of a ``Transport``
+(JSON-RPC through odoorpc for Odoo 16-19, or Odoo 19's JSON-2 API); ``connect`` picks the
+transport from the server's version unless told which one to use.
+
+Writes that create something in Odoo (messages, activities, attachments, requests) carry a
+*marker*, a short text such as ``hf:cb-12`` stored inside the record, so that a retry after
+a lost answer can find what the first attempt created instead of creating it twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from urllib.parse import urlsplit
+
+from service.odoo.errors import (
+    OdooConfigError,
+    OdooError,
+    OdooUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+REQUEST_MODEL = "maintenance.request"
+ESTATE_MODEL = "maintenance.callback.estate"
+ADDON_MODULE = "maintenance_callback"
+
+#: Fields read from every repair request, present in plain Odoo 17 and 18.
+BASE_REQUEST_FIELDS: tuple[str, ...] = (
+    "name",
+    "stage_id",
+    "write_date",
+    "close_date",
+    "category_id",
+    "equipment_id",
+    "maintenance_team_id",
+    "company_id",
+    "user_id",
+    "archive",
+    "maintenance_type",
+)
+#: Fields the ``maintenance_callback`` add-on adds and the service reads.
+ADDON_READ_FIELDS: tuple[str, ...] = (
+    "callback_estate_id",
+    "callback_unit",
+    "callback_resident_id",
+    "callback_charge",
+    "callback_category",
+    "callback_completed_at",
+)
+#: Fields the add-on holds for the service to write back.
+ADDON_WRITE_FIELDS: frozenset[str] = frozenset(
+    {
+        "callback_deadline",
+        "callback_state",
+        "callback_role",
+        "callback_user_id",
+        "callback_last_at",
+        "callback_last_by",
+        "callback_satisfaction",
+        "callback_rectification_state",
+        "callback_receipt_attachment_id",
+    }
+)
+
+TransportName = Literal["auto", "jsonrpc", "json2"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class OdooVersion:
+    major: int
+    minor: int
+    text: str
+
+    @classmethod
+    def parse(cls, info: Any, text: str | None = None) -> OdooVersion:
+        """From ``server_version_info`` (``[18, 0, 0, "final", 0, ""]``) or a text "18.0"."""
+        if isinstance(info, list | tuple) and info:
+            major = int(str(info[0]).removeprefix("saas~").split(".")[0])
+            minor = int(info[1]) if len(info) > 1 and str(info[1]).isdigit() else 0
+            return cls(major, minor, text or f"{major}.{minor}")
+        raw = str(text or info).removeprefix("saas~")
+        head = raw.split("+")[0].split("-")[0]
+        bits = head.split(".")
+        try:
+            return cls(
+                int(bits[0]), int(bits[1]) if len(bits) > 1 and bits[1].isdigit() else 0, raw
+            )
+        except ValueError:
+            raise OdooConfigError(f"cannot read Odoo's version from {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSettings:
+    """Where Odoo is and who we are there. ``api_key`` may also be the user's password."""
+
+    url: str
+    db: str
+    user: str
+    api_key: str
+    transport: TransportName = "auto"
+    timeout: float = 30.0
+    #: Attempts for read calls when Odoo is unreachable, with exponential backoff.
+    read_attempts: int = 4
+    backoff_seconds: float = 0.5
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise OdooConfigError(f"Odoo URL must look like http://host:8069, not {self.url!r}")
+        missing = [n for n in ("db", "user", "api_key") if not getattr(self, n)]
+        if missing:
+            names = ", ".join(f"HUIFANG_ODOO_{n.upper()}" for n in missing)
+            raise OdooConfigError(f"Odoo connection incomplete: set {names}")
+
+
+class Transport(Protocol):
+    """How calls reach Odoo. Arguments are always named; ``ids`` is the recordset."""
+
+    name: str
+
+    def authenticate(self) -> int: ...
+
+    def call(
+        self,
+        model: str,
+        method: str,
+        *,
+        ids: Sequence[int] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OdooUser:
+    id: int
+    name: str
+    login: str
+    active: bool
+    group_ids: frozenset[int]
+    #: External ids of the user's groups, e.g. ``maintenance.group_equipment_manager``.
+    group_xmlids: frozenset[str] = field(default=frozenset())
+
+
+@runtime_checkable
+class OdooGateway(Protocol):
+    """Everything the service asks of Odoo."""
+
+    version: OdooVersion
+    uid: int
+
+    @property
+    def has_addon(self) -> bool: ...
+
+    def request_fields(self) -> list[str]: ...
+
+    def search_requests(
+        self, domain: list[Any], *, limit: int | None = None, order: str = "id asc"
+    ) -> list[dict[str, Any]]: ...
+
+    def read_requests(self, ids: Sequence[int]) -> list[dict[str, Any]]: ...
+
+    def existing_request_ids(self, ids: Sequence[int]) -> set[int]: ...
+
+    def read_records(
+        self, model: str, ids: Sequence[int], fields: Sequence[str]
+    ) -> list[dict[str, Any]]: ...
+
+    def users(self, ids: Sequence[int] | None = None) -> list[OdooUser]: ...
+
+    def write_request(self, request_id: int, values: dict[str, Any]) -> dict[str, Any]: ...
+
+    def post_message(
+        self, request_id: int, *, body_html: str, body_text: str, marker: str
+    ) -> int: ...
+
+    def schedule_activity(
+        self,
+        request_id: int,
+        *,
+        user_id: int,
+        due: date,
+        summary: str,
+        note: str,
+        marker: str,
+    ) -> int: ...
+
+    def attach_file(
+        self, request_id: int, *, name: str, data: bytes, mimetype: str, marker: str
+    ) -> int: ...
+
+    def create_request(self, values: dict[str, Any], *, marker: str) -> int: ...
+
+    def find_marked(self, kind: str, request_id: int, marker: str) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+_READ_METHODS = frozenset(
+    {"search_read", "read", "search", "search_count", "fields_get", "context_get"}
+)
+
+
+class Odoo:
+    """``OdooGateway`` over a ``Transport``; read calls are retried while Odoo is unreachable."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        version: OdooVersion,
+        *,
+        read_attempts: int = 4,
+        backoff_seconds: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.transport = transport
+        self.version = version
+        self.read_attempts = max(1, read_attempts)
+        self.backoff_seconds = backoff_seconds
+        self._sleep = sleep
+        self.uid = self._retry(transport.authenticate)
+        self._fields: dict[str, dict[str, Any]] = {}
+        self._model_ids: dict[str, int] = {}
+        self._xmlids: dict[str, int] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _retry(self, fn: Callable[[], T]) -> T:
+        for attempt in range(1, self.read_attempts + 1):
+            try:
+                return fn()
+            except OdooUnavailable as exc:
+                if attempt == self.read_attempts:
+                    raise
+                delay = self.backoff_seconds * 2 ** (attempt - 1)
+                log.warning("Odoo unreachable (%s); retry %d in %.1fs", exc, attempt, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def call(
+        self,
+        model: str,
+        method: str,
+        *,
+        ids: Sequence[int] | None = None,
+        context: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call any public model method; read-only methods are retried, writes are not."""
+
+        def once() -> Any:
+            return self.transport.call(model, method, ids=ids, kwargs=kwargs, context=context)
+
+        if method in _READ_METHODS:
+            return self._retry(once)
+        return once()
+
+    def fields(self, model: str) -> dict[str, Any]:
+        if model not in self._fields:
+            self._fields[model] = self.call(model, "fields_get", attributes=["type", "relation"])
+        return self._fields[model]
+
+    def model_id(self, model: str) -> int:
+        if model not in self._model_ids:
+            ids = self.call("ir.model", "search", domain=[("model", "=", model)], limit=1)
+            if not ids:
+                raise OdooConfigError(f"model {model} is not installed in Odoo")
+            self._model_ids[model] = ids[0]
+        return self._model_ids[model]
+
+    def xmlid(self, xmlid: str) -> int | None:
+        if xmlid not in self._xmlids:
+            module, _, name = xmlid.partition(".")
+            rows = self.call(
+                "ir.model.data",
+                "search_read",
+                domain=[("module", "=", module), ("name", "=", name)],
+                fields=["res_id"],
+                limit=1,
+            )
+            if not rows:
+                return None
+            self._xmlids[xmlid] = rows[0]["res_id"]
+        return self._xmlids[xmlid]
+
+    # -- reading ----------------------------------------------------------------------------
+    @property
+    def has_addon(self) -> bool:
+        """The add-on is there when its fields are on ``maintenance.request``."""
+        return "callback_completed_at" in self.fields(REQUEST_MODEL)
+
+    def request_fields(self) -> list[str]:
+        known = self.fields(REQUEST_MODEL)
+        wanted = [*BASE_REQUEST_FIELDS, *(ADDON_READ_FIELDS if self.has_addon else ())]
+        return [f for f in wanted if f in known]
+
+    def search_requests(
+        self, domain: list[Any], *, limit: int | None = None, order: str = "id asc"
+    ) -> list[dict[str, Any]]:
+        return self.call(
+            REQUEST_MODEL,
+            "search_read",
+            domain=domain,
+            fields=self.request_fields(),
+            order=order,
+            limit=limit,
+        )
+
+    def read_requests(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Read the given requests in one call; deleted ones are simply absent."""
+        if not ids:
+            return []
+        return self.search_requests([("id", "in", list(ids))])
+
+    def existing_request_ids(self, ids: Sequence[int]) -> set[int]:
+        found: set[int] = set()
+        chunk = 5000
+        for start in range(0, len(ids), chunk):
+            part = list(ids[start : start + chunk])
+            found.update(self.call(REQUEST_MODEL, "search", domain=[("id", "in", part)]))
+        return found
+
+    def read_records(
+        self, model: str, ids: Sequence[int], fields: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        return self.call(
+            model, "search_read", domain=[("id", "in", list(ids))], fields=list(fields)
+        )
+
+    def users(self, ids: Sequence[int] | None = None) -> list[OdooUser]:
+        """Users with their groups (``groups_id`` up to 18, ``group_ids`` from 19)."""
+        user_fields = self.fields("res.users")
+        groups_field = "groups_id" if "groups_id" in user_fields else "group_ids"
+        domain: list[Any] = [("share", "=", False)]
+        if ids is not None:
+            domain = [("id", "in", list(ids))]
+        rows = self.call(
+            "res.users",
+            "search_read",
+            domain=domain,
+            fields=["name", "login", "active", groups_field],
+            context={"active_test": False},
+        )
+        group_ids = sorted({g for row in rows for g in row.get(groups_field) or []})
+        names: dict[int, str] = {}
+        if group_ids:
+            for row in self.call(
+                "ir.model.data",
+                "search_read",
+                domain=[("model", "=", "res.groups"), ("res_id", "in", group_ids)],
+                fields=["module", "name", "res_id"],
+            ):
+                names[row["res_id"]] = f"{row['module']}.{row['name']}"
+        return [
+            OdooUser(
+                id=row["id"],
+                name=row.get("name") or "",
+                login=row.get("login") or "",
+                active=bool(row.get("active", True)),
+                group_ids=frozenset(row.get(groups_field) or []),
+                group_xmlids=frozenset(names[g] for g in row.get(groups_field) or [] if g in names),
+            )
+            for row in rows
+        ]
+
+    # -- writing ----------------------------------------------------------------------------
+    def write_request(self, request_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """Write the values Odoo has fields for; returns what was written (may be empty)."""
+        known = self.fields(REQUEST_MODEL)
+        writable = {k: v for k, v in values.items() if k in known}
+        skipped = sorted(set(values) - set(writable))
+        if skipped:
+            log.info("request %s: Odoo has no field %s; not written", request_id, skipped)
+        if writable:
+            self.call(REQUEST_MODEL, "write", ids=[request_id], vals=writable)
+        return writable
+
+    def post_message(self, request_id: int, *, body_html: str, body_text: str, marker: str) -> int:
+        """Post a note in the request's chatter: formatted through the add-on, else plain text
+        (``message_post`` over RPC escapes HTML)."""
+        if self.has_addon:
+            result = self.call(
+                REQUEST_MODEL, "callback_post_message", ids=[request_id], body_html=body_html
+            )
+            if isinstance(result, list):
+                result = result[0] if result else 0
+            if isinstance(result, int) and not isinstance(result, bool) and result:
+                return result
+            return self.find_marked("message", request_id, marker) or 0
+        return self.call(
+            REQUEST_MODEL,
+            "message_post",
+            ids=[request_id],
+            body=body_text,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def schedule_activity(
+        self,
+        request_id: int,
+        *,
+        user_id: int,
+        due: date,
+        summary: str,
+        note: str,
+        marker: str,
+    ) -> int:
+        # ``activity_schedule`` over RPC creates the activity and then fails to marshal it:
+        # create the ``mail.activity`` record directly.
+        vals: dict[str, Any] = {
+            "res_model_id": self.model_id(REQUEST_MODEL),
+            "res_id": request_id,
+            "user_id": user_id,
+            "date_deadline": due.isoformat(),
+            "summary": summary,
+            "note": note,
+        }
+        todo = self.xmlid("mail.mail_activity_data_todo")
+        if todo:
+            vals["activity_type_id"] = todo
+        return _first_id(self.call("mail.activity", "create", vals_list=[vals]))
+
+    def attach_file(
+        self, request_id: int, *, name: str, data: bytes, mimetype: str, marker: str
+    ) -> int:
+        vals = {
+            "name": name,
+            "res_model": REQUEST_MODEL,
+            "res_id": request_id,
+            "datas": base64.b64encode(data).decode("ascii"),
+            "mimetype": mimetype,
+            "description": marker,
+        }
+        return _first_id(self.call("ir.attachment", "create", vals_list=[vals]))
+
+    def create_request(self, values: dict[str, Any], *, marker: str) -> int:
+        vals = dict(values)
+        vals["description"] = f"{vals.get('description') or ''}<p>{marker}</p>"
+        return _first_id(
+            self.call(
+                REQUEST_MODEL, "create", vals_list=[vals], context={"tracking_disable": False}
+            )
+        )
+
+    def find_marked(self, kind: str, request_id: int, marker: str) -> int | None:
+        """The id of what an earlier attempt created for ``marker``, if anything."""
+        domains: dict[str, tuple[str, list[Any]]] = {
+            "message": (
+                "mail.message",
+                [
+                    ("model", "=", REQUEST_MODEL),
+                    ("res_id", "=", request_id),
+                    ("body", "ilike", marker),
+                ],
+            ),
+            "activity": (
+                "mail.activity",
+                [
+                    ("res_model", "=", REQUEST_MODEL),
+                    ("res_id", "=", request_id),
+                    ("note", "ilike", marker),
+                ],
+            ),
+            "attachment": (
+                "ir.attachment",
+                [
+                    ("res_model", "=", REQUEST_MODEL),
+                    ("res_id", "=", request_id),
+                    ("description", "=", marker),
+                ],
+            ),
+            "request": (REQUEST_MODEL, [("description", "ilike", marker)]),
+        }
+        model, domain = domains[kind]
+        ids = self.call(model, "search", domain=domain, limit=1, context={"active_test": False})
+        return ids[0] if ids else None
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def _first_id(result: Any) -> int:
+    if isinstance(result, list):
+        return int(result[0])
+    return int(result)
+
+
+# -- choosing a transport -------------------------------------------------------------------
+def detect_version(url: str, *, timeout: float = 10.0) -> OdooVersion:
+    """Ask the server its version: ``GET /web/version`` (Odoo 19), else the web client's
+    ``/web/webclient/version_info`` JSON-RPC route (every version since 8)."""
+    base = url.rstrip("/")
+    try:
+        with urllib.request.urlopen(f"{base}/web/version", timeout=timeout) as resp:
+            if resp.status == 200 and "json" in resp.headers.get("Content-Type", ""):
+                data = json.loads(resp.read())
+                if isinstance(data, dict) and "version_info" in data:
+                    return OdooVersion.parse(data["version_info"], data.get("version"))
+    except urllib.error.HTTPError:
+        pass  # 404 on Odoo 17-18
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+        raise OdooUnavailable(f"cannot reach Odoo at {url}: {_reason(exc)}") from exc
+    except ValueError:
+        pass
+    body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": {}, "id": 1}).encode()
+    req = urllib.request.Request(
+        f"{base}/web/webclient/version_info",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            data = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        if exc.code in {502, 503, 504}:
+            raise OdooUnavailable(f"Odoo at {url} answered HTTP {exc.code}") from exc
+        raise OdooConfigError(f"{url} does not look like Odoo (HTTP {exc.code})") from exc
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+        raise OdooUnavailable(f"cannot reach Odoo at {url}: {_reason(exc)}") from exc
+    except ValueError as exc:
+        raise OdooConfigError(f"{url} does not look like Odoo (no JSON answer)") from exc
+    result = data.get("result") if isinstance(data, dict) else None
+    if not isinstance(result, dict) or "server_version_info" not in result:
+        raise OdooConfigError(f"{url} does not look like Odoo (no version information)")
+    return OdooVersion.parse(result["server_version_info"], result.get("server_version"))
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None)
+    return str(reason or exc)
+
+
+def choose_transport(version: OdooVersion, wanted: TransportName) -> Literal["jsonrpc", "json2"]:
+    if wanted == "json2" and version.major < 19:
+        raise OdooConfigError(f"the JSON-2 API needs Odoo 19 or later; this is {version.text}")
+    if wanted != "auto":
+        return wanted
+    return "json2" if version.major >= 19 else "jsonrpc"
+
+
+def connect(settings: ConnectionSettings) -> Odoo:
+    """Connect and log in. Raises ``OdooConfigError`` (bad settings) or ``OdooUnavailable``."""
+    attempts = max(1, settings.read_attempts)
+    for attempt in range(1, attempts + 1):
+        try:
+            version = detect_version(settings.url, timeout=settings.timeout)
+            break
+        except OdooUnavailable:
+            if attempt == attempts:
+                raise
+            time.sleep(settings.backoff_seconds * 2 ** (attempt - 1))
+    kind = choose_transport(version, settings.transport)
+    transport: Transport
+    if kind == "json2":
+        from service.odoo.json2 import Json2Transport
+
+        transport = Json2Transport(settings)
+    else:
+        from service.odoo.rpc import JsonRpcTransport
+
+        transport = JsonRpcTransport(settings, version)
+    try:
+        return Odoo(
+            transport,
+            version,
+            read_attempts=settings.read_attempts,
+            backoff_seconds=settings.backoff_seconds,
+        )
+    except OdooError:
+        transport.close()
+        raise
+
+
+def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
