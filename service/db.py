@@ -45,7 +45,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
+def migrate(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema up to ``revision`` (idempotent)."""
     command.upgrade(alembic_config(engine), revision)
 

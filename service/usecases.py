@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -482,8 +482,9 @@ def close_rectification(
         raise d.NotFound(f"rectification {rectification_id} not found")
     if rect.done_at is not None:
         raise d.Conflict(f"rectification {rectification_id} was already closed")
-    if done_at < rect.created_at.replace(microsecond=0) - d.rules.CALLBACK_FUTURE_TOLERANCE:
-        raise d.InvalidInput("done_at is before the rectification was opened")
+    found_at = rect.due_at - timedelta(hours=d.rules.RECTIFICATION_HOURS)
+    if done_at < found_at:
+        raise d.InvalidInput("done_at is before the callback that found the problem")
     if done_at > now + d.rules.CALLBACK_FUTURE_TOLERANCE:
         raise d.InvalidInput("done_at is in the future")
     rect.done_at = done_at

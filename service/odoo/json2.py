@@ -47,9 +47,7 @@ class Json2Transport:
             kwargs={"domain": [("login", "=", self._settings.user)], "fields": ["id"], "limit": 1},
         )
         if not rows:
-            raise OdooAuthError(
-                f"the API key does not belong to user {self._settings.user!r}"
-            )
+            raise OdooAuthError(f"the API key does not belong to user {self._settings.user!r}")
         return int(rows[0]["id"])
 
     def call(

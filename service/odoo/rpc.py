@@ -102,7 +102,9 @@ class JsonRpcTransport:
         if context:
             kw["context"] = context
         return self._rpc(
-            "object", "execute_kw", [s.db, self._uid, s.api_key, model, method, args, kw],
+            "object",
+            "execute_kw",
+            [s.db, self._uid, s.api_key, model, method, args, kw],
             model=model,
         )
 

@@ -1,0 +1,151 @@
+"""The ``huifang`` command."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Huifang 回访: maintenance callbacks on top of Odoo.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+
+
+def _settings():  # noqa: ANN202 - imported late so env changes made by commands apply
+    from .config import get_settings
+
+    return get_settings()
+
+
+def _reset_cached_settings() -> None:
+    from .config import get_settings
+    from .db import get_engine
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    sync: Annotated[
+        bool, typer.Option(help="run the Odoo sync loop when Odoo is configured")
+    ] = True,
+) -> None:
+    """Apply pending migrations, then serve the API and the pages."""
+    import uvicorn
+
+    from .app import create_app
+    from .db import get_engine, migrate
+
+    migrate(get_engine())
+    application = create_app()
+    if sync and _settings().odoo_configured:
+        try:
+            from .odoo.loop import attach_sync_loop
+        except ModuleNotFoundError:
+            console.print("[yellow]Odoo sync loop not available in this build[/]")
+        else:
+            attach_sync_loop(application)
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    database: Annotated[Path, typer.Option(help="SQLite file, recreated")] = Path(
+        "huifang-demo.db"
+    ),
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Fresh SQLite database with realistic demo data, then serve on http://HOST:PORT."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    os.environ["HUIFANG_DATABASE_URL"] = f"sqlite:///{database}"
+    key = os.environ.setdefault("HUIFANG_ADMIN_API_KEY", "demo-" + secrets.token_urlsafe(12))
+    os.environ.setdefault("HUIFANG_PUBLIC_BASE_URL", f"http://{host}:{port}")
+    _reset_cached_settings()
+
+    from sqlmodel import Session
+
+    from .db import get_engine, migrate
+    from .demo import DEMO_PASSWORD, load_demo
+
+    engine = get_engine()
+    migrate(engine)
+    with console.status("Loading demo data 正在生成演示数据…"), Session(engine) as session:
+        summary = load_demo(session)
+    base = f"http://{host}:{port}"
+    table = Table(title="Huifang demo 演示", show_header=False)
+    table.add_row("Estates 管理处", str(summary.estates))
+    table.add_row("Jobs 维修单", str(summary.jobs))
+    table.add_row("Callbacks 回访", str(summary.callbacks))
+    table.add_row("API docs", f"{base}/docs")
+    table.add_row("Compliance", f"{base}/api/v1/compliance?estate=YGHY")
+    table.add_row("Dashboard 看板", f"{base}/dashboard")
+    table.add_row("Admin API key", key)
+    table.add_row("Sign in 登录", f"wang.yghy (manager) / {DEMO_PASSWORD}")
+    console.print(table)
+    console.print(
+        f'Try: curl -H "Authorization: Bearer {key}" "{base}/api/v1/compliance?estate=YGHY"'
+    )
+    if serve_after:
+        serve(host=host, port=port, sync=False)
+
+
+@app.command("import")
+def import_jobs(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="CSV exported from a spreadsheet"
+        ),
+    ],
+    estate: Annotated[str | None, typer.Option(help="estate code for rows without one")] = None,
+    atomic: Annotated[bool, typer.Option("--atomic", help="all rows or none")] = False,
+    encoding: Annotated[
+        str | None, typer.Option(help="force an encoding (default: detect)")
+    ] = None,
+) -> None:
+    """Import repair jobs from a CSV file (UTF-8 with or without BOM, or GB18030/GBK)."""
+    from .db import get_engine, migrate
+    from .importer import import_csv_command
+
+    migrate(get_engine())
+    code = import_csv_command(
+        file, default_estate=estate, atomic=atomic, encoding=encoding, console=console
+    )
+    raise typer.Exit(code)
+
+
+def _register_optional_commands() -> None:
+    """Commands that live beside their feature: sync (Odoo link), report, forms."""
+    import importlib
+
+    for module_name, name in (
+        ("service.odoo.cli", "sync"),
+        ("service.web.reporting", "report"),
+        ("service.web.forms_cli", "forms"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        command = getattr(module, name, None)
+        if command is not None:
+            app.command(name)(command)
+
+
+_register_optional_commands()

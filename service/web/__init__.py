@@ -1,0 +1,1 @@
+"""Server-rendered pages: staff and resident phone pages, the manager dashboard."""

@@ -1,0 +1,94 @@
+"""Sign-in for the pages: staff accounts with a role, a signed session cookie.
+
+Passwords are hashed with scrypt (standard library); the cookie is signed and time-limited with
+itsdangerous. Which estates a person may see: their own estate; a manager flagged for all
+estates (estate_id of an "all estates" account is still one estate: managers of several estates
+get one account per estate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlmodel import Session, select
+
+from ..config import get_settings
+from ..db import get_session
+from ..models import Estate, Staff
+
+COOKIE = "huifang_session"
+SESSION_MAX_AGE = 12 * 3600
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, salt_hex, digest_hex = stored.split("$", 2)
+    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt="huifang.session")
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    staff_id: int
+    name: str
+    role: str
+    estate_id: int
+    estate_code: str
+
+    @property
+    def can_see_dashboard(self) -> bool:
+        return self.role in ("manager", "supervisor")
+
+
+def authenticate(session: Session, login: str, password: str) -> Staff | None:
+    staff = session.exec(select(Staff).where(Staff.login == login, Staff.active == True)).first()  # noqa: E712
+    if staff is None:
+        hash_password(password)  # same cost whether or not the login exists
+        return None
+    return staff if verify_password(password, staff.password_hash) else None
+
+
+def session_cookie(staff: Staff) -> str:
+    return _serializer().dumps({"sid": staff.id})
+
+
+def current_user(request: Request, session: Session) -> SignedIn | None:
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer().loads(raw, max_age=SESSION_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    staff = session.get(Staff, data.get("sid"))
+    if staff is None or not staff.active:
+        return None
+    estate = session.get(Estate, staff.estate_id)
+    return SignedIn(staff.id, staff.name, staff.role, staff.estate_id, estate.code)  # type: ignore[arg-type, union-attr]
+
+
+def optional_user(
+    request: Request, session: Annotated[Session, Depends(get_session)]
+) -> SignedIn | None:
+    return current_user(request, session)
+
+
+UserDep = Annotated[SignedIn | None, Depends(optional_user)]

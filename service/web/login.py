@@ -1,0 +1,70 @@
+"""GET/POST /login and /logout for the pages (staff, managers, supervisors)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ..api.deps import SessionDep
+from .auth import COOKIE, SESSION_MAX_AGE, authenticate, session_cookie
+from .i18n import t
+from .templating import render, request_lang
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a signed-in user to another host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/dashboard"
+    parts = urlsplit(target)
+    return (
+        parts.path + (f"?{parts.query}" if parts.query else "")
+        if not parts.netloc
+        else "/dashboard"
+    )
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={target}", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=safe_next(next), error=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    login: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    staff = authenticate(session, login.strip(), password)
+    if staff is None:
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            next=safe_next(next),
+            error=t("login.failed", request_lang(request)),
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        COOKIE, session_cookie(staff), max_age=SESSION_MAX_AGE, httponly=True, samesite="lax"
+    )
+    return response
+
+
+@router.post("/logout")
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response

@@ -1,0 +1,110 @@
+"""A private PostgreSQL 15 cluster on loopback for the test run.
+
+Uses the machine's PostgreSQL binaries (``initdb``/``pg_ctl``). When the tests run as root
+(CI does), the cluster is run by the ``postgres`` system user, since PostgreSQL refuses root.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CANDIDATE_BIN_DIRS = (
+    "/usr/lib/postgresql/15/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/local/bin",
+    "/usr/bin",
+)
+
+
+def find_pg_bin() -> Path | None:
+    configured = os.environ.get("HUIFANG_PG_BIN")
+    dirs = [configured] if configured else list(CANDIDATE_BIN_DIRS)
+    for directory in dirs:
+        if (
+            directory
+            and (Path(directory) / "initdb").exists()
+            and (Path(directory) / "pg_ctl").exists()
+        ):
+            return Path(directory)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Cluster:
+    bin_dir: Path
+    root: Path
+    port: int
+    run_as: str | None
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = list(args)
+        if self.run_as:
+            command = ["runuser", "-u", self.run_as, "--", *command]
+        return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+
+    def start(self) -> None:
+        self._run(
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "huifang",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://huifang@127.0.0.1:{self.port}/{database}"
+
+
+def start_cluster() -> Cluster:
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        raise FileNotFoundError("no PostgreSQL binaries (initdb, pg_ctl) found; set HUIFANG_PG_BIN")
+    root = Path(tempfile.mkdtemp(prefix="huifang-pg-"))
+    run_as = None
+    if os.geteuid() == 0:
+        run_as = "postgres"
+        user = pwd.getpwnam(run_as)
+        os.chown(root, user.pw_uid, user.pw_gid)
+        os.chmod(root, 0o700)
+    cluster = Cluster(bin_dir=bin_dir, root=root, port=_free_port(), run_as=run_as)
+    cluster.start()
+    return cluster
