@@ -28,15 +28,12 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def pick_lang(query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> str:
-    """Query parameter, then cookie, then the browser's first choice; Chinese by default."""
+def pick_lang(query_lang: str | None, cookie_lang: str | None) -> str:
+    """The query parameter, then the remembered choice; Chinese by default whatever the browser
+    says (staff phones are often set to English while the residents they serve read Chinese)."""
     for candidate in (query_lang, cookie_lang):
         if candidate in LANGS:
             return candidate  # type: ignore[return-value]
-    if accept_language:
-        first = accept_language.split(",")[0].strip().lower()
-        if first.startswith("en"):
-            return "en"
     return DEFAULT_LANG
 
 

@@ -20,7 +20,6 @@ def request_lang(request: Request) -> str:
     return pick_lang(
         request.query_params.get("lang"),
         request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
     )
 
 
