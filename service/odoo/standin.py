@@ -1,0 +1,1296 @@
+"""A stand-in Odoo for tests and benchmarks: a real HTTP server on loopback.
+
+It speaks the parts of Odoo's external API the gateway uses, with Odoo's data shapes and
+error shapes, so the gateway is tested over the wire exactly as against a real server:
+
+- ``GET /web/version`` (Odoo 19 and later; a 404 page before), ``POST /web/webclient/version_info``
+- ``POST /jsonrpc`` (services ``common``, ``object``, ``db``)
+- ``POST /xmlrpc/2/common`` and ``/xmlrpc/2/object`` (XML-RPC, Odoo's fault codes)
+- ``POST /json/2/<model>/<method>`` (Odoo 19 and later; a 303 to ``/web/login`` on 18, 404 on 17)
+
+Data shapes: many2one as ``[id, "name"]``, ``False`` for empty values, datetimes in UTC as
+``"YYYY-MM-DD HH:MM:SS"``. Like PostgreSQL under Odoo, ``write_date`` is *stored* with
+microseconds but *returned* cut to whole seconds, and domains compare against the stored
+value, so the cursor trap of the real server is reproduced. One ``write`` gives all its
+records the same ``write_date``. Errors: ``AccessDenied``, ``AccessError``, ``MissingError``,
+``ValidationError`` and ``ValueError`` with Odoo's JSON-RPC error body and XML-RPC fault codes.
+
+Faults for tests: ``server.faults.fail(...)`` answers matching calls with an HTTP error, an
+Odoo error or a dropped connection; ``server.faults.slow(...)`` delays them; ``down()`` drops
+every connection until ``up()``. ``server.calls`` records every call.
+
+Limits (on purpose): one database; the models below only, with the fields listed; no record
+rules, no multi-company, no translations, no computed fields beyond ``done``,
+``display_name``, ``close_date`` and the add-on's ``callback_completed_at``; domains support
+``& | !`` and the operators ``= != < <= > >= in not in like ilike not ilike =like`` on plain and
+dotted (many2one) paths; ``order`` takes fields with ``asc``/``desc``; access control is a
+per-user read-only flag; no sessions or cookies (``/web/session/*`` is absent).
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import re
+import threading
+import time
+import xmlrpc.client
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DT_FORMAT = "%Y-%m-%d %H:%M:%S"
+D_FORMAT = "%Y-%m-%d"
+
+
+# --------------------------------------------------------------------------------- errors
+class OdooException(Exception):
+    """An exception as Odoo would raise it; ``name`` is its dotted class name."""
+
+    name = "odoo.exceptions.UserError"
+    xmlrpc_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AccessDenied(OdooException):
+    name = "odoo.exceptions.AccessDenied"
+    xmlrpc_code = 3
+
+    def __init__(self, message: str = "Access Denied") -> None:
+        super().__init__(message)
+
+
+class AccessError(OdooException):
+    name = "odoo.exceptions.AccessError"
+    xmlrpc_code = 4
+
+
+class MissingError(OdooException):
+    name = "odoo.exceptions.MissingError"
+    xmlrpc_code = 2
+
+
+class ValidationError(OdooException):
+    name = "odoo.exceptions.ValidationError"
+    xmlrpc_code = 2
+
+
+class OdooValueError(OdooException):
+    name = "builtins.ValueError"
+    xmlrpc_code = 1
+
+
+class DatabaseMissing(OdooException):
+    name = "psycopg2.OperationalError"
+    xmlrpc_code = 1
+
+
+# --------------------------------------------------------------------------------- models
+@dataclass
+class FieldDef:
+    type: str
+    relation: str | None = None
+    selection: list[tuple[str, str]] | None = None
+    required: bool = False
+    string: str = ""
+
+
+def _f(type_: str, relation: str | None = None, **kw: Any) -> FieldDef:
+    return FieldDef(type_, relation, **kw)
+
+
+_COMMON = {
+    "id": _f("integer"),
+    "display_name": _f("char"),
+    "create_date": _f("datetime"),
+    "write_date": _f("datetime"),
+}
+
+BASE_MODELS: dict[str, dict[str, FieldDef]] = {
+    "res.company": {"name": _f("char", required=True)},
+    "res.partner": {"name": _f("char"), "phone": _f("char"), "mobile": _f("char")},
+    "res.groups": {"name": _f("char"), "users": _f("many2many", "res.users")},
+    "res.users": {
+        "name": _f("char"),
+        "login": _f("char"),
+        "active": _f("boolean"),
+        "share": _f("boolean"),
+        "groups_id": _f("many2many", "res.groups"),
+        "partner_id": _f("many2one", "res.partner"),
+        "lang": _f("char"),
+    },
+    "ir.model": {"model": _f("char"), "name": _f("char")},
+    "ir.model.data": {
+        "module": _f("char"),
+        "name": _f("char"),
+        "model": _f("char"),
+        "res_id": _f("integer"),
+    },
+    "ir.module.module": {"name": _f("char"), "state": _f("char")},
+    "maintenance.stage": {"name": _f("char"), "done": _f("boolean"), "sequence": _f("integer")},
+    "maintenance.team": {"name": _f("char"), "company_id": _f("many2one", "res.company")},
+    "maintenance.equipment.category": {"name": _f("char")},
+    "maintenance.equipment": {
+        "name": _f("char"),
+        "category_id": _f("many2one", "maintenance.equipment.category"),
+    },
+    "maintenance.request": {
+        "name": _f("char", required=True),
+        "stage_id": _f("many2one", "maintenance.stage"),
+        "done": _f("boolean"),
+        "close_date": _f("date"),
+        "request_date": _f("date"),
+        "schedule_date": _f("datetime"),
+        "category_id": _f("many2one", "maintenance.equipment.category"),
+        "equipment_id": _f("many2one", "maintenance.equipment"),
+        "maintenance_team_id": _f("many2one", "maintenance.team"),
+        "company_id": _f("many2one", "res.company"),
+        "user_id": _f("many2one", "res.users"),
+        "owner_user_id": _f("many2one", "res.users"),
+        "archive": _f("boolean"),
+        "maintenance_type": _f(
+            "selection", selection=[("corrective", "Corrective"), ("preventive", "Preventive")]
+        ),
+        "priority": _f("selection", selection=[(str(i), str(i)) for i in range(4)]),
+        "description": _f("html"),
+    },
+    "mail.message": {
+        "model": _f("char"),
+        "res_id": _f("integer"),
+        "body": _f("html"),
+        "message_type": _f("char"),
+        "author_id": _f("many2one", "res.partner"),
+    },
+    "mail.activity.type": {"name": _f("char")},
+    "mail.activity": {
+        "res_model_id": _f("many2one", "ir.model", required=True),
+        "res_model": _f("char"),
+        "res_id": _f("integer", required=True),
+        "activity_type_id": _f("many2one", "mail.activity.type"),
+        "user_id": _f("many2one", "res.users"),
+        "date_deadline": _f("date", required=True),
+        "summary": _f("char"),
+        "note": _f("html"),
+        "active": _f("boolean"),
+    },
+    "ir.attachment": {
+        "name": _f("char", required=True),
+        "res_model": _f("char"),
+        "res_id": _f("integer"),
+        "datas": _f("binary"),
+        "mimetype": _f("char"),
+        "description": _f("text"),
+    },
+}
+
+_SEL = lambda *v: [(x, x) for x in v]  # noqa: E731
+
+ADDON_REQUEST_FIELDS: dict[str, FieldDef] = {
+    "callback_estate_id": _f("many2one", "maintenance.callback.estate"),
+    "callback_unit": _f("char"),
+    "callback_resident_id": _f("many2one", "res.partner"),
+    "callback_charge": _f("monetary"),
+    "callback_category": _f("selection", selection=_SEL("safety", "leak", "general")),
+    "callback_completed_at": _f("datetime"),
+    "callback_deadline": _f("datetime"),
+    "callback_state": _f(
+        "selection", selection=_SEL("pending", "done", "overdue", "not_required", "cancelled")
+    ),
+    "callback_role": _f("selection", selection=_SEL("manager", "supervisor", "lead")),
+    "callback_user_id": _f("many2one", "res.users"),
+    "callback_last_at": _f("datetime"),
+    "callback_last_by": _f("char"),
+    "callback_satisfaction": _f(
+        "selection", selection=_SEL("satisfied", "fairly_satisfied", "unsatisfied")
+    ),
+    "callback_rectification_state": _f("selection", selection=_SEL("none", "open", "done", "late")),
+    "callback_receipt_attachment_id": _f("many2one", "ir.attachment"),
+}
+
+_READ_METHODS = {"search_read", "search", "search_count", "read", "fields_get", "context_get"}
+_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "search_read": ("domain", "fields", "offset", "limit", "order"),
+    "search": ("domain", "offset", "limit", "order"),
+    "search_count": ("domain", "limit"),
+    "read": ("ids", "fields"),
+    "create": ("vals_list",),
+    "write": ("ids", "vals"),
+    "unlink": ("ids",),
+    "fields_get": ("allfields", "attributes"),
+    "message_post": ("ids",),
+    "callback_post_message": ("ids", "body_html"),
+    "context_get": (),
+}
+
+
+@dataclass
+class User:
+    id: int
+    login: str
+    password: str
+    api_keys: set[str] = field(default_factory=set)
+    read_only: bool = False
+
+
+# --------------------------------------------------------------------------------- faults
+@dataclass
+class FaultRule:
+    kind: str  # http500 | http503 | drop | odoo | slow
+    model: str | None
+    method: str | None
+    skip: int
+    times: int | None
+    seconds: float = 0.0
+    error: OdooException | None = None
+
+    def matches(self, model: str | None, method: str | None) -> bool:
+        return (self.model is None or self.model == model) and (
+            self.method is None or self.method == method
+        )
+
+
+class Faults:
+    """What the stand-in should get wrong next. Rules are tried in the order added."""
+
+    def __init__(self) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+
+    def fail(
+        self,
+        kind: str = "http503",
+        *,
+        model: str | None = None,
+        method: str | None = None,
+        skip: int = 0,
+        times: int | None = 1,
+        error: OdooException | None = None,
+    ) -> FaultRule:
+        """Answer matching calls with ``kind``: ``http500``, ``http503``, ``drop`` (close the
+        connection without an answer) or ``odoo`` (``error``, an Odoo exception), after
+        letting ``skip`` matching calls through, ``times`` times (``None``: until cleared)."""
+        if kind == "odoo" and error is None:
+            error = OdooException("Simulated failure")
+        rule = FaultRule(kind, model, method, skip, times, error=error)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def slow(
+        self,
+        seconds: float,
+        *,
+        model: str | None = None,
+        method: str | None = None,
+        times: int | None = None,
+    ) -> FaultRule:
+        rule = FaultRule("slow", model, method, 0, times, seconds=seconds)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def down(self) -> None:
+        self.fail("drop", times=None)
+
+    def up(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def pick(self, model: str | None, method: str | None) -> FaultRule | None:
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(model, method):
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
+                    continue
+                if rule.times is not None:
+                    rule.times -= 1
+                    if rule.times <= 0:
+                        self._rules.remove(rule)
+                return rule
+        return None
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    service: str
+    model: str | None
+    method: str | None
+    uid: int | None
+
+
+class _Drop(Exception):
+    """Close the connection without answering."""
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+# --------------------------------------------------------------------------------- store
+class Store:
+    """Records of every model, in memory, with Odoo's read/write semantics."""
+
+    def __init__(self, *, addon: bool, clock: Callable[[], datetime]) -> None:
+        self.addon = addon
+        self.clock = clock
+        self.models: dict[str, dict[str, FieldDef]] = {
+            name: {**_COMMON, **fields} for name, fields in BASE_MODELS.items()
+        }
+        if addon:
+            self.models["maintenance.request"].update(ADDON_REQUEST_FIELDS)
+            self.models["maintenance.callback.estate"] = {
+                **_COMMON,
+                "name": _f("char"),
+                "code": _f("char"),
+                "timezone": _f("char"),
+            }
+        self.records: dict[str, dict[int, dict[str, Any]]] = {m: {} for m in self.models}
+        self._ids: dict[str, Iterator[int]] = {m: itertools.count(1) for m in self.models}
+        self.lock = threading.RLock()
+
+    # -- low level ----------------------------------------------------------------------
+    def model(self, name: str) -> dict[str, FieldDef]:
+        if name not in self.models:
+            raise OdooException(f"Object {name} doesn't exist") from None
+        return self.models[name]
+
+    def insert(self, model: str, vals: dict[str, Any], *, now: datetime | None = None) -> int:
+        """Store a record from Python values (ints for many2one, datetime, date...)."""
+        fields = self.model(model)
+        now = now or self.clock()
+        rid = next(self._ids[model])
+        rec: dict[str, Any] = {name: None for name in fields}
+        rec.update(vals)
+        rec["id"] = rid
+        rec["create_date"] = now
+        rec["write_date"] = now
+        for name, fdef in fields.items():
+            if fdef.type == "many2many" and rec[name] is None:
+                rec[name] = []
+            if fdef.type == "boolean" and rec[name] is None:
+                rec[name] = name in {"active"}
+        self.records[model][rid] = rec
+        return rid
+
+    def display_name(self, model: str, rid: int) -> str:
+        rec = self.records[model].get(rid)
+        if rec is None:
+            return ""
+        if model == "mail.activity":
+            return rec.get("summary") or ""
+        if model == "ir.model.data":
+            return f"{rec['module']}.{rec['name']}"
+        return str(rec.get("name") or rec.get("login") or f"{model},{rid}")
+
+    def value_out(self, model: str, rec: dict[str, Any], name: str) -> Any:
+        fdef = self.models[model][name]
+        if name == "display_name":
+            return self.display_name(model, rec["id"])
+        if model == "maintenance.request" and name == "done":
+            stage = self.records["maintenance.stage"].get(rec.get("stage_id") or 0)
+            return bool(stage and stage["done"])
+        value = rec.get(name)
+        if fdef.type == "many2one":
+            if not value or value not in self.records[fdef.relation or ""]:
+                return False
+            return [value, self.display_name(fdef.relation or "", value)]
+        if fdef.type == "many2many":
+            return list(value or [])
+        if fdef.type == "datetime":
+            return value.strftime(DT_FORMAT) if value else False
+        if fdef.type == "date":
+            return value.strftime(D_FORMAT) if value else False
+        if fdef.type == "boolean":
+            return bool(value)
+        if fdef.type == "integer":
+            return value or 0
+        if fdef.type in {"float", "monetary"}:
+            return float(value or 0.0)
+        return value if value not in (None, "") else False
+
+    def value_in(self, model: str, name: str, value: Any) -> Any:
+        fields = self.model(model)
+        if name not in fields or name in {"id", "create_date", "write_date", "display_name"}:
+            raise OdooValueError(f"Invalid field '{name}' on model '{model}'")
+        fdef = fields[name]
+        if value is False or value is None:
+            return [] if fdef.type == "many2many" else (False if fdef.type == "boolean" else None)
+        if fdef.type == "many2one":
+            if isinstance(value, list):
+                value = value[0]
+            if not isinstance(value, int) or value not in self.records[fdef.relation or ""]:
+                raise MissingError(
+                    f"Record does not exist or has been deleted.\n"
+                    f"(Record: {fdef.relation}({value},), User: 2)"
+                )
+            return value
+        if fdef.type == "many2many":
+            ids: list[int] = []
+            for command in value:
+                if isinstance(command, int):
+                    ids.append(command)
+                elif command[0] == 6:
+                    ids = list(command[2])
+                elif command[0] == 4:
+                    ids.append(command[1])
+            return ids
+        if fdef.type == "datetime":
+            try:
+                return datetime.strptime(str(value), DT_FORMAT)
+            except ValueError:
+                raise OdooValueError(
+                    f"time data '{value}' does not match format '{DT_FORMAT}'"
+                ) from None
+        if fdef.type == "date":
+            try:
+                return datetime.strptime(str(value)[:10], D_FORMAT).date()
+            except ValueError:
+                raise OdooValueError(
+                    f"time data '{value}' does not match format '{D_FORMAT}'"
+                ) from None
+        if fdef.type == "selection" and fdef.selection is not None:
+            if value not in {k for k, _ in fdef.selection}:
+                raise OdooValueError(f"Wrong value for {model}.{name}: {value!r}")
+        if fdef.type in {"float", "monetary"}:
+            return float(value)
+        return value
+
+    # -- domains ------------------------------------------------------------------------
+    def compile_domain(self, model: str, domain: list[Any]) -> Callable[[dict[str, Any]], bool]:
+        items = list(domain or [])
+        pos = 0
+
+        def parse() -> Callable[[dict[str, Any]], bool]:
+            nonlocal pos
+            if pos >= len(items):
+                raise OdooValueError(f"Invalid domain: {domain!r}")
+            item = items[pos]
+            pos += 1
+            if item == "&" or item == "|":
+                left, right = parse(), parse()
+                if item == "&":
+                    return lambda r: left(r) and right(r)
+                return lambda r: left(r) or right(r)
+            if item == "!":
+                inner = parse()
+                return lambda r: not inner(r)
+            return self._term(model, item)
+
+        preds = []
+        while pos < len(items):
+            preds.append(parse())
+        if not preds:
+            return lambda r: True
+        if len(preds) == 1:
+            return preds[0]
+        return lambda r: all(p(r) for p in preds)
+
+    def _term(self, model: str, term: Any) -> Callable[[dict[str, Any]], bool]:
+        if term in (True, [1, "=", 1], (1, "=", 1)):
+            return lambda r: True
+        if not isinstance(term, list | tuple) or len(term) != 3:
+            raise OdooValueError(f"Invalid leaf {term!r}")
+        path, op, value = term
+        names = str(path).split(".")
+        getter = self._getter(model, names)
+        last_model, last_name = self._resolve(model, names)
+        fdef = self.models[last_model][last_name]
+        if fdef.type == "datetime" and isinstance(value, str):
+            value = datetime.strptime(value, DT_FORMAT)
+        elif fdef.type == "date" and isinstance(value, str):
+            value = datetime.strptime(value[:10], D_FORMAT).date()
+        if fdef.type == "many2one" and isinstance(value, list | tuple) and op in {"=", "!="}:
+            value = value[0]
+        if value is False and fdef.type != "boolean":
+            value = None
+        return _operator(op, value, getter, fdef)
+
+    def _resolve(self, model: str, names: list[str]) -> tuple[str, str]:
+        current = model
+        for i, name in enumerate(names):
+            fields = self.models[current]
+            if name not in fields:
+                raise OdooValueError(f"Invalid field {current}.{name} in leaf")
+            if i < len(names) - 1:
+                current = fields[name].relation or ""
+        return current, names[-1]
+
+    def _getter(self, model: str, names: list[str]) -> Callable[[dict[str, Any]], Any]:
+        if len(names) == 1:
+            name = names[0]
+            if model == "maintenance.request" and name == "done":
+                return lambda r: self.value_out(model, r, "done")
+            if name == "display_name":
+                return lambda r: self.display_name(model, r["id"])
+            return lambda r: r.get(name)
+        head = names[0]
+        relation = self.models[model][head].relation or ""
+        rest = self._getter(relation, names[1:])
+        table = self.records[relation]
+
+        def get(r: dict[str, Any]) -> Any:
+            target = table.get(r.get(head) or 0)
+            return rest(target) if target is not None else None
+
+        return get
+
+    def search(
+        self,
+        model: str,
+        domain: list[Any],
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        order: str | None = None,
+    ) -> list[dict[str, Any]]:
+        self.model(model)
+        pred = self.compile_domain(model, domain)
+        found = [r for r in self.records[model].values() if pred(r)]
+        keys = [p.strip().split() for p in (order or "id").split(",") if p.strip()]
+        for key in reversed(keys):
+            name, desc = key[0], len(key) > 1 and key[1].lower() == "desc"
+            if name not in self.models[model]:
+                raise OdooValueError(f"Invalid field {name!r} on model {model!r}")
+            found.sort(key=lambda r, n=name: _sort_key(r.get(n)), reverse=desc)
+        return found[offset : offset + limit if limit else None]
+
+    def read(self, model: str, recs: list[dict[str, Any]], fields: list[str] | None) -> list[dict]:
+        known = self.models[model]
+        names = list(fields) if fields else [n for n in known if known[n].type != "binary"]
+        for name in names:
+            if name not in known:
+                raise OdooValueError(f"Invalid field '{name}' on model '{model}'")
+        out = []
+        for rec in recs:
+            row = {"id": rec["id"]}
+            for name in names:
+                if name != "id":
+                    row[name] = self.value_out(model, rec, name)
+            out.append(row)
+        return out
+
+    def existing(self, model: str, ids: list[int]) -> list[dict[str, Any]]:
+        table = self.records[model]
+        missing = [i for i in ids if i not in table]
+        if missing:
+            raise MissingError(
+                "Record does not exist or has been deleted.\n"
+                f"(Record: {model}({', '.join(map(str, missing))},), User: 2)"
+            )
+        return [table[i] for i in ids]
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None or value is False:
+        return (1, 0)  # PostgreSQL puts NULL last in ascending order
+    if isinstance(value, list):
+        return (0, value[0] if value else 0)
+    return (0, value)
+
+
+def _like(pattern: str, *, case: bool, raw: bool = False) -> re.Pattern[str]:
+    if raw:
+        regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+        return re.compile(f"^{regex}$", 0 if case else re.IGNORECASE | re.DOTALL)
+    return re.compile(re.escape(pattern), 0 if case else re.IGNORECASE)
+
+
+def _operator(op: str, value: Any, get: Callable[[dict[str, Any]], Any], fdef: FieldDef) -> Any:
+    if fdef.type == "many2many" and op in {"in", "="}:
+        wanted = set(value if isinstance(value, list | tuple) else [value])
+        return lambda r: bool(wanted & set(get(r) or []))
+    if op == "=":
+        if value is None:
+            return lambda r: get(r) in (None, False, "", [])
+        return lambda r: get(r) == value
+    if op == "!=":
+        if value is None:
+            return lambda r: get(r) not in (None, False, "", [])
+        return lambda r: get(r) != value
+    if op in {"in", "not in"}:
+        values = set(value if isinstance(value, list | tuple) else [value])
+        if op == "in":
+            return lambda r: get(r) in values
+        return lambda r: get(r) not in values
+    if op in {"<", "<=", ">", ">="}:
+        cmp = {
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+        }[op]
+
+        def compare(r: dict[str, Any]) -> bool:
+            v = get(r)
+            return v is not None and v is not False and cmp(v, value)
+
+        return compare
+    if op in {"like", "ilike", "not ilike", "=like", "=ilike"}:
+        pat = _like(str(value), case=op in {"like", "=like"}, raw=op.startswith("="))
+        positive = op != "not ilike"
+
+        def match(r: dict[str, Any]) -> bool:
+            v = get(r)
+            hit = bool(v) and bool(pat.search(str(v)))
+            return hit if positive else not hit
+
+        return match
+    raise OdooValueError(f"Invalid operator {op!r}")
+
+
+# --------------------------------------------------------------------------------- server
+class OdooStandIn:
+    """Start with ``with OdooStandIn() as odoo: ...`` or ``start()``/``stop()``."""
+
+    def __init__(
+        self,
+        *,
+        version: str = "18.0",
+        addon: bool = False,
+        db: str = "odoo",
+        login: str = "admin",
+        password: str = "admin",
+        api_key: str = "standin-api-key",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.version = version
+        self.major = int(version.split(".")[0].removeprefix("saas~"))
+        self.db = db
+        self.faults = Faults()
+        self.calls: list[Call] = []
+        self.store = Store(
+            addon=addon, clock=clock or (lambda: datetime.now(UTC).replace(tzinfo=None))
+        )
+        self.users: dict[int, User] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._seed(login, password, api_key)
+
+    # -- data ---------------------------------------------------------------------------
+    @property
+    def addon(self) -> bool:
+        return self.store.addon
+
+    def _seed(self, login: str, password: str, api_key: str) -> None:
+        s = self.store
+        s.insert("res.company", {"name": "YourCompany"})
+        for model in s.models:
+            s.insert("ir.model", {"model": model, "name": model})
+        groups = {
+            "base.group_user": "Internal User",
+            "base.group_system": "Settings",
+            "maintenance.group_equipment_manager": "Equipment Manager",
+        }
+        if self.addon:
+            groups.update(
+                {
+                    "maintenance_callback.group_callback_manager": "Callback: Manager",
+                    "maintenance_callback.group_callback_supervisor": "Callback: Supervisor",
+                    "maintenance_callback.group_callback_lead": "Callback: Maintenance Lead",
+                }
+            )
+        for xmlid, name in groups.items():
+            self.add_xmlid(xmlid, "res.groups", s.insert("res.groups", {"name": name}))
+        todo = s.insert("mail.activity.type", {"name": "To-Do"})
+        self.add_xmlid("mail.mail_activity_data_todo", "mail.activity.type", todo)
+        s.insert("res.users", {"name": "OdooBot", "login": "__system__", "active": False})
+        self.add_user(
+            "Administrator",
+            login,
+            password=password,
+            api_key=api_key,
+            groups=["base.group_user", "base.group_system", "maintenance.group_equipment_manager"],
+        )
+        for name, state in (("base", "installed"), ("maintenance", "installed")):
+            s.insert("ir.module.module", {"name": name, "state": state})
+        s.insert(
+            "ir.module.module",
+            {"name": "maintenance_callback", "state": "installed" if self.addon else "uninstalled"},
+        )
+        for seq, (name, done) in enumerate(
+            (("New Request", False), ("In Progress", False), ("Repaired", True), ("Scrap", True)),
+            start=1,
+        ):
+            s.insert("maintenance.stage", {"name": name, "done": done, "sequence": seq})
+        s.insert("maintenance.team", {"name": "Internal Maintenance", "company_id": 1})
+
+    def add_xmlid(self, xmlid: str, model: str, res_id: int) -> None:
+        module, _, name = xmlid.partition(".")
+        self.store.insert(
+            "ir.model.data", {"module": module, "name": name, "model": model, "res_id": res_id}
+        )
+
+    def group_id(self, xmlid: str) -> int:
+        module, _, name = xmlid.partition(".")
+        for rec in self.store.records["ir.model.data"].values():
+            if rec["module"] == module and rec["name"] == name:
+                return int(rec["res_id"])
+        raise KeyError(xmlid)
+
+    def add_user(
+        self,
+        name: str,
+        login: str,
+        *,
+        password: str = "password",
+        api_key: str | None = None,
+        groups: list[str] = (),  # type: ignore[assignment]
+        read_only: bool = False,
+        lang: str = "zh_CN",
+    ) -> int:
+        with self.store.lock:
+            partner = self.store.insert("res.partner", {"name": name})
+            group_ids = [self.group_id(g) for g in ["base.group_user", *groups]]
+            uid = self.store.insert(
+                "res.users",
+                {
+                    "name": name,
+                    "login": login,
+                    "active": True,
+                    "share": False,
+                    "partner_id": partner,
+                    "groups_id": sorted(set(group_ids)),
+                    "lang": lang,
+                },
+            )
+            for gid in group_ids:
+                users = self.store.records["res.groups"][gid]["users"]
+                users.append(uid)
+            self.users[uid] = User(uid, login, password, {api_key} if api_key else set(), read_only)
+            return uid
+
+    def stage_id(self, name: str) -> int:
+        for rec in self.store.records["maintenance.stage"].values():
+            if rec["name"] == name:
+                return int(rec["id"])
+        raise KeyError(name)
+
+    def create(self, model: str, vals: dict[str, Any]) -> int:
+        """Create a record as an Odoo user would (Odoo-shaped values), outside any fault."""
+        with self.store.lock:
+            return self._create(model, [vals], uid=2)[0]
+
+    def write(self, model: str, ids: list[int], vals: dict[str, Any]) -> None:
+        with self.store.lock:
+            self._write(model, ids, vals, uid=2)
+
+    def unlink(self, model: str, ids: list[int]) -> None:
+        with self.store.lock:
+            for rid in ids:
+                self.store.records[model].pop(rid, None)
+
+    def read(self, model: str, ids: list[int], fields: list[str] | None = None) -> list[dict]:
+        with self.store.lock:
+            return self.store.read(model, self.store.existing(model, ids), fields)
+
+    def search_read(
+        self, model: str, domain: list[Any], fields: list[str] | None = None
+    ) -> list[dict]:
+        with self.store.lock:
+            return self.store.read(model, self.store.search(model, domain), fields)
+
+    def set_write_date(self, model: str, ids: list[int], moment: datetime) -> None:
+        """For tests: pretend the records were last written at ``moment`` (naive UTC)."""
+        with self.store.lock:
+            for rid in ids:
+                self.store.records[model][rid]["write_date"] = moment
+
+    # -- ORM methods --------------------------------------------------------------------
+    def _create(self, model: str, vals_list: list[dict[str, Any]], *, uid: int) -> list[int]:
+        s = self.store
+        fields = s.model(model)
+        now = s.clock()
+        ids = []
+        for vals in vals_list:
+            if not isinstance(vals, dict):
+                raise OdooValueError("create() expects a dict or a list of dicts")
+            clean = {name: s.value_in(model, name, value) for name, value in vals.items()}
+            for name, fdef in fields.items():
+                if fdef.required and clean.get(name) in (None, ""):
+                    raise ValidationError(
+                        f"The operation cannot be completed: Missing required fields on "
+                        f"{model}: {name}"
+                    )
+            if model == "maintenance.request":
+                clean.setdefault("stage_id", self.stage_id("New Request"))
+                clean.setdefault("company_id", 1)
+                clean.setdefault("maintenance_type", "corrective")
+                clean.setdefault("request_date", now.date())
+                self._stage_effects(clean, clean.get("stage_id"), now)
+            if model == "mail.activity":
+                res_model = s.records["ir.model"][clean["res_model_id"]]["model"]
+                clean["res_model"] = res_model
+                clean.setdefault("active", True)
+                if clean["res_id"] not in s.records.get(res_model, {}):
+                    raise MissingError("Record does not exist or has been deleted.")
+            ids.append(s.insert(model, clean, now=now))
+        return ids
+
+    def _stage_effects(self, clean: dict[str, Any], stage_id: int | None, now: datetime) -> None:
+        stage = self.store.records["maintenance.stage"].get(stage_id or 0)
+        done = bool(stage and stage["done"])
+        clean["close_date"] = now.date() if done else None
+        if self.addon:
+            clean["callback_completed_at"] = now.replace(microsecond=0) if done else None
+
+    def _write(self, model: str, ids: list[int], vals: dict[str, Any], *, uid: int) -> bool:
+        s = self.store
+        recs = s.existing(model, ids)
+        clean = {name: s.value_in(model, name, value) for name, value in vals.items()}
+        now = s.clock()
+        for rec in recs:
+            update = dict(clean)
+            if model == "maintenance.request" and "stage_id" in clean:
+                old = s.records["maintenance.stage"].get(rec.get("stage_id") or 0)
+                new = s.records["maintenance.stage"].get(clean["stage_id"] or 0)
+                if bool(old and old["done"]) != bool(new and new["done"]):
+                    self._stage_effects(update, clean["stage_id"], now)
+            rec.update(update)
+            rec["write_date"] = now
+        return True
+
+    def _post(
+        self, model: str, ids: list[int], body: str, *, html_body: bool, uid: int
+    ) -> list[int]:
+        s = self.store
+        s.existing(model, ids)
+        user = s.records["res.users"][uid]
+        if not html_body:
+            body = "<p>" + html.escape(str(body)).replace("\n", "<br>") + "</p>"
+        return [
+            s.insert(
+                "mail.message",
+                {
+                    "model": model,
+                    "res_id": rid,
+                    "body": body,
+                    "message_type": "comment",
+                    "author_id": user["partner_id"],
+                },
+            )
+            for rid in ids
+        ]
+
+    def execute(
+        self, uid: int, model: str, method: str, args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        s = self.store
+        s.model(model)
+        if method.startswith("_"):
+            raise AccessError(
+                f"Private methods (such as '{model}.{method}') cannot be called remotely."
+            )
+        user = self.users.get(uid)
+        if method not in _READ_METHODS and user is not None and user.read_only:
+            label = model.replace(".", " ").title()
+            raise AccessError(
+                f"You are not allowed to modify '{label}' ({model}) records.\n\n"
+                "This operation is allowed for the following groups:\n\t- Settings"
+            )
+        signature = _SIGNATURES.get(method)
+        if signature is None:
+            raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
+        params = dict(zip(signature, args, strict=False))
+        params.update(kwargs)
+        params.pop("context", None)
+        if method == "search_read":
+            recs = s.search(
+                model,
+                params.get("domain") or [],
+                offset=params.get("offset") or 0,
+                limit=params.get("limit") or None,
+                order=params.get("order"),
+            )
+            return s.read(model, recs, params.get("fields"))
+        if method == "search":
+            recs = s.search(
+                model,
+                params.get("domain") or [],
+                offset=params.get("offset") or 0,
+                limit=params.get("limit") or None,
+                order=params.get("order"),
+            )
+            return [r["id"] for r in recs]
+        if method == "search_count":
+            return len(s.search(model, params.get("domain") or []))
+        if method == "read":
+            table = s.records[model]
+            recs = [table[i] for i in params.get("ids") or [] if i in table]
+            return s.read(model, recs, params.get("fields"))
+        if method == "create":
+            vals_list = params.get("vals_list")
+            if isinstance(vals_list, dict):
+                return self._create(model, [vals_list], uid=uid)[0]
+            return self._create(model, list(vals_list or []), uid=uid)
+        if method == "write":
+            return self._write(
+                model, list(params.get("ids") or []), params.get("vals") or {}, uid=uid
+            )
+        if method == "unlink":
+            for rec in s.existing(model, list(params.get("ids") or [])):
+                del s.records[model][rec["id"]]
+            return True
+        if method == "fields_get":
+            attrs = params.get("attributes") or ["type", "relation", "string", "selection"]
+            out: dict[str, Any] = {}
+            for name, fdef in s.models[model].items():
+                desc = {
+                    "type": fdef.type,
+                    "relation": fdef.relation or False,
+                    "string": fdef.string or name.replace("_", " ").title(),
+                    "selection": [list(x) for x in fdef.selection or []],
+                    "required": fdef.required,
+                }
+                if fdef.type != "many2one" and fdef.type != "many2many":
+                    desc.pop("relation")
+                if fdef.type != "selection":
+                    desc.pop("selection")
+                out[name] = {k: v for k, v in desc.items() if k in attrs}
+            return out
+        if method == "context_get":
+            return {"lang": "en_US", "tz": "Asia/Shanghai", "uid": uid}
+        if method == "message_post":
+            if model != "maintenance.request":
+                raise AttributeError(
+                    f"The method 'message_post' does not exist on the model '{model}'"
+                )
+            ids = list(params.get("ids") or [])
+            if len(ids) != 1:
+                raise OdooValueError(f"Expected singleton: {model}({ids})")
+            return self._post(model, ids, str(params.get("body") or ""), html_body=False, uid=uid)[
+                0
+            ]
+        if method == "callback_post_message":
+            if not self.addon or model != "maintenance.request":
+                raise AttributeError(
+                    f"The method 'callback_post_message' does not exist on the model '{model}'"
+                )
+            return self._post(
+                model,
+                list(params.get("ids") or []),
+                str(params.get("body_html") or ""),
+                html_body=True,
+                uid=uid,
+            )
+        raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
+
+    # -- services -----------------------------------------------------------------------
+    def version_info(self) -> dict[str, Any]:
+        return {
+            "server_version": self.version,
+            "server_version_info": [self.major, 0, 0, "final", 0, ""],
+            "server_serie": f"{self.major}.0",
+            "protocol_version": 1,
+        }
+
+    def _check_db(self, db: str) -> None:
+        if db != self.db:
+            raise DatabaseMissing(
+                'connection to server at "127.0.0.1", port 5432 failed: '
+                f'FATAL:  database "{db}" does not exist'
+            )
+
+    def _auth(self, db: str, login_or_uid: Any, secret: str) -> int | None:
+        self._check_db(db)
+        for user in self.users.values():
+            if user.id == login_or_uid or user.login == login_or_uid:
+                if secret == user.password or secret in user.api_keys:
+                    return user.id
+                return None
+        return None
+
+    def dispatch(self, service: str, method: str, args: list[Any]) -> Any:
+        if service == "common":
+            if method == "version":
+                return self.version_info()
+            if method in {"authenticate", "login"}:
+                db, login, secret = args[0], args[1], args[2]
+                return self._auth(db, login, secret) or False
+            raise OdooException(f"Method not available {method}")
+        if service == "db":
+            if method == "list":
+                return [self.db]
+            if method == "server_version":
+                return self.version
+            raise AccessDenied()
+        if service == "object":
+            if method == "execute_kw":
+                db, uid, secret, model, meth = args[:5]
+                margs = args[5] if len(args) > 5 else []
+                mkwargs = args[6] if len(args) > 6 else {}
+            elif method == "execute":
+                db, uid, secret, model, meth, *margs = args
+                mkwargs = {}
+            else:
+                raise OdooException(f"Method not available {method}")
+            if self._auth(db, uid, secret) != uid:
+                raise AccessDenied()
+            return self._run(uid, model, meth, list(margs), dict(mkwargs or {}))
+        raise OdooException(f"Unknown service {service}")
+
+    def _run(
+        self, uid: int, model: str, method: str, args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        with self.store.lock:
+            return self.execute(uid, model, method, args, kwargs)
+
+    # -- lifecycle ----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self, port: int = 0) -> OdooStandIn:
+        handler = type("Handler", (_Handler,), {"odoo": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> OdooStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    odoo: OdooStandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: tests read ``server.calls`` instead."""
+
+    # -- helpers ------------------------------------------------------------------------
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, payload: Any, status: int = 200) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json")
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _fault(self, model: str | None, method: str | None) -> OdooException | None:
+        rule = self.odoo.faults.pick(model, method)
+        if rule is None:
+            return None
+        if rule.kind == "slow":
+            time.sleep(rule.seconds)
+            return None
+        if rule.kind == "drop":
+            raise _Drop()
+        if rule.kind in {"http500", "http502", "http503", "http504"}:
+            raise _HttpError(int(rule.kind[4:]))
+        return rule.error
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(2)
+        except OSError:
+            pass
+
+    # -- routes -------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?")[0]
+        if path == "/web/version" and self.odoo.major >= 19:
+            info = self.odoo.version_info()
+            self._json(
+                {"version_info": info["server_version_info"], "version": info["server_version"]}
+            )
+            return
+        self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
+
+    def do_POST(self) -> None:  # noqa: N802
+        path = self.path.split("?")[0]
+        body = self._body()
+        try:
+            if path == "/web/webclient/version_info":
+                self._fault(None, "version_info")
+                req = json.loads(body or b"{}")
+                self._json(
+                    {"jsonrpc": "2.0", "id": req.get("id"), "result": self.odoo.version_info()}
+                )
+            elif path == "/jsonrpc":
+                self._jsonrpc(body)
+            elif path in {"/xmlrpc/2/common", "/xmlrpc/2/object", "/xmlrpc/2/db"}:
+                self._xmlrpc(path.rsplit("/", 1)[1], body)
+            elif path.startswith("/json/2/"):
+                self._json2(path, body)
+            else:
+                self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
+        except _Drop:
+            self._drop()
+        except _HttpError as exc:
+            self._send(exc.status, f"<html>HTTP {exc.status}</html>".encode(), "text/html")
+
+    def _record(
+        self, path: str, service: str, model: str | None, method: str | None, uid: int | None
+    ) -> None:
+        self.odoo.calls.append(Call(path, service, model, method, uid))
+
+    def _jsonrpc(self, body: bytes) -> None:
+        req = json.loads(body)
+        params = req.get("params") or {}
+        service, method, args = (
+            params.get("service"),
+            params.get("method"),
+            params.get("args") or [],
+        )
+        model = meth = None
+        uid = None
+        if service == "object" and len(args) >= 5:
+            uid, model, meth = args[1], args[3], args[4]
+        self._record("/jsonrpc", service, model, meth or method, uid)
+        try:
+            injected = self._fault(model, meth or method)
+            if injected is not None:
+                raise injected
+            result = self.odoo.dispatch(service, method, args)
+        except (OdooException, AttributeError, KeyError, TypeError, ValueError) as exc:
+            self._json({"jsonrpc": "2.0", "id": req.get("id"), "error": _error_body(exc)})
+            return
+        self._json({"jsonrpc": "2.0", "id": req.get("id"), "result": result})
+
+    def _xmlrpc(self, service: str, body: bytes) -> None:
+        args, method = xmlrpc.client.loads(body, use_builtin_types=True)
+        model = meth = uid = None
+        if service == "object" and len(args) >= 5:
+            uid, model, meth = args[1], args[3], args[4]
+        self._record(f"/xmlrpc/2/{service}", service, model, meth or method, uid)
+        try:
+            injected = self._fault(model, meth or method)
+            if injected is not None:
+                raise injected
+            result = self.odoo.dispatch(service, method or "", list(args))
+            payload = xmlrpc.client.dumps((result,), methodresponse=True, allow_none=False)
+        except OdooException as exc:
+            payload = xmlrpc.client.dumps(xmlrpc.client.Fault(exc.xmlrpc_code, exc.message))
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            payload = xmlrpc.client.dumps(
+                xmlrpc.client.Fault(
+                    1, f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
+                )
+            )
+        self._send(200, payload.encode(), "text/xml")
+
+    def _json2(self, path: str, body: bytes) -> None:
+        if self.odoo.major < 19:
+            if self.odoo.major == 18:
+                self._send(303, b"", "text/html", {"Location": "/web/login"})
+            else:
+                self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
+            return
+        _, _, _, model, method = path.split("/", 4)
+        key = (self.headers.get("Authorization") or "").partition(" ")[2]
+        db = self.headers.get("X-Odoo-Database") or self.odoo.db
+        uid = next((u.id for u in self.odoo.users.values() if key and key in u.api_keys), None)
+        self._record(path, "json2", model, method, uid)
+        try:
+            injected = self._fault(model, method)
+            if injected is not None:
+                raise injected
+            if uid is None:
+                self._json(
+                    {
+                        "name": "werkzeug.exceptions.Unauthorized",
+                        "message": "Invalid apikey",
+                        "arguments": [],
+                        "context": {},
+                        "debug": "",
+                    },
+                    401,
+                )
+                return
+            self.odoo._check_db(db)
+            kwargs = json.loads(body or b"{}")
+            ids = kwargs.pop("ids", None)
+            args = [ids] if ids is not None else []
+            if ids is None and method in {
+                "read",
+                "write",
+                "unlink",
+                "message_post",
+                "callback_post_message",
+            }:
+                args = [[]]
+            result = self.odoo._run(uid, model, method, args, kwargs)
+        except (OdooException, AttributeError, KeyError, TypeError, ValueError) as exc:
+            err = _error_body(exc)["data"]
+            status = {
+                "odoo.exceptions.AccessError": 403,
+                "odoo.exceptions.AccessDenied": 401,
+                "odoo.exceptions.MissingError": 404,
+                "odoo.exceptions.ValidationError": 422,
+                "odoo.exceptions.UserError": 422,
+            }.get(err["name"], 500)
+            self._json(err, status)
+            return
+        self._json(result)
+
+
+def _error_body(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, OdooException):
+        name, message = exc.name, exc.message
+    else:
+        name, message = f"builtins.{type(exc).__name__}", str(exc)
+    return {
+        "code": 200,
+        "message": "Odoo Server Error",
+        "data": {
+            "name": name,
+            "debug": f"Traceback (most recent call last):\n{name}: {message}\n",
+            "message": message,
+            "arguments": [message],
+            "context": {},
+        },
+    }
+
+
+def utc(text: str) -> datetime:
+    """Parse Odoo's ``"YYYY-MM-DD HH:MM:SS"`` (UTC) into an aware datetime."""
+    return datetime.strptime(text, DT_FORMAT).replace(tzinfo=UTC)
+
+
+__all__ = [
+    "AccessDenied",
+    "AccessError",
+    "Call",
+    "Faults",
+    "MissingError",
+    "OdooException",
+    "OdooStandIn",
+    "ValidationError",
+    "utc",
+]
