@@ -7,7 +7,7 @@ that gets folded, stained or photographed at an angle, while keeping a typical f
 The codes are made with the ``qrcode`` library. Its choice of mask pattern (the step that scores
 all eight masks, ISO/IEC 18004 section 7.8.3) is replaced by a faster, bit-parallel scorer that
 computes the very same penalty figures, so the codes are identical to what ``qrcode`` draws on
-its own, about five times faster. This matters when an office prints a day's forms in one batch.
+its own, about three times faster. This matters when an office prints a day's forms in one batch.
 """
 
 from __future__ import annotations
