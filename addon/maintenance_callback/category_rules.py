@@ -1,8 +1,8 @@
 """Default rule table proposing a callback category from a repair's wording.
 
 Kept identical to the Huifang service's table (``service/domain/categories.py``);
-``tests/addon/`` in the repository compares the two keyword lists. Plain Python, no Odoo import, so the
-same matching can be read and tested on its own.
+``tests/addon/`` in the repository compares the two keyword lists. Plain Python, no Odoo
+import, so the same matching can be read and tested on its own.
 """
 
 import re

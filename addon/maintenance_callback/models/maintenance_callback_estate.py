@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
 from odoo.addons.base.models.res_partner import _tz_get
 
 
@@ -24,7 +25,8 @@ class MaintenanceCallbackEstate(models.Model):
     team_ids = fields.Many2many(
         "maintenance.team",
         string="Maintenance Teams",
-        help="Requests of these teams are proposed this estate.",
+        help="New requests of these teams are proposed this estate when no other estate "
+        "covers the team.",
     )
     company_id = fields.Many2one(
         "res.company", string="Company", default=lambda self: self.env.company
@@ -41,7 +43,10 @@ class MaintenanceCallbackEstate(models.Model):
         for rec in self:
             if not rec.code or rec.code != rec.code.strip() or " " in rec.code:
                 raise ValidationError(
-                    _("The estate code %(code)r must not be empty or contain spaces.", code=rec.code)
+                    _(
+                        "The estate code %(code)r must not be empty or contain spaces.",
+                        code=rec.code,
+                    )
                 )
 
     def _compute_request_count(self):

@@ -142,7 +142,9 @@ class MaintenanceRequest(models.Model):
 
     def _search_is_callback_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Operation not supported: %(op)s %(value)s", op=operator, value=value))
+            raise UserError(
+                _("Operation not supported: %(op)s %(value)s", op=operator, value=value)
+            )
         overdue = [
             ("callback_deadline", "<", fields.Datetime.now()),
             "|",
@@ -161,6 +163,8 @@ class MaintenanceRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if self._is_callback_integration_user():
+            raise AccessError(_("The callback integration user may not create requests."))
         requests = super().create(vals_list)
         done = requests.filtered(lambda r: r.stage_id.done)
         if done:
@@ -184,13 +188,24 @@ class MaintenanceRequest(models.Model):
             left._callback_queue_notification()
         return res
 
+    def unlink(self):
+        if self._is_callback_integration_user():
+            raise AccessError(_("The callback integration user may not delete requests."))
+        return super().unlink()
+
+    def _is_callback_integration_user(self):
+        """True for the service's technical user (not for staff who also hold the group)."""
+        user = self.env.user
+        return (
+            not self.env.su
+            and user.has_group("maintenance_callback.group_callback_integration")
+            and not user.has_group("maintenance_callback.group_callback_lead")
+            and not user.has_group("maintenance.group_equipment_manager")
+        )
+
     def _check_callback_integration_write(self, vals):
         """The service's integration user may only write the callback fields."""
-        if self.env.su or not self.env.user.has_group(
-            "maintenance_callback.group_callback_integration"
-        ):
-            return
-        if self.env.user.has_group("maintenance_callback.group_callback_lead"):
+        if not self._is_callback_integration_user():
             return
         forbidden = sorted(
             name
@@ -200,8 +215,7 @@ class MaintenanceRequest(models.Model):
         if forbidden:
             raise AccessError(
                 _(
-                    "The callback integration user may only write callback fields, "
-                    "not: %(fields)s",
+                    "The callback integration user may only write callback fields, not: %(fields)s",
                     fields=", ".join(forbidden),
                 )
             )
@@ -229,9 +243,7 @@ class MaintenanceRequest(models.Model):
         return message.id
 
     def _callback_service_url(self):
-        url = self.env["ir.config_parameter"].sudo().get_param(
-            "maintenance_callback.service_url"
-        )
+        url = self.env["ir.config_parameter"].sudo().get_param("maintenance_callback.service_url")
         if not url:
             raise UserError(
                 _(

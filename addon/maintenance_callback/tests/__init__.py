@@ -1,0 +1,5 @@
+from . import test_category
+from . import test_maintenance_request
+from . import test_access
+from . import test_notification
+from . import test_translation
