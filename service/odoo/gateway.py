@@ -56,6 +56,7 @@ ADDON_READ_FIELDS: tuple[str, ...] = (
     "callback_estate_id",
     "callback_unit",
     "callback_resident_id",
+    "callback_resident_phone",
     "callback_charge",
     "callback_category",
     "callback_completed_at",
@@ -181,6 +182,19 @@ class OdooGateway(Protocol):
     def read_records(
         self, model: str, ids: Sequence[int], fields: Sequence[str]
     ) -> list[dict[str, Any]]: ...
+
+    def search_read(
+        self,
+        model: str,
+        domain: list[Any],
+        fields: Sequence[str],
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def count_requests(self, domain: list[Any] | None = None) -> int: ...
 
     def users(self, ids: Sequence[int] | None = None) -> list[OdooUser]: ...
 
@@ -343,6 +357,29 @@ class Odoo:
         return self.call(
             model, "search_read", domain=[("id", "in", list(ids))], fields=list(fields)
         )
+
+    def search_read(
+        self,
+        model: str,
+        domain: list[Any],
+        fields: Sequence[str],
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        return self.call(
+            model,
+            "search_read",
+            domain=domain,
+            fields=list(fields),
+            limit=limit,
+            order=order,
+            context=context,
+        )
+
+    def count_requests(self, domain: list[Any] | None = None) -> int:
+        return int(self.call(REQUEST_MODEL, "search_count", domain=domain or []))
 
     def users(self, ids: Sequence[int] | None = None) -> list[OdooUser]:
         """Users with their groups (``groups_id`` up to 18, ``group_ids`` from 19)."""

@@ -195,6 +195,7 @@ ADDON_REQUEST_FIELDS: dict[str, FieldDef] = {
     "callback_estate_id": _f("many2one", "maintenance.callback.estate"),
     "callback_unit": _f("char"),
     "callback_resident_id": _f("many2one", "res.partner"),
+    "callback_resident_phone": _f("char"),
     "callback_charge": _f("monetary"),
     "callback_category": _f("selection", selection=_SEL("safety", "leak", "general")),
     "callback_completed_at": _f("datetime"),
@@ -402,6 +403,9 @@ class Store:
         if model == "maintenance.request" and name == "done":
             stage = self.records["maintenance.stage"].get(rec.get("stage_id") or 0)
             return bool(stage and stage["done"])
+        if model == "maintenance.request" and name == "callback_resident_phone":
+            partner = self.records["res.partner"].get(rec.get("callback_resident_id") or 0)
+            return (partner and (partner["phone"] or partner["mobile"])) or False
         value = rec.get(name)
         if fdef.type == "many2one":
             if not value or value not in self.records[fdef.relation or ""]:

@@ -1,0 +1,88 @@
+"""The incremental read of ``maintenance.request`` by a (write_date, id) cursor.
+
+Odoo stores ``write_date`` with microseconds but returns it cut to whole seconds, so the
+usual keyset ``write_date > T or (write_date = T and id > last)`` matches nothing on the
+``=`` side and repeats pages on the ``>`` side. And in ``write_date`` order the records of one
+second are not in id order, so an id cursor inside a second is only valid for a query
+ordered by id. The read therefore alternates two queries:
+
+- *from a second*: ``write_date >= S`` ordered ``write_date, id``. A full page is complete
+  for every second before the last record's second ``L`` (ordering by the stored value puts
+  all earlier seconds first); the records of ``L`` are dropped and read in the next mode.
+- *inside a second*: ``S <= write_date < S + 1 s and id > last`` ordered by ``id``; when it
+  runs dry the read goes on *from* ``S + 1 s``.
+
+A short page from a second ends the run with the cursor *at* its last second (not after
+it), so records written later in that same second are read next time; records seen again
+are recognised by their fingerprint and cost nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from service.odoo.mapping import format_odoo_datetime, parse_odoo_datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    second: datetime | None = None
+    last_id: int = 0
+    in_second: bool = False
+
+    def rewound(self, seconds: int) -> Cursor:
+        """Start ``seconds`` earlier (catches transactions that committed late: Odoo stamps
+        ``write_date`` at the start of a transaction, not at its commit)."""
+        if self.second is None or seconds <= 0:
+            return self
+        return Cursor(self.second - timedelta(seconds=seconds), 0, False)
+
+
+def query(cursor: Cursor) -> tuple[list[Any], str]:
+    """The domain and order of the next page."""
+    if cursor.second is None:
+        return [], "write_date asc, id asc"
+    start = format_odoo_datetime(cursor.second)
+    if cursor.in_second:
+        end = format_odoo_datetime(cursor.second + timedelta(seconds=1))
+        domain: list[Any] = [
+            ("write_date", ">=", start),
+            ("write_date", "<", end),
+            ("id", ">", cursor.last_id),
+        ]
+        return domain, "id asc"
+    return [("write_date", ">=", start)], "write_date asc, id asc"
+
+
+def second_of(record: dict[str, Any]) -> datetime:
+    moment = parse_odoo_datetime(record.get("write_date"))
+    if moment is None:  # Odoo always sets write_date; a record without one is read once
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    return moment
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What to do with a page: process ``records``, then move to ``cursor``."""
+
+    records: list[dict[str, Any]]
+    cursor: Cursor
+    finished: bool
+
+
+def advance(cursor: Cursor, page: list[dict[str, Any]], page_size: int) -> Step:
+    full = len(page) >= page_size
+    if cursor.in_second:
+        assert cursor.second is not None
+        if full:
+            return Step(page, Cursor(cursor.second, page[-1]["id"], True), False)
+        return Step(page, Cursor(cursor.second + timedelta(seconds=1), 0, False), False)
+    if not page:
+        return Step([], cursor, True)
+    last = second_of(page[-1])
+    if not full:
+        return Step(page, Cursor(last, 0, False), True)
+    earlier = [r for r in page if second_of(r) < last]
+    return Step(earlier, Cursor(last, 0, True), False)
