@@ -22,6 +22,4 @@
         "views/maintenance_callback_notification_views.xml",
         "views/maintenance_callback_menus.xml",
     ],
-    "installable": True,
-    "application": False,
 }

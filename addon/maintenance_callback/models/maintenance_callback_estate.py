@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
@@ -28,9 +28,7 @@ class MaintenanceCallbackEstate(models.Model):
         help="New requests of these teams are proposed this estate when no other estate "
         "covers the team.",
     )
-    company_id = fields.Many2one(
-        "res.company", string="Company", default=lambda self: self.env.company
-    )
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
     active = fields.Boolean(default=True)
     request_count = fields.Integer(compute="_compute_request_count")
 
@@ -43,7 +41,7 @@ class MaintenanceCallbackEstate(models.Model):
         for rec in self:
             if not rec.code or rec.code != rec.code.strip() or " " in rec.code:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The estate code %(code)r must not be empty or contain spaces.",
                         code=rec.code,
                     )

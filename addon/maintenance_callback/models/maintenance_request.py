@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import html_sanitize
 
@@ -46,7 +46,6 @@ class MaintenanceRequest(models.Model):
     )
     callback_category = fields.Selection(
         CALLBACK_CATEGORIES,
-        string="Callback Category",
         compute="_compute_callback_category",
         store=True,
         readonly=False,
@@ -62,13 +61,10 @@ class MaintenanceRequest(models.Model):
         help="When the request entered a done stage.",
     )
     # Written back by the Huifang service.
-    callback_deadline = fields.Datetime(string="Callback Deadline", copy=False, tracking=True)
-    callback_state = fields.Selection(
-        CALLBACK_STATES, string="Callback State", copy=False, tracking=True, index=True
-    )
+    callback_deadline = fields.Datetime(copy=False, tracking=True)
+    callback_state = fields.Selection(CALLBACK_STATES, copy=False, tracking=True, index=True)
     callback_role = fields.Selection(
         [("manager", "Manager"), ("supervisor", "Supervisor"), ("lead", "Maintenance Lead")],
-        string="Callback Role",
         copy=False,
     )
     callback_user_id = fields.Many2one("res.users", string="Callback By", copy=False)
@@ -143,7 +139,7 @@ class MaintenanceRequest(models.Model):
     def _search_is_callback_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(
-                _("Operation not supported: %(op)s %(value)s", op=operator, value=value)
+                self.env._("Operation not supported: %(op)s %(value)s", op=operator, value=value)
             )
         overdue = [
             ("callback_deadline", "<", fields.Datetime.now()),
@@ -164,7 +160,7 @@ class MaintenanceRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if self._is_callback_integration_user():
-            raise AccessError(_("The callback integration user may not create requests."))
+            raise AccessError(self.env._("The callback integration user may not create requests."))
         requests = super().create(vals_list)
         done = requests.filtered(lambda r: r.stage_id.done)
         if done:
@@ -188,10 +184,10 @@ class MaintenanceRequest(models.Model):
             left._callback_queue_notification()
         return res
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_callback_integration_user(self):
         if self._is_callback_integration_user():
-            raise AccessError(_("The callback integration user may not delete requests."))
-        return super().unlink()
+            raise AccessError(self.env._("The callback integration user may not delete requests."))
 
     def _is_callback_integration_user(self):
         """True for the service's technical user (not for staff who also hold the group)."""
@@ -214,7 +210,7 @@ class MaintenanceRequest(models.Model):
         )
         if forbidden:
             raise AccessError(
-                _(
+                self.env._(
                     "The callback integration user may only write callback fields, not: %(fields)s",
                     fields=", ".join(forbidden),
                 )
@@ -233,7 +229,7 @@ class MaintenanceRequest(models.Model):
         self.check_access("write")
         body = Markup(html_sanitize(body_html or ""))
         if not body.strip():
-            raise UserError(_("The message is empty."))
+            raise UserError(self.env._("The message is empty."))
         message = self.sudo().message_post(
             body=body,
             message_type="comment",
@@ -246,7 +242,7 @@ class MaintenanceRequest(models.Model):
         url = self.env["ir.config_parameter"].sudo().get_param("maintenance_callback.service_url")
         if not url:
             raise UserError(
-                _(
+                self.env._(
                     "The Huifang service URL is not set. Ask an administrator to set it in "
                     "Settings > Maintenance > Callbacks."
                 )

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -23,13 +23,15 @@ class ResConfigSettings(models.TransientModel):
             url = rec.callback_service_url
             if url and not url.startswith(("http://", "https://")):
                 raise ValidationError(
-                    _("The service URL must start with http:// or https://, not %(url)s", url=url)
+                    self.env._(
+                        "The service URL must start with http:// or https://, not %(url)s", url=url
+                    )
                 )
 
     def action_callback_category_map(self):
         return {
             "type": "ir.actions.act_window",
-            "name": _("Equipment category map"),
+            "name": self.env._("Equipment category map"),
             "res_model": "maintenance.equipment.category",
             "view_mode": "list",
             "views": [
