@@ -1,0 +1,420 @@
+"""The figures of the manager dashboard and the monthly report, for one estate and period.
+
+The headline figures (quotas, on-time, overdue, satisfaction, rectifications) are exactly
+``service.usecases.compliance``: the same call the compliance endpoint makes. What that endpoint
+does not carry (due today/tomorrow, the overdue list, per-staff and per-worker tables, callbacks
+by channel, projections to month end) is read here with aggregate queries over the same
+period selection and turned into figures by the rules in ``service.domain``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from .. import domain as d
+from ..models import Callback, Estate, Job, Rectification, Staff
+from ..usecases import compliance, compliance_out
+
+#: Rows shown in the dashboard's lists (the counts are always complete).
+LIST_LIMIT = 50
+
+
+def parse_period(text: str) -> d.Period:
+    """``Period.parse`` plus a sane year range: years the calendar arithmetic can handle."""
+    period = d.Period.parse(text)
+    if not 1970 <= period.year <= 9998:
+        raise d.InvalidInput(f"period {text!r} is out of range: use a year from 1970 to 9998")
+    return period
+
+
+def period_clause(estate: Estate, period: d.Period) -> Any:
+    """The jobs a period counts: the estate's active jobs completed within the month.
+
+    Mirrors ``usecases.period_counts`` so every list here adds up to its figures.
+    """
+    start, end = period.bounds(estate.timezone)
+    return sa.and_(
+        Job.estate_id == estate.id,
+        Job.state == "active",
+        Job.completed_at >= start,
+        Job.completed_at < end,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RoleView:
+    role: d.Role
+    quota: d.RoleQuota
+    needed_by_end: int  # callbacks still needed by month end at the current pace
+    staff: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class JobItem:
+    ref: str
+    unit: str | None
+    title: str | None
+    category: str
+    worker: str | None
+    assigned_role: str
+    assignees: list[str]
+    completed_at: datetime
+    deadline: datetime
+    age_hours: float = 0.0  # overdue only: hours past the deadline at ``as_of``
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRow:
+    name: str
+    role: str
+    callbacks: int
+    on_time: int
+    on_site: int
+    phone: int
+    #: Phone success rate needs call attempts, which are not recorded yet: ``None`` then.
+    phone_success_rate: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    worker: str
+    jobs: int
+    satisfied: int
+    fairly_satisfied: int
+    unsatisfied: int
+    rectifications: int
+    rectifications_open: int
+    rectifications_late: int
+
+    @property
+    def answers(self) -> int:
+        return self.satisfied + self.fairly_satisfied + self.unsatisfied
+
+    @property
+    def satisfied_rate(self) -> float | None:
+        return None if self.answers == 0 else self.satisfied / self.answers
+
+
+@dataclass(frozen=True, slots=True)
+class LateRectification:
+    id: int
+    job_ref: str
+    unit: str | None
+    worker: str | None
+    problems: str
+    due_at: datetime
+    done_at: datetime | None
+    hours_late: float
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodClock:
+    """Where ``as_of`` sits in the period: the pace projection works from this."""
+
+    days_total: float
+    days_elapsed: float
+    days_left: int  # whole calendar days left, today included; 0 once the month is over
+
+    @classmethod
+    def of(cls, period: d.Period, timezone: str, as_of: datetime) -> PeriodClock:
+        start, end = period.bounds(timezone)
+        day = 86400.0
+        total = (end - start).total_seconds() / day
+        elapsed = min(max((as_of - start).total_seconds() / day, 0.0), total)
+        if as_of >= end:
+            left = 0
+        elif as_of < start:
+            left = round(total)
+        else:
+            today = as_of.astimezone(d.zone(timezone)).date()
+            last = (end - timedelta(seconds=1)).astimezone(d.zone(timezone)).date()
+            left = (last - today).days + 1
+        return cls(days_total=total, days_elapsed=elapsed, days_left=left)
+
+
+@dataclass
+class Dashboard:
+    estate: Estate
+    period: d.Period
+    as_of: datetime
+    result: d.Compliance
+    clock: PeriodClock
+    roles: list[RoleView]
+    due_today: list[JobItem]
+    due_tomorrow: list[JobItem]
+    due_today_count: int
+    due_tomorrow_count: int
+    overdue: list[JobItem]
+    staff: list[StaffRow]
+    workers: list[WorkerRow]
+    channels: dict[str, int]
+    late_rectifications: list[LateRectification]
+    late_rectifications_count: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> Any:
+        return d.zone(self.estate.timezone)
+
+    @property
+    def compliance_json(self) -> dict[str, Any]:
+        """The compliance endpoint's body, byte for byte the same figures."""
+        return compliance_out(self.estate, self.result, self.as_of)
+
+    @property
+    def shortfalls(self) -> list[RoleView]:
+        return [r for r in self.roles if r.quota.shortfall > 0]
+
+    @property
+    def complaint_target(self) -> float:
+        return d.rules.COMPLAINT_TARGET_PCT / 100
+
+
+def visible_estates(session: Session, estate_id: int) -> list[Estate]:
+    """The estates a manager or supervisor may see: their own."""
+    estate = session.get(Estate, estate_id)
+    return [estate] if estate is not None else []
+
+
+def _staff_by_role(session: Session, estate: Estate) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = defaultdict(list)
+    rows = session.exec(
+        select(Staff.role, Staff.name)
+        .where(Staff.estate_id == estate.id, Staff.active == True)  # noqa: E712
+        .order_by(col(Staff.name))
+    ).all()
+    for role, name in rows:
+        names[role].append(name)
+    return names
+
+
+def _job_items(
+    session: Session, where: Any, order: Any, as_of: datetime, people: dict[str, list[str]]
+) -> list[JobItem]:
+    rows = session.exec(select(Job).where(where).order_by(order, col(Job.ref)).limit(LIST_LIMIT))
+    return [
+        JobItem(
+            ref=job.ref,
+            unit=job.unit,
+            title=job.title,
+            category=job.category,
+            worker=job.worker,
+            assigned_role=job.assigned_role,
+            assignees=people.get(job.assigned_role, []),
+            completed_at=job.completed_at,
+            deadline=job.deadline,
+            age_hours=max(0.0, (as_of - job.deadline).total_seconds() / 3600),
+        )
+        for job in rows.all()
+    ]
+
+
+def _count(session: Session, where: Any) -> int:
+    return int(session.exec(select(func.count()).select_from(Job).where(where)).one())
+
+
+def build_dashboard(
+    *, session: Session, estate_code: str, period: str | None, as_of: datetime
+) -> Dashboard:
+    """Every figure of the dashboard and the monthly report for one estate-period."""
+    if period:
+        parse_period(period)
+    estate, result = compliance(
+        session=session, estate_code=estate_code, period=period, as_of=as_of
+    )
+    tz = d.zone(estate.timezone)
+    in_period = period_clause(estate, result.period)
+    clock = PeriodClock.of(result.period, estate.timezone, as_of)
+    people = _staff_by_role(session, estate)
+
+    roles = [
+        RoleView(
+            role=role,
+            quota=quota,
+            needed_by_end=d.rules.projection(
+                quota,
+                jobs_so_far=result.jobs,
+                days_elapsed=clock.days_elapsed,
+                days_total=clock.days_total,
+            ),
+            staff=people.get(role.value, []),
+        )
+        for role, quota in result.roles.items()
+    ]
+
+    # Due today / tomorrow: any of the estate's active jobs still waiting, by local day.
+    today = as_of.astimezone(tz).date()
+    midnight = [
+        datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+        for day in (today, today + timedelta(days=1), today + timedelta(days=2))
+    ]
+    waiting = sa.and_(
+        Job.estate_id == estate.id,
+        Job.state == "active",
+        col(Job.first_callback_at).is_(None),
+        col(Job.deadline) >= as_of,
+    )
+    due_today_where = sa.and_(waiting, col(Job.deadline) < midnight[1])
+    due_tomorrow_where = sa.and_(
+        waiting, col(Job.deadline) >= midnight[1], col(Job.deadline) < midnight[2]
+    )
+    overdue_where = sa.and_(
+        in_period, col(Job.first_callback_at).is_(None), col(Job.deadline) < as_of
+    )
+
+    return Dashboard(
+        estate=estate,
+        period=result.period,
+        as_of=as_of,
+        result=result,
+        clock=clock,
+        roles=roles,
+        due_today=_job_items(session, due_today_where, col(Job.deadline), as_of, people),
+        due_tomorrow=_job_items(session, due_tomorrow_where, col(Job.deadline), as_of, people),
+        due_today_count=_count(session, due_today_where),
+        due_tomorrow_count=_count(session, due_tomorrow_where),
+        overdue=_job_items(session, overdue_where, col(Job.deadline), as_of, people),
+        staff=_staff_rows(session, in_period),
+        workers=_worker_rows(session, in_period, as_of),
+        channels=_channels(session, in_period),
+        late_rectifications=_late_rectifications(session, in_period, as_of),
+        late_rectifications_count=result.rectifications_late,
+    )
+
+
+def _as_int(cond: Any) -> Any:
+    return func.coalesce(func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def _staff_rows(session: Session, in_period: Any) -> list[StaffRow]:
+    rows = session.exec(
+        select(
+            Callback.staff,
+            Callback.role,
+            func.count(),
+            _as_int(col(Callback.done_at) <= col(Job.deadline)),
+            _as_int(Callback.channel == d.Channel.ON_SITE.value),
+            _as_int(Callback.channel == d.Channel.PHONE.value),
+        )
+        .join(Job, col(Job.id) == Callback.job_id)
+        .where(in_period)
+        .group_by(Callback.staff, Callback.role)
+    ).all()
+    order = {role.value: i for i, role in enumerate(d.ROLE_ORDER)}
+    staff = [
+        StaffRow(
+            name=name,
+            role=role,
+            callbacks=int(n),
+            on_time=int(on_time),
+            on_site=int(on_site),
+            phone=int(phone),
+        )
+        for name, role, n, on_time, on_site, phone in rows
+    ]
+    return sorted(staff, key=lambda s: (order.get(s.role, 9), -s.callbacks, s.name))
+
+
+def _worker_rows(session: Session, in_period: Any, as_of: datetime) -> list[WorkerRow]:
+    worker = func.coalesce(Job.worker, "")
+    jobs = dict(session.exec(select(worker, func.count()).where(in_period).group_by(worker)).all())
+    answers: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, satisfaction, n in session.exec(
+        select(worker, Callback.satisfaction, func.count())
+        .join(Job, col(Job.id) == Callback.job_id)
+        .where(in_period, col(Callback.satisfaction).is_not(None))
+        .group_by(worker, Callback.satisfaction)
+    ).all():
+        answers[name][satisfaction] = int(n)
+    due, done = col(Rectification.due_at), col(Rectification.done_at)
+    rects = {
+        name: (int(total), int(open_), int(late))
+        for name, total, open_, late in session.exec(
+            select(
+                worker,
+                func.count(),
+                _as_int(done.is_(None)),
+                _as_int(sa.or_(done > due, sa.and_(done.is_(None), due < as_of))),
+            )
+            .select_from(Rectification)
+            .join(Job, col(Job.id) == Rectification.job_id)
+            .where(in_period)
+            .group_by(worker)
+        ).all()
+    }
+    rows = []
+    for name, n in jobs.items():
+        a = answers.get(name, {})
+        total, open_, late = rects.get(name, (0, 0, 0))
+        rows.append(
+            WorkerRow(
+                worker=name,
+                jobs=int(n),
+                satisfied=a.get("satisfied", 0),
+                fairly_satisfied=a.get("fairly_satisfied", 0),
+                unsatisfied=a.get("unsatisfied", 0),
+                rectifications=total,
+                rectifications_open=open_,
+                rectifications_late=late,
+            )
+        )
+    return sorted(rows, key=lambda w: (-w.unsatisfied, -w.rectifications_late, -w.jobs, w.worker))
+
+
+def _channels(session: Session, in_period: Any) -> dict[str, int]:
+    counts = dict(
+        session.exec(
+            select(Callback.channel, func.count())
+            .join(Job, col(Job.id) == Callback.job_id)
+            .where(in_period)
+            .group_by(Callback.channel)
+        ).all()
+    )
+    return {c.value: int(counts.get(c.value, 0)) for c in d.Channel}
+
+
+def _late_rectifications(
+    session: Session, in_period: Any, as_of: datetime
+) -> list[LateRectification]:
+    due, done = col(Rectification.due_at), col(Rectification.done_at)
+    late = sa.or_(done > due, sa.and_(done.is_(None), due < as_of))
+    rows = session.exec(
+        select(Rectification, Job.ref, Job.unit)
+        .join(Job, col(Job.id) == Rectification.job_id)
+        .where(in_period, late)
+        .order_by(due, col(Rectification.id))
+        .limit(LIST_LIMIT)
+    ).all()
+    return [
+        LateRectification(
+            id=rect.id,  # type: ignore[arg-type]
+            job_ref=ref,
+            unit=unit,
+            worker=rect.worker,
+            problems=rect.problems,
+            due_at=rect.due_at,
+            done_at=rect.done_at,
+            hours_late=((rect.done_at or as_of) - rect.due_at).total_seconds() / 3600,
+        )
+        for rect, ref, unit in rows
+    ]
+
+
+def fmt_age(hours: float, lang: str) -> str:
+    """``3天5小时`` / ``3 d 5 h``: how long past a deadline."""
+    whole = max(0, math.floor(hours))
+    days, rest = divmod(whole, 24)
+    if lang == "zh_CN":
+        return f"{days}天{rest}小时" if days else f"{rest}小时"
+    return f"{days} d {rest} h" if days else f"{rest} h"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
