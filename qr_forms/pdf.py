@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +94,7 @@ _CHANNEL_LABEL: Final[dict[str, tuple[str, str]]] = {
     "phone": ("电话回访", "By phone"),
 }
 _PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
+_DARK_RUN: Final = re.compile("1+")
 
 _GREY: Final = Color(0.38, 0.38, 0.38)
 _LIGHT: Final = Color(0.92, 0.92, 0.92)
@@ -427,6 +429,8 @@ class _Pen:
     def wrap(self, text: str, size: float, width: float, max_lines: int) -> list[str]:
         """Break ``text`` into lines no wider than ``width``; CJK breaks anywhere, Latin at
         spaces where it can; an overflowing last line ends with an ellipsis."""
+        if "\n" not in text and self.width(text, size) <= width:
+            return [text]
         lines: list[str] = []
         for paragraph in text.splitlines() or [""]:
             current = ""
@@ -451,28 +455,29 @@ class _Pen:
 
     def qr(self, x: float, y: float, size: float, data: str) -> None:
         """Draw the QR code for ``data`` as vector squares in a ``size`` square at (x, y),
-        quiet zone included; one filled path of horizontal runs."""
+        quiet zone included.
+
+        The modules are written as one filled path of horizontal runs, in module units under
+        a single scaling transform: small integers keep the page stream short and quick to
+        write, and a vector code stays sharp at any printer resolution.
+        """
         matrix = qr_matrix(data)
         modules = len(matrix) + 8
         step = size / modules
         canvas = self.canvas
         canvas.setFillColor(white)
         canvas.rect(x, y, size, size, stroke=0, fill=1)
-        path = canvas.beginPath()
-        top = y + size - 4 * step
-        for r, row in enumerate(matrix):
-            c = 0
-            count = len(row)
-            while c < count:
-                if not row[c]:
-                    c += 1
-                    continue
-                start = c
-                while c < count and row[c]:
-                    c += 1
-                path.rect(x + (4 + start) * step, top - (r + 1) * step, (c - start) * step, step)
         canvas.setFillColor(black)
-        canvas.drawPath(path, stroke=0, fill=1)
+        runs: list[str] = []
+        for r, row in enumerate(matrix):
+            line = "".join(["1" if module else "0" for module in row])
+            for run in _DARK_RUN.finditer(line):
+                runs.append(f"{run.start()} {r} {run.end() - run.start()} 1 re")
+        canvas.saveState()
+        # Module (0, 0) is the top-left of the code, inside the 4-module quiet zone.
+        canvas.transform(step, 0, 0, -step, x + 4 * step, y + size - 4 * step)
+        canvas.addLiteral("\n".join(runs) + "\nf")
+        canvas.restoreState()
 
 
 @dataclass(frozen=True, slots=True)
