@@ -191,7 +191,6 @@ def upsert_job(
             with session.begin_nested():
                 session.add(job)
         except IntegrityError:  # the same ref was created concurrently: update that one
-            session.expunge(job)
             return upsert_job(
                 session=session, job_in=job_in, actor=actor, source=source, commit=commit
             )
@@ -356,7 +355,6 @@ def _staff_for(session: Session, estate_id: int, name: str, role: str) -> Staff:
             with session.begin_nested():
                 session.add(staff)
         except IntegrityError:
-            session.expunge(staff)
             staff = session.exec(
                 select(Staff).where(Staff.estate_id == estate_id, Staff.name == name)
             ).one()
