@@ -1,0 +1,135 @@
+"""From database rows to the printable PDFs of qr_forms: callback forms and signed receipts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Literal, cast
+
+from sqlmodel import Session, col, select
+
+from qr_forms.payload import build_form_url, make_token
+from qr_forms.pdf import FormItem, FormJob, PageSize, Receipt, render_forms, render_receipt
+
+from .. import domain as d
+from ..config import Settings
+from ..models import Callback, Estate, Job
+from .phone_models import Signature
+
+NOT_YET = "—"
+
+
+def form_job(job: Job, estate: Estate) -> FormJob:
+    return FormJob(
+        ref=job.ref,
+        estate_name=estate.name,
+        unit=job.unit or "",
+        resident_name=job.resident_name or "",
+        resident_phone=job.resident_phone or "",
+        title=job.title or "",
+        category=cast(Literal["safety", "leak", "general"], job.category),
+        worker=job.worker or "",
+        completed_at=job.completed_at,
+        deadline=job.deadline,
+        charge=job.charge if job.charge is not None else Decimal("0"),
+        assigned_role=cast(Literal["manager", "supervisor", "lead"], job.assigned_role),
+        timezone=estate.timezone,
+    )
+
+
+def form_url(
+    settings: Settings, purpose: Literal["staff", "resident"], ref: str, now: datetime
+) -> str:
+    token = make_token(settings.secret_key, purpose=purpose, job_ref=ref, now=now)
+    return build_form_url(settings.public_base_url, purpose, token)
+
+
+def form_item(job: Job, estate: Estate, settings: Settings, now: datetime) -> FormItem:
+    """The job's form with fresh staff and resident links (each usable once)."""
+    return FormItem(
+        job=form_job(job, estate),
+        staff_url=form_url(settings, "staff", job.ref, now),
+        resident_url=form_url(settings, "resident", job.ref, now),
+    )
+
+
+def parse_page_size(size: str | None) -> PageSize:
+    wanted = (size or "A4").strip().lower()
+    if wanted == "a4":
+        return "A4"
+    if wanted in ("a5", "a5-landscape"):
+        return "A5-landscape"
+    raise d.InvalidInput("size must be A4 or A5-landscape")
+
+
+def form_pdf(
+    job: Job, estate: Estate, settings: Settings, now: datetime, size: PageSize = "A4"
+) -> bytes:
+    return render_forms([form_item(job, estate, settings, now)], page_size=size)
+
+
+def day_jobs(session: Session, estate: Estate, day: date) -> list[Job]:
+    """The estate's active jobs completed on ``day`` in the estate's timezone."""
+    tz = d.zone(estate.timezone)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return list(
+        session.exec(
+            select(Job)
+            .where(
+                Job.estate_id == estate.id,
+                Job.state == "active",
+                Job.completed_at >= start,
+                Job.completed_at < end,
+            )
+            .order_by(col(Job.completed_at), col(Job.ref))
+        ).all()
+    )
+
+
+def day_forms_pdf(
+    session: Session,
+    estate: Estate,
+    day: date,
+    settings: Settings,
+    now: datetime,
+    size: PageSize = "A4",
+) -> tuple[bytes | None, int]:
+    jobs = day_jobs(session, estate, day)
+    if not jobs:
+        return None, 0
+    items = [form_item(job, estate, settings, now) for job in jobs]
+    return render_forms(items, page_size=size), len(jobs)
+
+
+def receipt_pdf(session: Session, signature: Signature) -> bytes:
+    """The signed receipt: the job, the answers, the signature (or refusal) and its SHA-256.
+
+    A resident who signed before any callback was recorded gets a receipt naming no staff
+    member yet (the job's assigned role, staff shown as a dash)."""
+    job = session.get(Job, signature.job_id)
+    assert job is not None
+    estate = session.get(Estate, job.estate_id)
+    assert estate is not None
+    callback = session.get(Callback, signature.callback_id) if signature.callback_id else None
+    role = callback.role if callback else job.assigned_role
+    receipt = Receipt(
+        job=form_job(job, estate),
+        channel=cast(Literal["on_site", "phone"], callback.channel if callback else "on_site"),
+        staff=callback.staff if callback else NOT_YET,
+        staff_role=cast(Literal["manager", "supervisor", "lead"], role),
+        signed_at=signature.signed_at,
+        satisfaction=cast(
+            Literal["satisfied", "fairly_satisfied", "unsatisfied"] | None,
+            signature.satisfaction or (callback.satisfaction if callback else None),
+        ),
+        inspected=bool(callback and callback.inspected),
+        service_feedback=(callback.service_feedback or "") if callback else "",
+        suggestions=(callback.suggestions or "") if callback else "",
+        charge_verified=bool(callback and callback.charge_verified),
+        comment=signature.comment or "",
+        problems=(callback.problems or "") if callback else "",
+        signature_png=None if signature.refused else signature.png,
+        refusal_reason=signature.refuse_reason if signature.refused else None,
+    )
+    return render_receipt(receipt)
