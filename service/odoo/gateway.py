@@ -119,13 +119,13 @@ class ConnectionSettings:
     backoff_seconds: float = 0.5
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise OdooConfigError(f"Odoo URL must look like http://host:8069, not {self.url!r}")
-        missing = [n for n in ("db", "user", "api_key") if not getattr(self, n)]
+        missing = [n for n in ("url", "db", "user", "api_key") if not getattr(self, n)]
         if missing:
             names = ", ".join(f"HUIFANG_ODOO_{n.upper()}" for n in missing)
             raise OdooConfigError(f"Odoo connection incomplete: set {names}")
+        parts = urlsplit(self.url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise OdooConfigError(f"Odoo URL must look like http://host:8069, not {self.url!r}")
 
 
 class Transport(Protocol):

@@ -1,0 +1,110 @@
+"""One pass of the Odoo link (sync, then write-back) and the loop that repeats it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from service.config import Settings
+from service.odoo import outbox
+from service.odoo.errors import OdooConfigError, OdooError, OdooUnavailable
+from service.odoo.gateway import Odoo, connect
+from service.odoo.settings import (
+    OdooLinkSettings,
+    connection_settings,
+    outbox_config,
+    sync_config,
+)
+from service.odoo.sync import Progress, Syncer, SyncReport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class PassReport:
+    sync: SyncReport
+    queued: int
+    delivery: outbox.DeliveryReport
+
+    def summary(self) -> str:
+        dl = self.delivery
+        return (
+            f"{self.sync.summary()}; write-back: {self.queued} queued, {dl.sent} sent, "
+            f"{dl.failed} to retry, {dl.dead} given up"
+        )
+
+
+def open_gateway(settings: Settings, link: OdooLinkSettings | None = None) -> Odoo:
+    return connect(connection_settings(settings, link))
+
+
+def sync_once(
+    *,
+    engine: Engine,
+    settings: Settings,
+    link: OdooLinkSettings | None = None,
+    gateway: Odoo | None = None,
+    progress: Progress | None = None,
+) -> PassReport:
+    """Read what changed in Odoo, store it, queue and send the write-back.
+
+    Raises ``OdooConfigError`` for wrong settings and ``OdooUnavailable`` when Odoo cannot
+    be reached (after retries); the outbox keeps what could not be sent."""
+    link = link or OdooLinkSettings()
+    own = gateway is None
+    gw = gateway or open_gateway(settings, link)
+    try:
+        syncer = Syncer(engine=engine, gateway=gw, config=sync_config(settings, link))
+        report = syncer.run(progress=progress)
+        retried = syncer.retry_skipped()
+        report.created += retried.created
+        report.updated += retried.updated
+        config = outbox_config(link)
+        queued = outbox.plan(engine=engine, gateway=gw, config=config)
+        delivery = outbox.deliver(engine=engine, gateway=gw, config=config)
+        return PassReport(report, queued, delivery)
+    finally:
+        if own:
+            gw.close()
+
+
+def sync_ids(*, engine: Engine, settings: Settings, ids: list[int]) -> SyncReport:
+    """Sync the given requests now (the add-on's push)."""
+    link = OdooLinkSettings()
+    gw = open_gateway(settings, link)
+    try:
+        syncer = Syncer(engine=engine, gateway=gw, config=sync_config(settings, link))
+        return syncer.sync_ids(ids)
+    finally:
+        gw.close()
+
+
+def run_sync_loop(
+    *,
+    engine: Engine,
+    settings: Settings,
+    stop: threading.Event,
+    wake: threading.Event | None = None,
+) -> None:
+    """Repeat ``sync_once`` every ``settings.sync_interval_seconds`` until ``stop`` is set.
+
+    Odoo being down is logged and retried next round; wrong settings are logged once a
+    round too (an administrator may fix them without a restart of Odoo)."""
+    wake = wake or threading.Event()
+    interval = settings.sync_interval_seconds
+    while not stop.is_set():
+        try:
+            log.info("Odoo sync: %s", sync_once(engine=engine, settings=settings).summary())
+        except OdooConfigError as exc:
+            log.error("Odoo sync: %s", exc)
+        except OdooUnavailable as exc:
+            log.warning("Odoo sync: Odoo unreachable (%s); next try in %ss", exc, interval)
+        except OdooError as exc:
+            log.error("Odoo sync failed: %s", exc)
+        except Exception:  # the loop must outlive one bad round
+            log.exception("Odoo sync failed")
+        wake.wait(interval)
+        wake.clear()

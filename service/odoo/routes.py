@@ -1,0 +1,99 @@
+"""HTTP entry points of the Odoo link.
+
+- ``POST /api/v1/odoo/notify``: the add-on's push, ``{"db", "model": "maintenance.request",
+  "ids": [...]}`` signed with ``X-Huifang-Signature: sha256=<hex HMAC-SHA256 of the raw body>``
+  under ``HUIFANG_ODOO_SHARED_SECRET``; answers 202 and syncs those requests in the
+  background. Exempt from the bearer key (the signature is the authentication).
+- ``GET /odoo/requests/{id}/form.pdf`` and ``/odoo/requests/{id}/staff``: the buttons on
+  Odoo's request form, redirected to the job ``odoo-<id>``'s pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Request
+from fastapi.responses import RedirectResponse
+
+from service.config import Settings, get_settings
+from service.db import get_engine
+from service.odoo.errors import OdooError
+from service.odoo.gateway import REQUEST_MODEL
+from service.odoo.link import sync_ids
+from service.odoo.mapping import job_ref
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "X-Huifang-Signature"
+MAX_IDS = 1000
+
+router = APIRouter(tags=["odoo"])
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _sync_in_background(settings: Settings, ids: list[int]) -> None:
+    try:
+        report = sync_ids(engine=get_engine(), settings=settings, ids=ids)
+        log.info("Odoo push of %d requests: %s", len(ids), report.summary())
+    except OdooError as exc:  # the next scheduled sync picks them up anyway
+        log.warning("Odoo push of %d requests not synced now: %s", len(ids), exc)
+
+
+@router.post("/api/v1/odoo/notify", status_code=202)
+async def notify(
+    request: Request,
+    background: BackgroundTasks,
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> dict[str, Any]:
+    secret = settings.odoo_shared_secret
+    if not secret:
+        raise HTTPException(503, "push from Odoo is not configured: set HUIFANG_ODOO_SHARED_SECRET")
+    body = await request.body()
+    given = request.headers.get(SIGNATURE_HEADER, "")
+    if not hmac.compare_digest(given.encode(), signature(secret, body).encode()):
+        raise HTTPException(401, f"missing or wrong {SIGNATURE_HEADER}")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise HTTPException(422, "body is not JSON") from None
+    if not isinstance(payload, dict) or set(payload) - {"db", "model", "ids"}:
+        raise HTTPException(422, 'expected {"db", "model", "ids"} and nothing else')
+    if payload.get("model") != REQUEST_MODEL:
+        raise HTTPException(422, f"model must be {REQUEST_MODEL!r}")
+    if settings.odoo_db and payload.get("db") != settings.odoo_db:
+        raise HTTPException(422, f"unknown database {payload.get('db')!r}")
+    ids = payload.get("ids")
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or len(ids) > MAX_IDS
+        or any(not isinstance(i, int) or isinstance(i, bool) or i <= 0 for i in ids)
+    ):
+        raise HTTPException(422, f"ids must be 1 to {MAX_IDS} positive integers")
+    if not settings.odoo_configured:
+        raise HTTPException(503, "Odoo is not configured: set HUIFANG_ODOO_URL and the others")
+    unique = sorted(set(ids))
+    background.add_task(_sync_in_background, settings, unique)
+    return {"accepted": len(unique)}
+
+
+RequestId = Annotated[int, Path(gt=0, description="id of the Odoo maintenance request")]
+
+
+@router.get("/odoo/requests/{request_id}/form.pdf", include_in_schema=False)
+def request_form(request_id: RequestId, request: Request) -> RedirectResponse:
+    target = f"/jobs/{job_ref(request_id)}/form.pdf"
+    if request.url.query:
+        target += f"?{request.url.query}"
+    return RedirectResponse(target, status_code=307)
+
+
+@router.get("/odoo/requests/{request_id}/staff", include_in_schema=False)
+def request_staff(request_id: RequestId) -> RedirectResponse:
+    return RedirectResponse(f"/jobs/{job_ref(request_id)}/staff", status_code=307)
