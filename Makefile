@@ -23,6 +23,7 @@ system-deps:
 	@sh scripts/system-deps.sh
 
 run: install
+	@sh scripts/system-deps.sh --runtime
 	$(BIN)/huifang demo
 
 test: install-test
