@@ -66,9 +66,10 @@ class _FastMaskQRCode(qrcode.QRCode):
             bits.put(len(chunk), mode_sizes[chunk.mode])
             chunk.write(bits)
         limits = qrcode.util.BIT_LIMIT_TABLE[self.error_correction]
-        self.version = bisect_left(limits, len(bits), start)
-        if self.version == 41:
+        version = bisect_left(limits, len(bits), start)
+        if version == 41:
             raise DataOverflowError()
+        self.version = version
         if mode_sizes is not qrcode.util.mode_sizes_for_version(self.version):
             self.best_fit(start=self.version)
         return int(self.version)
