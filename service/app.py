@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import compliance, errors, estates, jobs, rectifications
+from .api import compliance, errors, estates, jobs, rectifications, staff
 from .api.auth import BearerKeyMiddleware
 
 # Parts that live in their own packages; each module exposes ``router``.
@@ -39,7 +39,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (estates, jobs, compliance, rectifications):
+    for module in (estates, jobs, compliance, rectifications, staff):
         api.include_router(module.router)
     app.include_router(api)
     for name in OPTIONAL_API_ROUTERS:

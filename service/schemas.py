@@ -194,3 +194,31 @@ class ComplianceOut(BaseModel):
 
 def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
+
+
+class StaffIn(Strict):
+    estate: Name
+    name: Name
+    role: Role
+    login: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, min_length=3, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$"
+            ),
+        ]
+        | None
+    ) = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
+    odoo_user_id: Annotated[int, Field(gt=0)] | None = None
+    active: bool = True
+
+
+class StaffOut(BaseModel):
+    id: int
+    estate: str
+    name: str
+    role: Role
+    login: str | None
+    odoo_user_id: int | None
+    active: bool

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from . import domain as d
 from .models import AuditLog, Callback, Estate, Job, Rectification, Staff, utcnow
-from .schemas import CallbackIn, EstateIn, JobIn
+from .schemas import CallbackIn, EstateIn, JobIn, StaffIn
 
 # ------------------------------------------------------------------ helpers
 
@@ -596,4 +596,64 @@ def compliance_out(estate: Estate, result: d.Compliance, as_of: datetime) -> dic
         "satisfaction": {s.value: n for s, n in result.satisfaction.items()},
         "complaint_rate": result.complaint_rate,
         "rectifications": {"open": result.rectifications_open, "late": result.rectifications_late},
+    }
+
+
+# ------------------------------------------------------------------ staff
+
+
+def upsert_staff(*, session: Session, staff_in: StaffIn, actor: str) -> tuple[Staff, bool]:
+    """Create or update a staff member (by estate and name); a password makes a sign-in."""
+    from .web.auth import hash_password
+
+    estate = session.exec(select(Estate).where(Estate.code == staff_in.estate)).first()
+    if estate is None:
+        raise d.InvalidInput(f"unknown estate {staff_in.estate!r}")
+    if staff_in.password and not staff_in.login:
+        raise d.InvalidInput("a password needs a login")
+    staff = session.exec(
+        select(Staff).where(Staff.estate_id == estate.id, Staff.name == staff_in.name)
+    ).first()
+    created = staff is None
+    if staff is None:
+        staff = Staff(estate_id=estate.id, name=staff_in.name, role=staff_in.role)  # type: ignore[arg-type]
+    if staff_in.login:
+        taken = session.exec(
+            select(Staff).where(Staff.login == staff_in.login, Staff.id != staff.id)
+        ).first()
+        if taken is not None:
+            raise d.Conflict(f"login {staff_in.login!r} is already used by someone else")
+    staff.role = staff_in.role
+    staff.login = staff_in.login or staff.login
+    staff.odoo_user_id = staff_in.odoo_user_id or staff.odoo_user_id
+    staff.active = staff_in.active
+    if staff_in.password:
+        staff.password_hash = hash_password(staff_in.password)
+    session.add(staff)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise d.Conflict("a concurrent change to this staff member won; try again") from None
+    audit(
+        session,
+        actor=actor,
+        action="staff.created" if created else "staff.updated",
+        entity="staff",
+        entity_id=staff.id,
+        detail=staff_in.model_dump(mode="json", exclude={"password"}),
+    )
+    session.commit()
+    return staff, created
+
+
+def staff_out(staff: Staff, estate_code: str) -> dict[str, Any]:
+    return {
+        "id": staff.id,
+        "estate": estate_code,
+        "name": staff.name,
+        "role": staff.role,
+        "login": staff.login,
+        "odoo_user_id": staff.odoo_user_id,
+        "active": staff.active,
     }
