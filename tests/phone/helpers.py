@@ -68,7 +68,11 @@ def sign_in(client: TestClient, login: str) -> None:
 
 def token(purpose: str, now: datetime, ref: str = JOB_REF, **kw: Any) -> str:
     return make_token(
-        get_settings().secret_key, purpose=purpose, job_ref=ref, now=now, **kw  # type: ignore[arg-type]
+        get_settings().secret_key,
+        purpose=purpose,
+        job_ref=ref,
+        now=now,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -104,3 +108,17 @@ def resident_body(**over: Any) -> dict[str, Any]:
 
 def post_json(client: TestClient, url: str, body: Any) -> Any:
     return client.post(url, content=json.dumps(body), headers={"Content-Type": "application/json"})
+
+
+def rows(session: Session, statement: Any) -> list[Any]:
+    """Run a query and end the transaction: on SQLite every transaction takes the write lock
+    (BEGIN IMMEDIATE), so a test must not sit in one while the app handles a request."""
+    result = list(session.exec(statement).all())
+    session.commit()
+    return result
+
+
+def one(session: Session, statement: Any) -> Any:
+    found = rows(session, statement)
+    assert len(found) == 1, found
+    return found[0]
