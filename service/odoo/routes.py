@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.engine import Engine
 
 from service.config import Settings, get_settings
 from service.db import get_engine
@@ -37,9 +38,14 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _sync_in_background(settings: Settings, ids: list[int]) -> None:
+def odoo_engine() -> Engine:
+    """The database the push syncs into (a dependency, so tests can point it elsewhere)."""
+    return get_engine()
+
+
+def _sync_in_background(engine: Engine, settings: Settings, ids: list[int]) -> None:
     try:
-        report = sync_ids(engine=get_engine(), settings=settings, ids=ids)
+        report = sync_ids(engine=engine, settings=settings, ids=ids)
         log.info("Odoo push of %d requests: %s", len(ids), report.summary())
     except OdooError as exc:  # the next scheduled sync picks them up anyway
         log.warning("Odoo push of %d requests not synced now: %s", len(ids), exc)
@@ -50,6 +56,7 @@ async def notify(
     request: Request,
     background: BackgroundTasks,
     settings: Annotated[Settings, Depends(get_settings)],
+    engine: Annotated[Engine, Depends(odoo_engine)],
 ) -> dict[str, Any]:
     secret = settings.odoo_shared_secret
     if not secret:
@@ -79,7 +86,7 @@ async def notify(
     if not settings.odoo_configured:
         raise HTTPException(503, "Odoo is not configured: set HUIFANG_ODOO_URL and the others")
     unique = sorted(set(ids))
-    background.add_task(_sync_in_background, settings, unique)
+    background.add_task(_sync_in_background, engine, settings, unique)
     return {"accepted": len(unique)}
 
 

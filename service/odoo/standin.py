@@ -242,7 +242,7 @@ class User:
 # --------------------------------------------------------------------------------- faults
 @dataclass
 class FaultRule:
-    kind: str  # http500 | http503 | drop | odoo | slow
+    kind: str  # http500 | http503 | drop | drop_after | odoo | slow
     model: str | None
     method: str | None
     skip: int
@@ -274,8 +274,10 @@ class Faults:
         error: OdooException | None = None,
     ) -> FaultRule:
         """Answer matching calls with ``kind``: ``http500``, ``http503``, ``drop`` (close the
-        connection without an answer) or ``odoo`` (``error``, an Odoo exception), after
-        letting ``skip`` matching calls through, ``times`` times (``None``: until cleared)."""
+        connection without an answer), ``drop_after`` (make the call, then close the
+        connection: the answer is lost; JSON-RPC only) or ``odoo`` (``error``, an Odoo
+        exception), after letting ``skip`` matching calls through, ``times`` times
+        (``None``: until cleared)."""
         if kind == "odoo" and error is None:
             error = OdooException("Simulated failure")
         rule = FaultRule(kind, model, method, skip, times, error=error)
@@ -1114,6 +1116,9 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if rule.kind == "drop":
             raise _Drop()
+        if rule.kind == "drop_after":
+            self._drop_after = True
+            return None
         if rule.kind in {"http500", "http502", "http503", "http504"}:
             raise _HttpError(int(rule.kind[4:]))
         return rule.error
@@ -1185,6 +1190,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (OdooException, AttributeError, KeyError, TypeError, ValueError) as exc:
             self._json({"jsonrpc": "2.0", "id": req.get("id"), "error": _error_body(exc)})
             return
+        if getattr(self, "_drop_after", False):
+            self._drop_after = False
+            raise _Drop()  # the call was made; its answer is lost
         self._json({"jsonrpc": "2.0", "id": req.get("id"), "result": result})
 
     def _xmlrpc(self, service: str, body: bytes) -> None:

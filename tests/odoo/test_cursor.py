@@ -1,0 +1,72 @@
+"""The (write_date, id) cursor never loops and never skips, whatever the seconds hold."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.odoo import cursor as cur
+from service.odoo.standin import Store
+
+BASE = datetime(2026, 5, 1, 8, 0, 0)
+
+
+def read_all(
+    store: Store, page_size: int, start: cur.Cursor = cur.Cursor()
+) -> tuple[list[int], cur.Cursor]:
+    """Run the cursor over the store's requests like a sync run does; return ids processed."""
+    seen: list[int] = []
+    cursor = start
+    for _ in range(10_000):
+        domain, order = cur.query(cursor)
+        recs = store.search("maintenance.request", domain, limit=page_size, order=order)
+        page = store.read("maintenance.request", recs, ["write_date"])
+        step = cur.advance(cursor, page, page_size)
+        seen.extend(r["id"] for r in step.records)
+        cursor = step.cursor
+        if step.finished:
+            return seen, cursor
+    raise AssertionError("the cursor did not finish: endless loop")
+
+
+def store_with(write_dates: list[datetime]) -> Store:
+    store = Store(addon=False, clock=lambda: BASE)
+    for moment in write_dates:
+        store.insert("maintenance.request", {"name": "r"}, now=moment)
+    return store
+
+
+def test_one_batch_write_larger_than_a_page_is_read_once():
+    # One write gives 1,200 records the same write_date: the classic endless loop.
+    store = store_with([BASE + timedelta(microseconds=123)] * 1200)
+    seen, _ = read_all(store, page_size=500)
+    assert sorted(seen) == list(range(1, 1201))
+    assert len(seen) == len(set(seen))
+
+
+def test_records_of_one_second_out_of_id_order_are_not_skipped():
+    # Higher ids written earlier in the same second than lower ids, across a page boundary.
+    moments = [BASE + timedelta(microseconds=900_000 - i * 1000) for i in range(10)]
+    store = store_with(moments)
+    seen, _ = read_all(store, page_size=3)
+    assert sorted(seen) == list(range(1, 11))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    offsets=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 999_999)), min_size=0, max_size=60
+    ),
+    page_size=st.integers(1, 7),
+)
+def test_every_record_is_read_exactly_once(offsets, page_size):
+    store = store_with([BASE + timedelta(seconds=s, microseconds=us) for s, us in offsets])
+    seen, last = read_all(store, page_size)
+    assert sorted(seen) == list(range(1, len(offsets) + 1))
+    # A later run from the stored cursor re-reads at most the last second, never the rest.
+    again, _ = read_all(store, page_size, last)
+    if offsets:
+        last_second = max(s for s, _ in offsets)
+        assert len(again) <= sum(1 for s, _ in offsets if s == last_second)

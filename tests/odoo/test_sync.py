@@ -1,0 +1,174 @@
+"""Sync from the stand-in Odoo into the database: idempotent, incremental, fault-tolerant."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlmodel import Session, func, select
+
+from service.models import Job
+from service.odoo.errors import OdooCallError
+from service.odoo.standin import OdooException
+from service.odoo.sync import load_cursor
+from service.odoo.tables import OdooRequestLink
+
+
+def jobs(engine) -> dict[str, Job]:
+    with Session(engine) as session:
+        return {j.ref: j for j in session.exec(select(Job))}
+
+
+def done_requests(odoo, n, name="Tap leaking {i}"):
+    repaired = odoo.stage_id("Repaired")
+    return [
+        odoo.create("maintenance.request", {"name": name.format(i=i), "stage_id": repaired})
+        for i in range(n)
+    ]
+
+
+def test_first_sync_creates_a_job_per_done_request_and_a_rerun_nothing(odoo, syncer_for, engine):
+    ids = done_requests(odoo, 5)
+    odoo.create("maintenance.request", {"name": "Not done yet"})
+    report = syncer_for(odoo).run()
+    assert (report.created, report.open) == (5, 1)
+    found = jobs(engine)
+    assert sorted(found) == sorted(f"odoo-{i}" for i in ids)
+    assert {j.category for j in found.values()} == {"leak"}
+    assert {j.source for j in found.values()} == {"odoo"}
+    again = syncer_for(odoo).run()
+    assert again.created == 0 and again.updated == 0
+    assert len(jobs(engine)) == 5
+
+
+def test_reads_are_batched_never_one_call_per_record(odoo, syncer_for):
+    done_requests(odoo, 1200)
+    syncer_for(odoo, page_size=500).run()
+    reads = [
+        c for c in odoo.calls if c.model == "maintenance.request" and c.method == "search_read"
+    ]
+    assert len(reads) <= 8  # 3 pages, plus the pages that finish a second by id
+    assert not [c for c in odoo.calls if c.method == "read"]
+
+
+def test_an_edited_request_updates_its_job(odoo, syncer_for, engine):
+    (rid,) = done_requests(odoo, 1)
+    syncer_for(odoo).run()
+    odoo.write("maintenance.request", [rid], {"name": "Lift door sensor"})
+    report = syncer_for(odoo).run()
+    assert report.updated == 1
+    job = jobs(engine)[f"odoo-{rid}"]
+    assert job.title == "Lift door sensor" and job.category == "safety"
+
+
+def test_back_out_of_done_cancels_and_done_again_reactivates(odoo, syncer_for, engine):
+    (rid,) = done_requests(odoo, 1)
+    syncer_for(odoo).run()
+    odoo.write("maintenance.request", [rid], {"stage_id": odoo.stage_id("In Progress")})
+    assert syncer_for(odoo).run().cancelled == 1
+    assert jobs(engine)[f"odoo-{rid}"].state == "cancelled"
+    odoo.write("maintenance.request", [rid], {"stage_id": odoo.stage_id("Repaired")})
+    syncer_for(odoo).run()
+    assert jobs(engine)[f"odoo-{rid}"].state == "active"
+
+
+def test_archived_deleted_and_scrapped_requests(odoo, syncer_for, engine):
+    a, b = done_requests(odoo, 2)
+    scrap = odoo.create(
+        "maintenance.request", {"name": "Old pump", "stage_id": odoo.stage_id("Scrap")}
+    )
+    syncer_for(odoo).run()
+    assert f"odoo-{scrap}" not in jobs(engine)
+    odoo.write("maintenance.request", [a], {"archive": True})
+    odoo.unlink("maintenance.request", [b])
+    report = syncer_for(odoo).run()
+    assert (report.archived, report.deleted) == (1, 1)
+    found = jobs(engine)
+    assert found[f"odoo-{a}"].state == "archived" and found[f"odoo-{b}"].state == "deleted"
+
+
+def test_a_record_without_estate_is_skipped_with_a_reason_and_the_rest_synced(
+    odoo, syncer_for, engine, caplog
+):
+    ok = done_requests(odoo, 3)
+    other_team = odoo.create("maintenance.team", {"name": "Elsewhere", "company_id": 1})
+    bad = odoo.create(
+        "maintenance.request",
+        {"name": "Tap", "stage_id": odoo.stage_id("Repaired"), "maintenance_team_id": other_team},
+    )
+    syncer = syncer_for(
+        odoo, default_estate=None, estate_map={"Internal Maintenance": "E1", "YourCompany": "E1"}
+    )
+    # the company maps too: remove it for the bad record's company by using a second company
+    company = odoo.create("res.company", {"name": "Unmapped Co"})
+    odoo.write("maintenance.request", [bad], {"company_id": company})
+    with caplog.at_level(logging.WARNING):
+        report = syncer.run()
+    assert (report.skipped, report.created) == (1, 3)
+    assert "no estate" in caplog.text
+    assert sorted(jobs(engine)) == sorted(f"odoo-{i}" for i in ok)
+    with Session(engine) as session:
+        assert session.get(OdooRequestLink, bad).status == "skipped"
+
+
+def test_an_odoo_error_mid_sync_leaves_the_cursor_where_it_was(odoo, syncer_for, engine):
+    done_requests(odoo, 1200)
+    odoo.faults.fail(
+        "odoo",
+        model="maintenance.request",
+        method="search_read",
+        skip=1,
+        error=OdooException("could not serialize access due to concurrent update"),
+    )
+    with pytest.raises(OdooCallError):
+        syncer_for(odoo, page_size=500).run()
+    with Session(engine) as session:
+        created = session.exec(select(func.count()).select_from(Job)).one()
+        cursor = load_cursor(session)
+    # the first page is committed with its cursor; nothing after it
+    assert created <= 500
+    assert cursor.second is not None or created == 0
+    report = syncer_for(odoo, page_size=500).run()
+    assert report.created == 1200 - created
+    assert len(jobs(engine)) == 1200
+
+
+def test_odoo_down_for_a_moment_is_ridden_out(odoo, syncer_for, engine):
+    done_requests(odoo, 3)
+    odoo.faults.fail("drop", model="maintenance.request", method="search_read", times=2)
+    assert syncer_for(odoo).run().created == 3
+
+
+def test_addon_fields_feed_the_job(odoo_addon, syncer_for, engine):
+    o = odoo_addon
+    estate = o.create(
+        "maintenance.callback.estate",
+        {"name": "Harbour", "code": "E2", "timezone": "Asia/Shanghai"},
+    )
+    resident = o.create("res.partner", {"name": "李女士", "phone": "13900000000"})
+    rid = o.create(
+        "maintenance.request",
+        {
+            "name": "Repaint",
+            "callback_estate_id": estate,
+            "callback_unit": "2-1201",
+            "callback_resident_id": resident,
+            "callback_category": "leak",
+            "callback_charge": 20,
+        },
+    )
+    o.write("maintenance.request", [rid], {"stage_id": o.stage_id("Repaired")})
+    syncer_for(o).run()
+    job = jobs(engine)[f"odoo-{rid}"]
+    assert (job.unit, job.resident_name, job.resident_phone) == ("2-1201", "李女士", "13900000000")
+    assert job.category == "leak" and str(job.charge) == "20.00"
+    with Session(engine) as session:
+        assert session.get(OdooRequestLink, rid).completion_source == "addon"
+
+
+def test_push_of_ids_syncs_them_without_moving_the_cursor(odoo, syncer_for, engine):
+    (rid,) = done_requests(odoo, 1)
+    report = syncer_for(odoo).sync_ids([rid, 424242])
+    assert report.created == 1
+    with Session(engine) as session:
+        assert load_cursor(session).second is None
