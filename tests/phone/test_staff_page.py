@@ -1,0 +1,211 @@
+"""The staff page /s/<token> and the signed-in form links: callbacks recorded by role, with the
+resident's signature taken on the staff phone, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from sqlmodel import select
+
+from qr_forms.payload import read_token
+from service.config import get_settings
+from service.models import AuditLog, Callback, Job, Rectification
+from service.web.phone_models import FormTokenUse, Signature
+
+from .helpers import (
+    JOB_REF,
+    STROKES,
+    add_staff,
+    data_url,
+    one,
+    post_json,
+    resident_body,
+    rows,
+    setup_job,
+    sign_in,
+    signature_png,
+    token,
+)
+
+
+@pytest.fixture
+def signed_in(client, session, now):
+    setup_job(client, now)
+    add_staff(session, "li.yghy", "李秀英", "supervisor")
+    sign_in(client, "li.yghy")
+    return client
+
+
+def staff_body(**over):
+    body = {
+        "channel": "on_site",
+        "inspected": True,
+        "service_feedback": "态度好",
+        "suggestions": "提前电话告知",
+        "charge_verified": True,
+        "charge_amount": "80.00",
+        "satisfaction": "satisfied",
+        "submission_key": "staff-key-0001",
+        "resident": {
+            "signer_name": "王女士",
+            "signature": data_url(signature_png()),
+            "strokes": STROKES,
+        },
+    }
+    body.update(over)
+    return body
+
+
+def test_staff_page_needs_sign_in_and_comes_back_after_it(client, session, now):
+    setup_job(client, now)
+    add_staff(session, "li.yghy", "李秀英", "supervisor")
+    tok = token("staff", now)
+    page = client.get(f"/s/{tok}", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == f"/login?next=/s/{tok}"
+    assert post_json(client, f"/s/{tok}", staff_body()).status_code == 401
+    back = client.post(
+        "/login",
+        data={"login": "li.yghy", "password": "huifang-test-pw", "next": f"/s/{tok}"},
+        follow_redirects=False,
+    )
+    assert back.headers["location"] == f"/s/{tok}"
+    page = client.get(f"/s/{tok}")
+    assert page.status_code == 200 and "李秀英" in page.text and "13812345678" in page.text
+
+
+def test_staff_callback_with_signature_is_one_transaction(signed_in, session, now):
+    tok = token("staff", now)
+    response = post_json(signed_in, f"/s/{tok}", staff_body())
+    assert response.status_code == 201, response.text
+    callback = one(session, select(Callback))
+    assert callback.role == "supervisor" and callback.staff == "李秀英"
+    assert callback.channel == "on_site" and callback.inspected and callback.charge_verified
+    assert str(callback.charge_amount) == "80.00" and callback.done_at == now
+    signature = one(session, select(Signature))
+    assert signature.callback_id == callback.id and signature.taken_on == "staff"
+    use = one(session, select(FormTokenUse))
+    assert use.callback_id == callback.id and use.purpose == "staff"
+    actions = [a.action for a in rows(session, select(AuditLog).order_by(AuditLog.id))]
+    assert actions[-2:] == ["callback.recorded", "signature.recorded"]
+    job = one(session, select(Job))
+    assert job.cb_supervisor and job.first_callback_at == now
+    figures = signed_in.get("/api/v1/compliance?estate=YGHY&period=2026-05").json()
+    assert figures["roles"]["supervisor"]["done"] == 1
+    done = signed_in.get(f"/s/{tok}/done")
+    assert done.status_code == 200 and signature.sha256 in done.text
+    pdf = signed_in.get(f"/s/{tok}/receipt.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_resent_draft_is_dated_when_it_was_sent_first(signed_in, session, now):
+    body = staff_body(held_ms=90 * 60 * 1000, channel="phone", inspected=False, resident=None)
+    assert post_json(signed_in, f"/s/{token('staff', now)}", body).status_code == 201
+    assert one(session, select(Callback)).done_at == now - timedelta(minutes=90)
+
+
+def test_resending_the_same_submission_does_not_double_the_callback(signed_in, session, now):
+    tok = token("staff", now)
+    first = post_json(signed_in, f"/s/{tok}", staff_body())
+    again = post_json(signed_in, f"/s/{tok}", staff_body())
+    assert again.status_code == 200 and again.json()["callback_id"] == first.json()["callback_id"]
+    other = post_json(signed_in, f"/s/{tok}", staff_body(submission_key="another-key-01"))
+    assert other.status_code == 409
+    assert len(rows(session, select(Callback))) == 1
+    page = signed_in.get(f"/s/{tok}")
+    assert page.status_code == 409 and f"/jobs/{JOB_REF}/staff" in page.text
+
+
+def test_resident_confirmation_waits_for_the_staff_callback(signed_in, session, now):
+    post_json(signed_in, f"/r/{token('resident', now)}", resident_body(satisfaction="unsatisfied"))
+    page = signed_in.get(f"/s/{token('staff', now)}")
+    assert "住户已在手机上确认" in page.text
+    body = staff_body(resident=None, satisfaction="unsatisfied", problems="仍有渗水")
+    assert post_json(signed_in, f"/s/{token('staff', now)}", body).status_code == 201
+    callback = one(session, select(Callback))
+    assert one(session, select(Signature)).callback_id == callback.id
+    rect = one(session, select(Rectification))
+    assert rect.callback_id == callback.id and rect.due_at == now + timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"channel": "phone", "resident": None}, "phone callback cannot inspect"),
+        ({"channel": "phone", "inspected": False}, "cannot take a signature"),
+        ({"channel": "fax"}, "channel"),
+        ({"charge_amount": "-1"}, "charge_amount"),
+        ({"charge_amount": "1.234"}, "charge_amount"),
+        (
+            {"resident": {"signature": data_url(signature_png(blank=True)), "strokes": STROKES}},
+            "blank",
+        ),
+        ({"held_ms": -5}, "held_ms"),
+        ({"held_ms": 3 * 86400 * 1000}, "before the repair was completed"),
+    ],
+)
+def test_bad_staff_answers_store_nothing(signed_in, session, now, change, words):
+    tok = token("staff", now)
+    response = post_json(signed_in, f"/s/{tok}", staff_body(**change))
+    assert response.status_code == 422, response.text
+    assert words in response.json()["detail"]
+    for model in (Callback, Signature, FormTokenUse, Rectification):
+        assert rows(session, select(model)) == []
+    assert post_json(signed_in, f"/s/{tok}", staff_body()).status_code == 201
+
+
+def test_staff_of_another_estate_are_refused(client, session, now):
+    setup_job(client, now)
+    client.put("/api/v1/estates/CHY", json={"name": "翠湖苑管理处"})
+    add_staff(session, "chen.chy", "陈志强", "manager", estate_code="CHY")
+    sign_in(client, "chen.chy")
+    tok = token("staff", now)
+    assert client.get(f"/s/{tok}").status_code == 403
+    assert post_json(client, f"/s/{tok}", staff_body()).status_code == 403
+    assert client.get(f"/jobs/{JOB_REF}/form.pdf").status_code == 403
+    assert rows(session, select(Callback)) == []
+
+
+def test_staff_page_refuses_bad_links(signed_in, now):
+    assert signed_in.get(f"/s/{token('resident', now)}").status_code == 400
+    assert signed_in.get(f"/s/{token('staff', now)[:-2]}xx").status_code == 400
+    assert signed_in.get(f"/s/{token('staff', now - timedelta(days=31))}").status_code == 410
+
+
+def decode_qr_urls(pdf: bytes) -> list[str]:
+    page = pdfium.PdfDocument(pdf)[0]
+    image = page.render(scale=3).to_pil()
+    return sorted(result.text for result in zxingcpp.read_barcodes(image))
+
+
+@pytest.mark.parametrize("size", [None, "A5-landscape"])
+def test_form_pdf_carries_fresh_staff_and_resident_links(signed_in, now, size):
+    url = f"/jobs/{JOB_REF}/form.pdf" + (f"?size={size}" if size else "")
+    response = signed_in.get(url)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    urls = decode_qr_urls(response.content)
+    assert len(urls) == 2
+    settings = get_settings()
+    for url, purpose in zip(urls, ("resident", "staff"), strict=True):
+        assert url.startswith(f"{settings.public_base_url}/{purpose[0]}/")
+        data = read_token(
+            settings.secret_key, url.rsplit("/", 1)[1], purpose=purpose, max_age_seconds=60, now=now
+        )
+        assert data.job_ref == JOB_REF
+
+
+def test_form_pdf_and_staff_link_need_sign_in_and_a_known_job(client, now):
+    setup_job(client, now)
+    redirect = client.get(f"/jobs/{JOB_REF}/form.pdf", follow_redirects=False)
+    assert redirect.status_code == 303 and redirect.headers["location"].startswith("/login?next=")
+    assert client.get(f"/jobs/{JOB_REF}/staff", follow_redirects=False).status_code == 303
+
+
+def test_staff_link_redirects_to_a_fresh_staff_page(signed_in, now):
+    response = signed_in.get(f"/jobs/{JOB_REF}/staff", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/s/s")
+    assert signed_in.get(response.headers["location"]).status_code == 200
+    assert signed_in.get("/jobs/odoo-0/staff").status_code == 404
+    assert signed_in.get(f"/jobs/{JOB_REF}/form.pdf?size=letter").status_code == 422
