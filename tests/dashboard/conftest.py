@@ -41,6 +41,12 @@ def demo(session: Session, now: datetime):
     return load_demo(session, now=now, jobs_per_estate=60)
 
 
+@pytest.fixture
+def small_demo(session: Session, now: datetime):
+    """The demo estates and logins with a handful of jobs: for tests about access, not sums."""
+    return load_demo(session, now=now, jobs_per_estate=4)
+
+
 def generate(session: Session, now: datetime, seed: int, jobs: int = 120) -> list[str]:
     """A random data set around ``now``: two estates in different zones, jobs near month ends,
     callbacks by every role and channel (some late, some before the deadline), rectifications
