@@ -16,8 +16,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from service.odoo.errors import OdooConfigError, OdooError, OdooUnavailable
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 odoo_app = typer.Typer(help="The link with Odoo.", no_args_is_help=True)
+
+
+@odoo_app.callback()
+def main() -> None:
+    """The link with Odoo: sync repair requests, write callbacks back."""
+
 
 EXIT_CONFIG = 2
 EXIT_UNAVAILABLE = 3

@@ -1,0 +1,168 @@
+"""Write-back through the outbox: fields, chatter, activities, rectifications; at most once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from service.models import Job, Staff
+from service.odoo.outbox import OutboxConfig, deliver, plan
+from service.odoo.tables import OdooOutbox
+from service.schemas import CallbackIn
+from service.usecases import record_callback
+
+CONFIG = OutboxConfig(backoff_seconds=1, max_attempts=3)
+
+
+def sync_one_done(odoo, syncer_for, engine, *, worker=None):
+    vals = {"name": "厨房水管漏水", "stage_id": odoo.stage_id("Repaired")}
+    if worker:
+        vals["user_id"] = worker
+    rid = odoo.create("maintenance.request", vals)
+    syncer = syncer_for(odoo)
+    syncer.run()
+    return rid, syncer.gateway
+
+
+def callback(engine, rid, *, problems=None, satisfaction="satisfied"):
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.exec(select(Job).where(Job.ref == f"odoo-{rid}")).one()
+        cb_in = CallbackIn(
+            role="supervisor",
+            staff="张主管",
+            channel="phone",
+            done_at=job.completed_at + timedelta(minutes=1),
+            satisfaction=satisfaction,
+            problems=problems,
+        )
+        return record_callback(
+            session=session,
+            ref=job.ref,
+            cb_in=cb_in,
+            now=datetime.now(UTC) + timedelta(minutes=1),
+            actor="test",
+        )
+
+
+def staff_for_role(engine, rid, odoo_user_id):
+    with Session(engine) as session:
+        job = session.exec(select(Job).where(Job.ref == f"odoo-{rid}")).one()
+        session.add(
+            Staff(
+                estate_id=job.estate_id,
+                name="Role holder",
+                role=job.assigned_role,
+                odoo_user_id=odoo_user_id,
+            )
+        )
+        session.commit()
+
+
+def test_callback_is_written_back_once(odoo_addon, syncer_for, engine):
+    o = odoo_addon
+    rid, gw = sync_one_done(o, syncer_for, engine)
+    staff_for_role(engine, rid, 2)
+    assert plan(engine=engine, gateway=gw, config=CONFIG) >= 2  # fields + assigned activity
+    assert deliver(engine=engine, gateway=gw, config=CONFIG).sent >= 2
+    row = o.read(
+        "maintenance.request", [rid], ["callback_state", "callback_deadline", "callback_user_id"]
+    )[0]
+    assert row["callback_state"] == "pending" and row["callback_user_id"][0] == 2
+    activities = o.search_read(
+        "mail.activity", [("res_id", "=", rid)], ["user_id", "date_deadline"]
+    )
+    assert len(activities) == 1 and activities[0]["user_id"][0] == 2
+
+    callback(engine, rid)
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    deliver(engine=engine, gateway=gw, config=CONFIG)
+    row = o.read(
+        "maintenance.request",
+        [rid],
+        ["callback_state", "callback_last_by", "callback_satisfaction", "callback_last_at"],
+    )[0]
+    assert row["callback_state"] == "done" and row["callback_last_by"] == "张主管"
+    assert row["callback_satisfaction"] == "satisfied" and row["callback_last_at"]
+    messages = o.search_read("mail.message", [("res_id", "=", rid)], ["body"])
+    assert len(messages) == 1 and "<b>回访记录</b>" in messages[0]["body"]
+    assert "满意度：满意" in messages[0]["body"]
+
+    # a second round has nothing to say
+    assert plan(engine=engine, gateway=gw, config=CONFIG) == 0
+    assert deliver(engine=engine, gateway=gw, config=CONFIG).sent == 0
+    assert len(o.search_read("mail.message", [("res_id", "=", rid)], ["id"])) == 1
+
+
+def test_plain_odoo_gets_a_plain_text_note_in_english_when_configured(odoo, syncer_for, engine):
+    rid, gw = sync_one_done(odoo, syncer_for, engine)
+    callback(engine, rid)
+    plan(engine=engine, gateway=gw, config=OutboxConfig(language="en"))
+    deliver(engine=engine, gateway=gw, config=CONFIG)
+    (message,) = odoo.search_read("mail.message", [("res_id", "=", rid)], ["body"])
+    assert "Satisfaction: satisfied" in message["body"] and "<b>" not in message["body"]
+
+
+def test_odoo_down_backs_off_and_delivers_later_without_duplicates(odoo, syncer_for, engine):
+    rid, gw = sync_one_done(odoo, syncer_for, engine)
+    callback(engine, rid)
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    odoo.faults.down()
+    report = deliver(engine=engine, gateway=gw, config=CONFIG)
+    assert report.postponed and report.sent == 0
+    with Session(engine) as session:
+        row = session.exec(select(OdooOutbox).where(OdooOutbox.kind == "message")).one()
+        assert row.status == "pending" and row.attempts == 1
+        assert row.next_attempt_at > datetime.now(UTC)
+    odoo.faults.up()
+    # not due yet: nothing sent
+    assert deliver(engine=engine, gateway=gw, config=CONFIG).sent == 0
+    later = lambda: datetime.now(UTC) + timedelta(seconds=5)  # noqa: E731
+    assert deliver(engine=engine, gateway=gw, config=CONFIG, now=later).sent == 1
+    assert len(odoo.search_read("mail.message", [("res_id", "=", rid)], ["id"])) == 1
+
+
+def test_a_lost_answer_does_not_post_twice(odoo, syncer_for, engine):
+    rid, gw = sync_one_done(odoo, syncer_for, engine)
+    callback(engine, rid)
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    odoo.faults.fail("drop_after", model="maintenance.request", method="message_post")
+    first = deliver(engine=engine, gateway=gw, config=CONFIG)
+    assert first.postponed
+    later = lambda: datetime.now(UTC) + timedelta(seconds=5)  # noqa: E731
+    assert deliver(engine=engine, gateway=gw, config=CONFIG, now=later).sent == 1
+    assert len(odoo.search_read("mail.message", [("res_id", "=", rid)], ["id"])) == 1
+
+
+def test_rectification_becomes_an_activity_for_the_worker(odoo, syncer_for, engine):
+    worker = odoo.add_user("Wang Wei", "wangwei")
+    rid, gw = sync_one_done(odoo, syncer_for, engine, worker=worker)
+    _, rect = callback(engine, rid, problems="阀门仍有渗水", satisfaction="unsatisfied")
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    deliver(engine=engine, gateway=gw, config=CONFIG)
+    (activity,) = odoo.search_read(
+        "mail.activity", [("res_id", "=", rid)], ["user_id", "date_deadline", "summary"]
+    )
+    assert activity["user_id"][0] == worker
+    assert activity["date_deadline"] == rect.due_at.date().isoformat()
+    assert activity["summary"].startswith("整改通知")
+
+
+def test_rectification_as_a_new_request_when_configured(odoo, syncer_for, engine):
+    worker = odoo.add_user("Wang Wei", "wangwei")
+    rid, gw = sync_one_done(odoo, syncer_for, engine, worker=worker)
+    callback(engine, rid, problems="Valve still drips")
+    config = OutboxConfig(rectification_mode="request", language="en")
+    plan(engine=engine, gateway=gw, config=config)
+    deliver(engine=engine, gateway=gw, config=config)
+    new = odoo.search_read("maintenance.request", [("name", "ilike", "Rectification")], ["user_id"])
+    assert len(new) == 1 and new[0]["user_id"][0] == worker
+
+
+def test_a_request_deleted_in_odoo_gives_up_its_writes(odoo, syncer_for, engine):
+    rid, gw = sync_one_done(odoo, syncer_for, engine)
+    callback(engine, rid)
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    odoo.unlink("maintenance.request", [rid])
+    report = deliver(engine=engine, gateway=gw, config=CONFIG)
+    assert report.dead == 1 and report.sent == 0
