@@ -953,7 +953,10 @@ def _receipt_a4(pen: _Pen, receipt: Receipt) -> None:
         for index, line in enumerate(lines):
             pen.text(x + 8, y - 19 * mm - index * s.text * 1.3, line, s.text)
     y -= box_height + s.text + 4
-    pen.label(x, y, "签署时间", "Signed at", s.text)
+    if receipt.signature_png is not None:
+        pen.label(x, y, "签署时间", "Signed at", s.text)
+    else:
+        pen.label(x, y, "拒签时间", "Refused at", s.text)
     pen.text(x + 36 * mm, y, _local(receipt.signed_at, job.timezone), s.text)
     y -= s.text * 1.8
     pen.label(x, y, "签名图像 SHA-256", "SHA-256 of the signature image", s.text)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -164,6 +165,37 @@ def test_font_env_var_selects_the_font_file() -> None:
     failed = subprocess.run([sys.executable, "-c", code], env=bad, capture_output=True, text=True)
     assert failed.returncode != 0
     assert "PdfFontError" in failed.stderr
+
+
+def test_without_a_truetype_font_the_builtin_cid_font_is_used_unembedded(tmp_path: Path) -> None:
+    """No HUIFANG_PDF_FONT and no font file found: STSong-Light, named but not embedded."""
+    script = tmp_path / "fallback.py"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "sys.path.insert(0, '.')\n"
+        "import qr_forms.fonts as fonts\n"
+        "fonts._SYSTEM_CANDIDATES = (Path('/nonexistent/font.ttc'),)\n"
+        "fonts._PACKAGE_FONTS = Path('/nonexistent')\n"
+        "from qr_forms import cjk_font, render_callback_form\n"
+        "from tests.qr.conftest import form_urls, sample_job\n"
+        "staff, resident = form_urls()\n"
+        "pdf = render_callback_form(sample_job(), staff_url=staff, resident_url=resident)\n"
+        "font = cjk_font()\n"
+        "sys.stdout.write(f'{font.name} {font.embedded}\\n')\n"
+        "sys.stdout.flush()\n"
+        "sys.stdout.buffer.write(pdf)\n",
+        encoding="utf-8",
+    )
+    env = {key: value for key, value in os.environ.items() if key != "HUIFANG_PDF_FONT"}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(script)], env=env, cwd=root, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+    first_line, _, pdf = done.stdout.partition(b"\n")
+    assert first_line.decode() == "STSong-Light False"
+    assert b"/FontFile2" not in pdf
+    assert b"/STSong-Light" in pdf
+    assert "维修回访单" in page_text(pdf)
 
 
 def test_receipt_embeds_the_signature_and_prints_its_sha256() -> None:
