@@ -78,7 +78,7 @@ def stacked_bar(
     parts = [
         f'<svg class="stacked" viewBox="0 0 600 {height + 34:.0f}" role="img" '
         f'xmlns="http://www.w3.org/2000/svg"><title>'
-        + escape(", ".join(f"{label} {n}" for label, n in segments))
+        + str(escape(", ".join(f"{label} {n}" for label, n in segments)))
         + "</title>"
     ]
     if total == 0:
