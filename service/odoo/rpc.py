@@ -99,6 +99,9 @@ class JsonRpcTransport:
         s = self._settings
         args: list[Any] = [list(ids)] if ids is not None else []
         kw = {k: v for k, v in (kwargs or {}).items() if v is not None}
+        if method == "create" and "vals_list" in kw:
+            # Odoo's call_kw reads create's values from the first positional argument.
+            args.append(kw.pop("vals_list"))
         if context:
             kw["context"] = context
         return self._rpc(

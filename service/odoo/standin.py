@@ -24,7 +24,9 @@ rules, no multi-company, no translations, no computed fields beyond ``done``,
 ``display_name``, ``close_date`` and the add-on's ``callback_completed_at``; domains support
 ``& | !`` and the operators ``= != < <= > >= in not in like ilike not ilike =like`` on plain and
 dotted (many2one) paths; ``order`` takes fields with ``asc``/``desc``; access control is a
-per-user read-only flag; no sessions or cookies (``/web/session/*`` is absent).
+per-user read-only flag; no sessions or cookies (``/web/session/*`` is absent). Like Odoo
+17/18, ``create`` over JSON-RPC/XML-RPC needs its values as the first positional argument
+(named ``vals_list`` only fails with ``IndexError``), while JSON-2 takes them by name.
 """
 
 from __future__ import annotations
@@ -891,7 +893,14 @@ class OdooStandIn:
         ]
 
     def execute(
-        self, uid: int, model: str, method: str, args: list[Any], kwargs: dict[str, Any]
+        self,
+        uid: int,
+        model: str,
+        method: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        via_json2: bool = False,
     ) -> Any:
         s = self.store
         s.model(model)
@@ -937,6 +946,9 @@ class OdooStandIn:
             recs = [table[i] for i in params.get("ids") or [] if i in table]
             return s.read(model, recs, params.get("fields"))
         if method == "create":
+            if not args and not via_json2:
+                # Odoo's call_kw takes create's values from args[0], even if named.
+                raise IndexError("tuple index out of range")
             vals_list = params.get("vals_list")
             if isinstance(vals_list, dict):
                 return self._create(model, [vals_list], uid=uid)[0]
@@ -1048,10 +1060,17 @@ class OdooStandIn:
         raise OdooException(f"Unknown service {service}")
 
     def _run(
-        self, uid: int, model: str, method: str, args: list[Any], kwargs: dict[str, Any]
+        self,
+        uid: int,
+        model: str,
+        method: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        via_json2: bool = False,
     ) -> Any:
         with self.store.lock:
-            return self.execute(uid, model, method, args, kwargs)
+            return self.execute(uid, model, method, args, kwargs, via_json2=via_json2)
 
     # -- lifecycle ----------------------------------------------------------------------
     @property
@@ -1257,7 +1276,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "callback_post_message",
             }:
                 args = [[]]
-            result = self.odoo._run(uid, model, method, args, kwargs)
+            result = self.odoo._run(uid, model, method, args, kwargs, via_json2=True)
         except (OdooException, AttributeError, KeyError, TypeError, ValueError) as exc:
             err = _error_body(exc)["data"]
             status = {

@@ -1,0 +1,197 @@
+"""The whole flow against a real Odoo (opt-in).
+
+Set ``HUIFANG_ODOO_URL``, ``HUIFANG_ODOO_DB``, ``HUIFANG_ODOO_USER`` and
+``HUIFANG_ODOO_API_KEY`` (an API key or the user's password) to run it; use a scratch
+database: the test creates a maintenance team, requests, messages and activities there.
+Works with and without the ``maintenance_callback`` add-on installed.
+
+Flow: create requests in Odoo and complete them, ``sync_once``, record callbacks through the
+REST API, ``sync_once`` again, then read the write-back in Odoo (chatter note, activities, and
+the add-on's fields when installed); move a request back out of its done stage and see its
+job cancelled.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import xmlrpc.client
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from service.app import create_app
+from service.config import Settings
+from service.db import get_session, make_engine, migrate
+from service.models import Estate, Job, Staff
+from service.odoo.link import sync_once
+from service.odoo.settings import OdooLinkSettings
+
+REQUIRED = ("HUIFANG_ODOO_URL", "HUIFANG_ODOO_DB", "HUIFANG_ODOO_USER", "HUIFANG_ODOO_API_KEY")
+MISSING = [name for name in REQUIRED if not os.environ.get(name)]
+pytestmark = pytest.mark.skipif(
+    bool(MISSING), reason=f"no real Odoo configured: set {', '.join(MISSING)} to run the e2e flow"
+)
+
+
+class OdooAdmin:
+    """Plays the office in Odoo: plain XML-RPC, independent of the code under test."""
+
+    def __init__(self) -> None:
+        url = os.environ["HUIFANG_ODOO_URL"].rstrip("/")
+        self.db = os.environ["HUIFANG_ODOO_DB"]
+        self.key = os.environ["HUIFANG_ODOO_API_KEY"]
+        common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+        self.uid = common.authenticate(self.db, os.environ["HUIFANG_ODOO_USER"], self.key, {})
+        assert self.uid, "the e2e credentials are refused by Odoo"
+        self.object = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
+
+    def __call__(self, model: str, method: str, *args: object, **kw: object) -> object:
+        return self.object.execute_kw(self.db, self.uid, self.key, model, method, list(args), kw)
+
+    def stage(self, name: str) -> int:
+        return self("maintenance.stage", "search", [("name", "=", name)], limit=1)[0]  # type: ignore[index]
+
+    def has_addon(self) -> bool:
+        return "callback_state" in self("maintenance.request", "fields_get", attributes=["type"])  # type: ignore[operator]
+
+
+@pytest.fixture
+def e2e_engine(tmp_path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path}/e2e.db")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine, capsys):
+    odoo = OdooAdmin()
+    tag = uuid.uuid4().hex[:8]
+    team_name = f"E2E team {tag}"
+    team = odoo("maintenance.team", "create", {"name": team_name})
+    repaired, in_progress = odoo.stage("Repaired"), odoo.stage("In Progress")
+    names = [f"厨房水管漏水 {tag}", f"电梯门感应器 {tag}", f"Corridor paint {tag}"]
+    ids = [
+        odoo(
+            "maintenance.request",
+            "create",
+            {"name": n, "maintenance_team_id": team, "user_id": odoo.uid},
+        )
+        for n in names
+    ]
+    odoo("maintenance.request", "write", ids, {"stage_id": repaired})
+
+    with Session(e2e_engine) as session:
+        estate = Estate(code="E2E", name="E2E estate")
+        session.add(estate)
+        session.flush()
+        for role in ("manager", "supervisor", "lead"):
+            session.add(
+                Staff(estate_id=estate.id, name=f"{role} {tag}", role=role, odoo_user_id=odoo.uid)
+            )
+        session.commit()
+
+    settings = Settings(
+        odoo_url=os.environ["HUIFANG_ODOO_URL"],
+        odoo_db=os.environ["HUIFANG_ODOO_DB"],
+        odoo_user=os.environ["HUIFANG_ODOO_USER"],
+        odoo_api_key=os.environ["HUIFANG_ODOO_API_KEY"],
+        admin_api_key="e2e-admin-key",
+    )
+    link = OdooLinkSettings(estate_map={team_name: "E2E"}, default_estate=None, lookback_seconds=5)
+    first = sync_once(engine=e2e_engine, settings=settings, link=link)
+    print("first pass:", first.summary())
+    with Session(e2e_engine) as session:
+        jobs = {
+            j.ref: j
+            for j in session.exec(select(Job).where(Job.ref.in_([f"odoo-{i}" for i in ids])))
+        }
+    assert sorted(jobs) == sorted(f"odoo-{i}" for i in ids)
+    assert jobs[f"odoo-{ids[0]}"].category == "leak" and jobs[f"odoo-{ids[1]}"].category == "safety"
+
+    app = create_app()
+
+    def _session() -> Iterator[Session]:
+        with Session(e2e_engine, expire_on_commit=False) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = _session
+    from service.config import get_settings
+
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as client:
+        client.headers["Authorization"] = (
+            f"Bearer {os.environ.get('HUIFANG_ADMIN_API_KEY', 'e2e-admin-key')}"
+        )
+        done_at = datetime.now(UTC).isoformat()
+        for rid, problems in ((ids[0], None), (ids[1], "门感应器仍偶尔失灵")):
+            resp = client.post(
+                f"/api/v1/jobs/odoo-{rid}/callbacks",
+                json={
+                    "role": "supervisor",
+                    "staff": f"张主管 {tag}",
+                    "channel": "on_site",
+                    "done_at": done_at,
+                    "inspected": True,
+                    "satisfaction": "satisfied" if problems is None else "unsatisfied",
+                    **({"problems": problems} if problems else {}),
+                },
+            )
+            assert resp.status_code == 201, resp.text
+
+    odoo("maintenance.request", "write", [ids[2]], {"stage_id": in_progress})
+    second = sync_once(engine=e2e_engine, settings=settings, link=link)
+    print("second pass:", second.summary())
+    assert second.delivery.dead == 0 and second.delivery.failed == 0
+
+    for rid in ids[:2]:
+        bodies = [
+            m["body"]
+            for m in odoo(
+                "mail.message",
+                "search_read",
+                [
+                    ("model", "=", "maintenance.request"),
+                    ("res_id", "=", rid),
+                    ("body", "ilike", "huifang:message"),
+                ],
+                fields=["body"],
+            )
+        ]  # type: ignore[union-attr]
+        assert len(bodies) == 1 and "回访记录" in bodies[0], bodies
+    activities = odoo(
+        "mail.activity",
+        "search_read",
+        [("res_model", "=", "maintenance.request"), ("res_id", "in", ids)],
+        fields=["res_id", "user_id", "summary", "date_deadline"],
+    )
+    summaries = sorted(a["summary"] for a in activities)  # type: ignore[union-attr]
+    print("activities:", summaries)
+    assert any(s.startswith("整改通知") for s in summaries)
+    assert sum(s.startswith("维修回访") for s in summaries) == 3
+    if odoo.has_addon():
+        states = {
+            r["id"]: r["callback_state"]
+            for r in odoo("maintenance.request", "read", ids, fields=["callback_state"])
+        }  # type: ignore[union-attr]
+        print("add-on callback_state:", states)
+        assert states[ids[0]] == "done" and states[ids[1]] == "done"
+    with Session(e2e_engine) as session:
+        cancelled = session.exec(select(Job).where(Job.ref == f"odoo-{ids[2]}")).one()
+    assert cancelled.state == "cancelled"
+
+    third = sync_once(engine=e2e_engine, settings=settings, link=link)
+    print("third pass:", third.summary())
+    assert third.queued == 0 and third.delivery.sent == 0
+    with capsys.disabled():
+        print(
+            f"\nE2E against {settings.odoo_url} db={settings.odoo_db} (add-on: {odoo.has_addon()})"
+        )
+        print("  first pass:", first.summary())
+        print("  second pass:", second.summary())
+        print("  third pass:", third.summary())
+        print("  activities:", summaries)
