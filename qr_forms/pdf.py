@@ -296,7 +296,9 @@ def render_forms(items: Iterable[FormItem], *, page_size: PageSize = "A4") -> by
     for item in items:
         if not item.staff_url or not item.resident_url:
             raise FormDataError(f"job {item.job.ref}: both QR URLs are required")
-        layout(_Pen(canvas), item)
+        pen = _Pen(canvas)
+        layout(pen, item)
+        pen.finish()
         canvas.showPage()
         pages += 1
     if not pages:
@@ -319,7 +321,9 @@ def render_receipt(receipt: Receipt) -> bytes:
     """
     out = io.BytesIO()
     canvas = _new_canvas(out, A4, "回访确认回执 Callback receipt")
-    _receipt_a4(_Pen(canvas), receipt)
+    pen = _Pen(canvas)
+    _receipt_a4(pen, receipt)
+    pen.finish()
     canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -341,6 +345,18 @@ class _Pen:
     def __init__(self, canvas: Canvas) -> None:
         self.canvas = canvas
         self.font = cjk_font().name
+        # Plain text of the page goes into one text object, drawn by finish() on top of the
+        # graphics: one font and colour setting per change instead of per string.
+        self._text = canvas.beginText()
+        self._text_size = 0.0
+        self._text_color: Color | None = None
+
+    def finish(self) -> None:
+        """Draw the page's pending text; call once per page, before ``showPage``."""
+        self.canvas.drawText(self._text)
+        self._text = self.canvas.beginText()
+        self._text_size = 0.0
+        self._text_color = None
 
     def width(self, text: str, size: float) -> float:
         return float(pdfmetrics.stringWidth(text, self.font, size))
@@ -357,21 +373,29 @@ class _Pen:
         align: Literal["left", "right", "center"] = "left",
     ) -> float:
         """Draw one line with its baseline at ``y``; return its width."""
-        canvas = self.canvas
         width = self.width(text, size)
         if align == "right":
             x -= width
         elif align == "center":
             x -= width / 2
-        canvas.setFont(self.font, size)
-        canvas.setFillColor(color)
         if bold:
             # The CJK fonts have no bold face: thicken the outline instead.
+            canvas = self.canvas
+            canvas.setFont(self.font, size)
+            canvas.setFillColor(color)
             canvas.setStrokeColor(color)
             canvas.setLineWidth(size / 30)
             canvas.drawString(x, y, text, mode=2)
-        else:
-            canvas.drawString(x, y, text)
+            return width
+        pending = self._text
+        if size != self._text_size:
+            pending.setFont(self.font, size)
+            self._text_size = size
+        if color is not self._text_color:
+            pending.setFillColor(color)
+            self._text_color = color
+        pending.setTextOrigin(x, y)
+        pending.textOut(text)
         return width
 
     def label(self, x: float, y: float, zh: str, en: str, size: float, *, gap: float = 3) -> float:
