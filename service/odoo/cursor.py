@@ -8,9 +8,14 @@ ordered by id. The read therefore alternates two queries:
 
 - *from a second*: ``write_date >= S`` ordered ``write_date, id``. A full page is complete
   for every second before the last record's second ``L`` (ordering by the stored value puts
-  all earlier seconds first); the records of ``L`` are dropped and read in the next mode.
-- *inside a second*: ``S <= write_date < S + 1 s and id > last`` ordered by ``id``; when it
-  runs dry the read goes on *from* ``S + 1 s``.
+  all earlier seconds first); it holds only part of ``L``. All of it is stored, and the read
+  goes on inside ``L`` leaving out the ids it already has (kept in memory only: after a
+  restart the second is read again from its start, which is harmless).
+- *inside a second*: ``S <= write_date < S + 1 s and id > last`` (and not among the ids
+  already read) ordered by ``id``; when it runs dry the read goes on *from* ``S + 1 s``.
+
+So nothing is read twice in a run, even when one batch write put thousands of records in one
+second, and nothing is skipped, whatever the microseconds say.
 
 A short page from a second ends the run with the cursor *at* its last second (not after
 it), so records written later in that same second are read next time; records seen again
@@ -31,6 +36,8 @@ class Cursor:
     second: datetime | None = None
     last_id: int = 0
     in_second: bool = False
+    #: Ids of ``second`` already read in this run (never stored).
+    exclude: frozenset[int] = frozenset()
 
     def rewound(self, seconds: int) -> Cursor:
         """Start ``seconds`` earlier (catches transactions that committed late: Odoo stamps
@@ -52,6 +59,8 @@ def query(cursor: Cursor) -> tuple[list[Any], str]:
             ("write_date", "<", end),
             ("id", ">", cursor.last_id),
         ]
+        if cursor.exclude:
+            domain.append(("id", "not in", sorted(cursor.exclude)))
         return domain, "id asc"
     return [("write_date", ">=", start)], "write_date asc, id asc"
 
@@ -77,12 +86,12 @@ def advance(cursor: Cursor, page: list[dict[str, Any]], page_size: int) -> Step:
     if cursor.in_second:
         assert cursor.second is not None
         if full:
-            return Step(page, Cursor(cursor.second, page[-1]["id"], True), False)
+            return Step(page, Cursor(cursor.second, page[-1]["id"], True, cursor.exclude), False)
         return Step(page, Cursor(cursor.second + timedelta(seconds=1), 0, False), False)
     if not page:
         return Step([], cursor, True)
     last = second_of(page[-1])
     if not full:
         return Step(page, Cursor(last, 0, False), True)
-    earlier = [r for r in page if second_of(r) < last]
-    return Step(earlier, Cursor(last, 0, True), False)
+    have = frozenset(r["id"] for r in page if second_of(r) >= last)
+    return Step(page, Cursor(last, 0, True, have), False)
