@@ -95,7 +95,7 @@ def stacked_bar(
         parts.append(f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="{height}" fill="{colour}"/>')
         if w > 44:
             parts.append(
-                f'<text x="{x + w / 2:.2f}" y="23" text-anchor="middle" font-size="16" '
+                f'<text x="{x + w / 2:.2f}" y="24" text-anchor="middle" font-size="20" '
                 f'fill="#fff" font-weight="700">{n * 100 / total:.0f}%</text>'
             )
         x += w
@@ -103,8 +103,8 @@ def stacked_bar(
     step = width / max(len(segments), 1)
     for (label, n), colour in zip(segments, colours, strict=False):
         parts.append(
-            f'<rect x="{legend_x:.1f}" y="{height + 12}" width="14" height="14" rx="3" '
-            f'fill="{colour}"/><text x="{legend_x + 20:.1f}" y="{height + 24}" font-size="15" '
+            f'<rect x="{legend_x:.1f}" y="{height + 10}" width="16" height="16" rx="3" '
+            f'fill="{colour}"/><text x="{legend_x + 22:.1f}" y="{height + 26}" font-size="19" '
             f'fill="{INK}">{escape(label)} {n}</text>'
         )
         legend_x += step
@@ -125,15 +125,15 @@ def rate_meter(rate: float | None, target: float, *, label: str, scale_max: floa
     tx = width * min(target / scale_max, 1.0)
     text = "—" if rate is None else f"{value * 100:.1f}%"
     return Markup(
-        f'<svg class="meter" viewBox="0 0 600 56" role="img" aria-label="{escape(label)} {text}" '
+        f'<svg class="meter" viewBox="0 0 600 60" role="img" aria-label="{escape(label)} {text}" '
         'xmlns="http://www.w3.org/2000/svg">'
         f'<rect x="0" y="4" width="{width}" height="{height}" rx="6" fill="{TRACK}"/>'
         f'<rect x="0" y="4" width="{width * share:.2f}" height="{height}" rx="6" '
         f'fill="{colour}"/>'
         f'<line x1="{tx:.2f}" y1="0" x2="{tx:.2f}" y2="{height + 8}" stroke="{INK}" '
         'stroke-width="3" stroke-dasharray="4 2"/>'
-        f'<text x="{tx + 6:.2f}" y="52" font-size="14" fill="{INK}">{escape(label)}</text>'
-        f'<text x="{width - 4}" y="52" text-anchor="end" font-size="14" fill="{MUTED}">'
+        f'<text x="{tx + 6:.2f}" y="54" font-size="18" fill="{INK}">{escape(label)}</text>'
+        f'<text x="{width - 4}" y="54" text-anchor="end" font-size="18" fill="{MUTED}">'
         f"{scale_max * 100:.0f}%</text>"
         "</svg>"
     )
@@ -149,7 +149,7 @@ def hbars(
     if not rows:
         return Markup("")
     top = max_value or max((v for _, v, _ in rows), default=0) or 1
-    row_h, label_w, width = 30, 150, 600
+    row_h, label_w, width = 34, 150, 600
     bar_w = width - label_w - 70
     height = row_h * len(rows) + 4
     parts = [
@@ -160,12 +160,12 @@ def hbars(
         y = i * row_h + 4
         w = bar_w * max(value, 0) / top
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" font-size="15" '
+            f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end" font-size="19" '
             f'fill="{INK}">{escape(label)}</text>'
-            f'<rect x="{label_w}" y="{y + 2}" width="{bar_w}" height="20" rx="4" fill="{TRACK}"/>'
-            f'<rect x="{label_w}" y="{y + 2}" width="{w:.2f}" height="20" rx="4" '
+            f'<rect x="{label_w}" y="{y + 2}" width="{bar_w}" height="24" rx="4" fill="{TRACK}"/>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{w:.2f}" height="24" rx="4" '
             f'fill="{colour}"/>'
-            f'<text x="{label_w + bar_w + 8}" y="{y + 18}" font-size="15" fill="{INK}">'
+            f'<text x="{label_w + bar_w + 8}" y="{y + 20}" font-size="19" fill="{INK}">'
             f"{escape(value_format.format(value))}</text>"
         )
     parts.append("</svg>")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
 from .. import domain as d
@@ -14,7 +15,6 @@ from ..models import Estate
 from .auth import SignedIn
 from .dashboard_data import parse_period, visible_estates
 from .i18n import register, t
-from .login import login_redirect
 from .templating import render, request_lang
 
 register(
@@ -48,6 +48,12 @@ class Scope:
     period: d.Period
 
 
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    """To the sign-in page and back here afterwards, the query string kept whole (encoded)."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
 def problem_page(request: Request, status: int, message: str) -> Response:
     return render(request, "dashboard/problem.html", status_code=status, message=message)
 
@@ -62,7 +68,7 @@ def resolve_scope(
 ) -> Scope | Response:
     """The checked scope, or the response to send instead (sign-in, 403, 404, 422)."""
     if user is None:
-        return login_redirect(request)
+        return sign_in_redirect(request)
     lang = request_lang(request)
     if not user.can_see_dashboard:
         return problem_page(request, 403, t("dash.forbidden.role", lang))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, unquote
+
 import pytest
 
 from .conftest import sign_in
@@ -13,7 +15,9 @@ PAGES = ["/dashboard", "/ledger", "/ledger.csv", "/ledger.xlsx", "/dashboard/rep
 def test_not_signed_in_is_sent_to_sign_in_with_the_page_to_come_back_to(client, small_demo, path):
     response = client.get(path, params={"period": "2026-05"}, follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == f"/login?next={path}?period=2026-05"
+    location = response.headers["location"]
+    assert location == f"/login?next={quote(path, safe='/')}%3Fperiod%3D2026-05"
+    assert unquote(location) == f"/login?next={path}?period=2026-05"
 
 
 @pytest.mark.parametrize("path", PAGES)
