@@ -80,8 +80,10 @@ def parse_odoo_datetime(value: Any) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise SkipRecord(f"datetime expected, got {value!r}")
-    try:
-        return datetime.strptime(value[:19], ODOO_DATETIME).replace(tzinfo=UTC)
+    if len(value) < 19 or value[10] != " ":
+        raise SkipRecord(f"unreadable datetime {value!r}")
+    try:  # fromisoformat: ten times faster than strptime, and this runs per record
+        return datetime.fromisoformat(value[:19]).replace(tzinfo=UTC)
     except ValueError:
         raise SkipRecord(f"unreadable datetime {value!r}") from None
 

@@ -537,6 +537,7 @@ class _BulkCreator:
         session = self.session
         counts: dict[tuple[int, d.Period], dict[d.Role, int]] = {}
         locked: set[int] = set()
+        rules_of: dict[int, d.EstateRules] = {}
         rows: list[dict[str, Any]] = []
         now = utcnow()
         for job_in in self.jobs:
@@ -545,7 +546,9 @@ class _BulkCreator:
             if estate.id not in locked and session.get_bind().dialect.name == "postgresql":
                 session.exec(select(Estate.id).where(Estate.id == estate.id).with_for_update())
                 locked.add(estate.id)
-            rules = usecases.estate_rules(estate)
+            if estate.id not in rules_of:
+                rules_of[estate.id] = usecases.estate_rules(estate)
+            rules = rules_of[estate.id]
             period = d.Period.containing(job_in.completed_at, estate.timezone)
             key = (estate.id, period)
             if key not in counts:
