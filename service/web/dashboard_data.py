@@ -269,6 +269,7 @@ def build_dashboard(
         in_period, col(Job.first_callback_at).is_(None), col(Job.deadline) < as_of
     )
 
+    groups = _callback_groups(session, in_period)
     return Dashboard(
         estate=estate,
         period=result.period,
@@ -281,9 +282,9 @@ def build_dashboard(
         due_today_count=_count(session, due_today_where),
         due_tomorrow_count=_count(session, due_tomorrow_where),
         overdue=_job_items(session, overdue_where, col(Job.deadline), as_of, people),
-        staff=_staff_rows(session, in_period),
-        workers=_worker_rows(session, in_period, as_of),
-        channels=_channels(session, in_period),
+        staff=groups.staff,
+        workers=_worker_rows(session, in_period, as_of, groups.answers_by_worker),
+        channels=groups.channels,
         late_rectifications=_late_rectifications(session, in_period, as_of),
         late_rectifications_count=result.rectifications_late,
     )
@@ -293,46 +294,61 @@ def _as_int(cond: Any) -> Any:
     return func.coalesce(func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
-def _staff_rows(session: Session, in_period: Any) -> list[StaffRow]:
+@dataclass(frozen=True, slots=True)
+class _CallbackGroups:
+    """The period's callbacks counted once, grouped finely enough for every table."""
+
+    staff: list[StaffRow]
+    channels: dict[str, int]
+    answers_by_worker: dict[str, dict[str, int]]
+
+
+def _callback_groups(session: Session, in_period: Any) -> _CallbackGroups:
+    worker = func.coalesce(Job.worker, "")
+    on_time = sa.case((col(Callback.done_at) <= col(Job.deadline), 1), else_=0)
     rows = session.exec(
         select(
             Callback.staff,
             Callback.role,
+            worker,
+            Callback.channel,
+            Callback.satisfaction,
+            on_time,
             func.count(),
-            _as_int(col(Callback.done_at) <= col(Job.deadline)),
-            _as_int(Callback.channel == d.Channel.ON_SITE.value),
-            _as_int(Callback.channel == d.Channel.PHONE.value),
         )
         .join(Job, col(Job.id) == Callback.job_id)
         .where(in_period)
-        .group_by(Callback.staff, Callback.role)
+        .group_by(
+            Callback.staff, Callback.role, worker, Callback.channel, Callback.satisfaction, on_time
+        )
     ).all()
+    per_staff: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    channels = {c.value: 0 for c in d.Channel}
+    answers: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for name, role, worker_name, channel, satisfaction, in_time, n in rows:
+        n = int(n)
+        figures = per_staff[(name, role)]
+        figures[0] += n
+        figures[1] += n if in_time else 0
+        figures[2] += n if channel == d.Channel.ON_SITE else 0
+        figures[3] += n if channel == d.Channel.PHONE else 0
+        channels[channel] = channels.get(channel, 0) + n
+        if satisfaction is not None:
+            answers[worker_name][satisfaction] += n
     order = {role.value: i for i, role in enumerate(d.ROLE_ORDER)}
     staff = [
-        StaffRow(
-            name=name,
-            role=role,
-            callbacks=int(n),
-            on_time=int(on_time),
-            on_site=int(on_site),
-            phone=int(phone),
-        )
-        for name, role, n, on_time, on_site, phone in rows
+        StaffRow(name=name, role=role, callbacks=f[0], on_time=f[1], on_site=f[2], phone=f[3])
+        for (name, role), f in per_staff.items()
     ]
-    return sorted(staff, key=lambda s: (order.get(s.role, 9), -s.callbacks, s.name))
+    staff.sort(key=lambda row: (order.get(row.role, 9), -row.callbacks, row.name))
+    return _CallbackGroups(staff=staff, channels=channels, answers_by_worker=answers)
 
 
-def _worker_rows(session: Session, in_period: Any, as_of: datetime) -> list[WorkerRow]:
+def _worker_rows(
+    session: Session, in_period: Any, as_of: datetime, answers: dict[str, dict[str, int]]
+) -> list[WorkerRow]:
     worker = func.coalesce(Job.worker, "")
     jobs = dict(session.exec(select(worker, func.count()).where(in_period).group_by(worker)).all())
-    answers: dict[str, dict[str, int]] = defaultdict(dict)
-    for name, satisfaction, n in session.exec(
-        select(worker, Callback.satisfaction, func.count())
-        .join(Job, col(Job.id) == Callback.job_id)
-        .where(in_period, col(Callback.satisfaction).is_not(None))
-        .group_by(worker, Callback.satisfaction)
-    ).all():
-        answers[name][satisfaction] = int(n)
     due, done = col(Rectification.due_at), col(Rectification.done_at)
     rects = {
         name: (int(total), int(open_), int(late))
@@ -366,18 +382,6 @@ def _worker_rows(session: Session, in_period: Any, as_of: datetime) -> list[Work
             )
         )
     return sorted(rows, key=lambda w: (-w.unsatisfied, -w.rectifications_late, -w.jobs, w.worker))
-
-
-def _channels(session: Session, in_period: Any) -> dict[str, int]:
-    counts = dict(
-        session.exec(
-            select(Callback.channel, func.count())
-            .join(Job, col(Job.id) == Callback.job_id)
-            .where(in_period)
-            .group_by(Callback.channel)
-        ).all()
-    )
-    return {c.value: int(counts.get(c.value, 0)) for c in d.Channel}
 
 
 def _late_rectifications(

@@ -1,0 +1,214 @@
+"""Dashboard page render against the compliance endpoint alone, same data, same run.
+
+Builds one estate-month with 50,000 repair jobs (bulk-inserted rows: jobs, ~1.1 callbacks per
+called-back job, rectifications), signs in as the estate's manager, then times
+``GET /dashboard`` and ``GET /api/v1/compliance`` alternately through the ASGI app and prints
+both medians and their ratio. SQLite file by default; ``--database-url`` for PostgreSQL.
+
+    python benchmarks/dashboard.py [--jobs 50000] [--rounds 7] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("HUIFANG_ENVIRONMENT", "test")
+os.environ.setdefault("HUIFANG_ADMIN_API_KEY", "bench-admin-key")
+os.environ.setdefault("HUIFANG_SECRET_KEY", "bench-secret-key-0123456789")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from service.api.deps import get_now  # noqa: E402
+from service.app import create_app  # noqa: E402
+from service.db import get_session, make_engine, migrate  # noqa: E402
+from service.models import Callback, Estate, Job, Rectification, Staff  # noqa: E402
+from service.web.auth import hash_password  # noqa: E402
+
+NOW = datetime(2026, 5, 28, 4, 0, tzinfo=UTC)  # late in May, Shanghai time
+PERIOD = "2026-05"
+WINDOWS = {"safety": 48, "leak": 72, "general": 168}
+STAFF = [("经理甲", "manager"), ("主管乙", "supervisor"), ("主管丙", "supervisor")] + [
+    (f"负责人{i}", "lead") for i in range(6)
+]
+
+
+def build(engine, jobs: int, seed: int = 7) -> None:  # noqa: ANN001
+    rng = random.Random(seed)
+    with Session(engine) as session:
+        estate = Estate(code="BIG", name="大型管理处", timezone="Asia/Shanghai")
+        session.add(estate)
+        session.commit()
+        staff_ids = {}
+        for name, role in STAFF:
+            row = Staff(estate_id=estate.id, name=name, role=role)
+            if role == "manager":
+                row.login, row.password_hash = "big.manager", hash_password("bench")
+            session.add(row)
+            session.flush()
+            staff_ids[name] = (row.id, role)
+        session.commit()
+        estate_id = estate.id
+    start = datetime(2026, 4, 30, 16, 0, tzinfo=UTC)  # 1 May 00:00 in Shanghai
+    span = (NOW - start).total_seconds()
+    job_rows, cb_rows, rect_rows = [], [], []
+    callback_id = 0
+    for n in range(jobs):
+        completed = start + timedelta(seconds=rng.uniform(0, span))
+        category = rng.choice(["safety", "leak", "general", "general"])
+        deadline = completed + timedelta(hours=WINDOWS[category])
+        flags = {"manager": False, "supervisor": False, "lead": False}
+        first = None
+        job_id = n + 1
+        if rng.random() < 0.8:
+            for _ in range(1 + (rng.random() < 0.1)):
+                name, role = rng.choice(STAFF)
+                done_at = completed + (deadline - completed) * rng.uniform(0.05, 1.3)
+                if done_at > NOW:
+                    continue
+                callback_id += 1
+                flags[role] = True
+                first = done_at if first is None or done_at < first else first
+                unhappy = rng.random() < 0.03
+                cb_rows.append(
+                    {
+                        "id": callback_id,
+                        "job_id": job_id,
+                        "staff_id": staff_ids[name][0],
+                        "role": role,
+                        "staff": name,
+                        "channel": rng.choice(["on_site", "phone"]),
+                        "done_at": done_at,
+                        "inspected": False,
+                        "charge_verified": True,
+                        "satisfaction": "unsatisfied"
+                        if unhappy
+                        else rng.choice(["satisfied", "satisfied", "fairly_satisfied"]),
+                        "problems": "返工" if unhappy else None,
+                        "created_at": done_at,
+                    }
+                )
+                if unhappy:
+                    due = done_at + timedelta(hours=24)
+                    rect_rows.append(
+                        {
+                            "job_id": job_id,
+                            "callback_id": callback_id,
+                            "worker": f"师傅{n % 20}",
+                            "problems": "返工",
+                            "due_at": due,
+                            "done_at": due + timedelta(hours=rng.uniform(-20, 10))
+                            if rng.random() < 0.7
+                            else None,
+                            "created_at": done_at,
+                        }
+                    )
+        job_rows.append(
+            {
+                "id": job_id,
+                "ref": f"BIG-{n:06d}",
+                "estate_id": estate_id,
+                "unit": f"{n % 30 + 1}栋{n % 400 + 101}",
+                "title": "维修",
+                "category": category,
+                "worker": f"师傅{n % 20}",
+                "completed_at": completed,
+                "deadline": deadline,
+                "assigned_role": rng.choices(["manager", "supervisor", "lead"], [10, 30, 60])[0],
+                "state": "active",
+                "source": "bench",
+                "first_callback_at": first,
+                "cb_manager": flags["manager"],
+                "cb_supervisor": flags["supervisor"],
+                "cb_lead": flags["lead"],
+                "created_at": completed,
+                "updated_at": completed,
+            }
+        )
+    with engine.begin() as conn:
+        for table, rows in (
+            (Job.__table__, job_rows),
+            (Callback.__table__, cb_rows),
+            (Rectification.__table__, rect_rows),
+        ):
+            for i in range(0, len(rows), 5000):
+                conn.execute(table.insert(), rows[i : i + 5000])
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            for table in ("jobs", "callbacks", "rectifications"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+                conn.exec_driver_sql(f"ANALYZE {table}")
+    print(f"data: {len(job_rows)} jobs, {len(cb_rows)} callbacks, {len(rect_rows)} rectifications")
+
+
+def timed(client: TestClient, url: str, **kw) -> float:  # noqa: ANN003
+    began = time.perf_counter()
+    response = client.get(url, **kw)
+    elapsed = time.perf_counter() - began
+    assert response.status_code == 200, response.text[:300]
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        engine = make_engine(url)
+        migrate(engine)
+        began = time.perf_counter()
+        build(engine, args.jobs)
+        print(f"built in {time.perf_counter() - began:.1f} s on {engine.dialect.name}")
+
+        app = create_app()
+
+        def _session():  # noqa: ANN202
+            with Session(engine, expire_on_commit=False) as session:
+                yield session
+
+        app.dependency_overrides[get_session] = _session
+        app.dependency_overrides[get_now] = lambda: NOW
+        with TestClient(app) as client:
+            login = client.post(
+                "/login",
+                data={"login": "big.manager", "password": "bench"},
+                follow_redirects=False,
+            )
+            assert login.status_code == 303, login.text
+            api = ("/api/v1/compliance", {"estate": "BIG", "period": PERIOD})
+            auth = {"Authorization": f"Bearer {os.environ['HUIFANG_ADMIN_API_KEY']}"}
+            page = ("/dashboard", {"estate": "BIG", "period": PERIOD})
+            body = client.get(api[0], params=api[1], headers=auth).json()
+            assert body["jobs"] == args.jobs, body["jobs"]
+            timed(client, page[0], params=page[1])  # warm both paths once
+            timed(client, api[0], params=api[1], headers=auth)
+            page_times, api_times = [], []
+            for _ in range(args.rounds):
+                api_times.append(timed(client, api[0], params=api[1], headers=auth))
+                page_times.append(timed(client, page[0], params=page[1]))
+        engine.dispose()
+
+    page_ms = statistics.median(page_times) * 1000
+    api_ms = statistics.median(api_times) * 1000
+    print(f"jobs in the estate-month: {body['jobs']}, rounds: {args.rounds}")
+    print(f"compliance endpoint (baseline): median {api_ms:8.1f} ms")
+    print(f"dashboard page:                 median {page_ms:8.1f} ms")
+    print(f"ratio dashboard / compliance:   {page_ms / api_ms:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
