@@ -16,6 +16,15 @@ from sqlmodel import Session, create_engine
 from .config import get_settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Every module that declares tables; the migrations and their tests load them all.
+TABLE_MODULES = ("service.models", "service.web.phone_models", "service.odoo.tables")
+
+
+def load_all_models() -> None:
+    import importlib
+
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -43,9 +52,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock up front: two requests that read and then write wait for
-    # each other (busy timeout) instead of failing with "database is locked" on the upgrade.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers begin DEFERRED and never block anyone. A use case that will write begins
+    # IMMEDIATE (see ``begin_write``): it takes the write lock up front, so two requests that
+    # read and then write wait for each other (busy timeout) instead of failing with
+    # "database is locked" when the second tries to upgrade its read lock.
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE; else a no-op).
+
+    Call it first thing in a use case that writes; when the session already has a
+    transaction going, that transaction is kept as it is.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 def alembic_config(engine: Engine) -> Config:

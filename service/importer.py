@@ -25,6 +25,7 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from . import domain as d
+from .db import begin_write
 from .models import Estate
 from .schemas import JobIn
 from .usecases import audit, upsert_job
@@ -198,6 +199,7 @@ def import_csv(
     batch_size: int = 500,
 ) -> ImportReport:
     text, used = decode(data, encoding)
+    begin_write(session)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         headers = next(reader)

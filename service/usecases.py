@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from . import domain as d
-from .models import AuditLog, Callback, Estate, Job, Rectification, Staff, utcnow
+from .db import begin_write
+from .models import AuditLog, Callback, Estate, Job, Rectification, Staff, UTCDateTime, utcnow
 from .schemas import CallbackIn, EstateIn, JobIn, StaffIn
 
 # ------------------------------------------------------------------ helpers
@@ -68,6 +69,7 @@ def get_job(session: Session, ref: str) -> Job:
 def put_estate(
     *, session: Session, code: str, estate_in: EstateIn, actor: str
 ) -> tuple[Estate, bool]:
+    begin_write(session)
     code = code.strip()
     if not code or len(code) > 64 or "/" in code:
         raise d.InvalidInput("estate code must be 1-64 characters without '/'")
@@ -165,6 +167,7 @@ def upsert_job(
     *, session: Session, job_in: JobIn, actor: str, source: str = "api", commit: bool = True
 ) -> UpsertResult:
     """Create the job named by ``job_in.ref`` or update it; never two rows for one ref."""
+    begin_write(session)
     estate = session.exec(select(Estate).where(Estate.code == job_in.estate)).first()
     if estate is None:
         raise d.InvalidInput(
@@ -384,6 +387,7 @@ def record_callback(
 
     Everything happens in one transaction: either all of it is stored or none of it.
     """
+    begin_write(session)
     job = get_job(session, ref)
     validate_callback(job, cb_in, now)
     staff = _staff_for(session, job.estate_id, cb_in.staff, cb_in.role)
@@ -396,6 +400,9 @@ def record_callback(
     if job.first_callback_at is None or cb_in.done_at < job.first_callback_at:
         job.first_callback_at = cb_in.done_at
     setattr(job, _ROLE_FLAG[cb_in.role], True)
+    if cb_in.satisfaction is not None:
+        answer = f"sat_{cb_in.satisfaction.value}"
+        setattr(job, answer, getattr(job, answer) + 1)
     job.updated_at = utcnow()
     session.add(job)
     session.flush()
@@ -475,6 +482,7 @@ def close_rectification(
     now: datetime,
     actor: str,
 ) -> Rectification:
+    begin_write(session)
     rect = session.get(Rectification, rectification_id)
     if rect is None:
         raise d.NotFound(f"rectification {rectification_id} not found")
@@ -503,47 +511,57 @@ def close_rectification(
 # ------------------------------------------------------------------ compliance
 
 
-def period_counts(
-    *, session: Session, estate: Estate, period: d.Period, as_of: datetime
-) -> d.PeriodCounts:
-    """Count one estate-period in three aggregate queries; the rules do the rest."""
-    start, end = period.bounds(estate.timezone)
+def _count_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _compliance_statements() -> tuple[Any, Any]:
+    """The two aggregate queries, built once: building SQLAlchemy expressions per call
+    costs more than running the queries on a typical estate-month."""
+    as_of = sa.bindparam("as_of", type_=UTCDateTime())
     in_period = sa.and_(
-        Job.estate_id == estate.id,
+        Job.estate_id == sa.bindparam("estate_id"),
         Job.state == "active",
-        Job.completed_at >= start,
-        Job.completed_at < end,
+        col(Job.completed_at) >= sa.bindparam("start", type_=UTCDateTime()),
+        col(Job.completed_at) < sa.bindparam("end", type_=UTCDateTime()),
     )
-    as_int = lambda cond: func.coalesce(func.sum(sa.case((cond, 1), else_=0)), 0)  # noqa: E731
     first = col(Job.first_callback_at)
-    row = session.exec(
+    jobs = select(
+        func.count(),
+        _count_if(col(Job.cb_manager)),
+        _count_if(col(Job.cb_supervisor)),
+        _count_if(col(Job.cb_lead)),
+        func.count(first),
+        _count_if(first <= col(Job.deadline)),
+        _count_if(sa.and_(first.is_(None), col(Job.deadline) < as_of)),
+        func.coalesce(func.sum(Job.sat_satisfied), 0),
+        func.coalesce(func.sum(Job.sat_fairly_satisfied), 0),
+        func.coalesce(func.sum(Job.sat_unsatisfied), 0),
+    ).where(in_period)
+    due, done = col(Rectification.due_at), col(Rectification.done_at)
+    rectifications = (
         select(
-            func.count(),
-            as_int(col(Job.cb_manager)),
-            as_int(col(Job.cb_supervisor)),
-            as_int(col(Job.cb_lead)),
-            func.count(first),
-            as_int(first <= col(Job.deadline)),
-            as_int(sa.and_(first.is_(None), col(Job.deadline) < as_of)),
-        ).where(in_period)
-    ).one()
-    satisfaction = session.exec(
-        select(Callback.satisfaction, func.count())
-        .join(Job, col(Job.id) == Callback.job_id)
-        .where(in_period, col(Callback.satisfaction).is_not(None))
-        .group_by(Callback.satisfaction)
-    ).all()
-    due = col(Rectification.due_at)
-    done = col(Rectification.done_at)
-    rect = session.exec(
-        select(
-            as_int(done.is_(None)),
-            as_int(sa.or_(done > due, sa.and_(done.is_(None), due < as_of))),
+            _count_if(done.is_(None)),
+            _count_if(sa.or_(done > due, sa.and_(done.is_(None), due < as_of))),
         )
         .select_from(Rectification)
         .join(Job, col(Job.id) == Rectification.job_id)
         .where(in_period)
-    ).one()
+    )
+    return jobs, rectifications
+
+
+_JOBS_SQL, _RECTIFICATIONS_SQL = _compliance_statements()
+
+
+def period_counts(
+    *, session: Session, estate: Estate, period: d.Period, as_of: datetime
+) -> d.PeriodCounts:
+    """Count one estate-period in two aggregate queries; the rules do the rest."""
+    start, end = period.bounds(estate.timezone)
+    params = {"estate_id": estate.id, "start": start, "end": end, "as_of": as_of}
+    row = session.execute(_JOBS_SQL, params).one()
+    rect = session.execute(_RECTIFICATIONS_SQL, params).one()
     return d.PeriodCounts(
         jobs=row[0],
         done_by_role={
@@ -554,7 +572,11 @@ def period_counts(
         callbacks_done=row[4],
         on_time=int(row[5]),
         overdue_open=int(row[6]),
-        satisfaction={d.Satisfaction(s): n for s, n in satisfaction},
+        satisfaction={
+            d.Satisfaction.SATISFIED: int(row[7]),
+            d.Satisfaction.FAIRLY_SATISFIED: int(row[8]),
+            d.Satisfaction.UNSATISFIED: int(row[9]),
+        },
         rectifications_open=int(rect[0]),
         rectifications_late=int(rect[1]),
     )
@@ -604,6 +626,7 @@ def compliance_out(estate: Estate, result: d.Compliance, as_of: datetime) -> dic
 
 def upsert_staff(*, session: Session, staff_in: StaffIn, actor: str) -> tuple[Staff, bool]:
     """Create or update a staff member (by estate and name); a password makes a sign-in."""
+    begin_write(session)
     from .web.auth import hash_password
 
     estate = session.exec(select(Estate).where(Estate.code == staff_in.estate)).first()

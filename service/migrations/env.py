@@ -1,7 +1,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import service.models  # noqa: F401  (registers the tables)
+from service.db import load_all_models
+
+load_all_models()
 
 target_metadata = SQLModel.metadata
 
