@@ -373,7 +373,14 @@ def staff_page(
     user: UserDep,
 ) -> Response:
     try:
-        ctx = load_form(session, token, "staff", settings=settings, now=now)
+        ctx = load_form(
+            session,
+            token,
+            "staff",
+            settings=settings,
+            now=now,
+            staff_id=user.staff_id if user else None,
+        )
     except PhoneError as exc:
         return error_page(request, exc)
     signed_in = _user_or_redirect(request, user)
@@ -431,7 +438,7 @@ def staff_submit(
             raise PhoneError(401, "login.required", "sign in again: your draft is kept")
         if isinstance(body, PhoneError):
             raise body
-        ctx = load_form(session, token, "staff", settings=settings, now=now)
+        ctx = load_form(session, token, "staff", settings=settings, now=now, staff_id=user.staff_id)
         answer = parse_body(StaffAnswer, body)
         stored = submit_staff(session, ctx, user, answer, settings=settings, now=now)
     except PhoneError as exc:
@@ -461,7 +468,15 @@ def staff_done(
     if isinstance(signed_in, RedirectResponse):
         return signed_in
     try:
-        ctx = load_form(session, token, "staff", settings=settings, now=now, allow_expired=True)
+        ctx = load_form(
+            session,
+            token,
+            "staff",
+            settings=settings,
+            now=now,
+            allow_expired=True,
+            staff_id=signed_in.staff_id,
+        )
         if ctx.use is None or ctx.use.callback_id is None:
             raise PhoneError(404, "link.not_signed", "no callback was recorded with this link")
         if signed_in.estate_id != ctx.job.estate_id:
@@ -504,7 +519,15 @@ def staff_receipt_pdf(
     if isinstance(signed_in, RedirectResponse):
         return signed_in
     try:
-        ctx = load_form(session, token, "staff", settings=settings, now=now, allow_expired=True)
+        ctx = load_form(
+            session,
+            token,
+            "staff",
+            settings=settings,
+            now=now,
+            allow_expired=True,
+            staff_id=signed_in.staff_id,
+        )
         signature = _signature_of(session, ctx.use) if ctx.use else None
         if signature is None:
             raise PhoneError(404, "link.not_signed", "no signature was taken with this link")

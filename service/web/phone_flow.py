@@ -57,6 +57,10 @@ class FormContext:
     job: Job
     estate: Estate
     use: FormTokenUse | None
+    # What makes a use unique: the link itself for a resident (one signature per link); the
+    # link and the staff member for staff, so that the printed staff code serves everyone
+    # who calls back (lead, supervisor, manager) but each of them records it once.
+    use_key: str
 
 
 def read_form_token(
@@ -99,6 +103,7 @@ def load_form(
     settings: Settings,
     now: datetime,
     allow_expired: bool = False,
+    staff_id: int | None = None,
 ) -> FormContext:
     data = read_form_token(token, purpose, settings=settings, now=now, allow_expired=allow_expired)
     job = session.exec(select(Job).where(Job.ref == data.job_ref)).first()
@@ -106,8 +111,17 @@ def load_form(
         raise PhoneError(404, "link.no_job", f"repair job {data.job_ref!r} not found")
     estate = session.get(Estate, job.estate_id)
     assert estate is not None
-    use = session.exec(select(FormTokenUse).where(FormTokenUse.nonce == data.nonce)).first()
-    return FormContext(token=data, job=job, estate=estate, use=use)
+    key = use_key(data, staff_id)
+    use = None
+    if key is not None:
+        use = session.exec(select(FormTokenUse).where(FormTokenUse.nonce == key)).first()
+    return FormContext(token=data, job=job, estate=estate, use=use, use_key=key or "")
+
+
+def use_key(data: TokenData, staff_id: int | None) -> str | None:
+    if data.purpose == "resident":
+        return data.nonce
+    return None if staff_id is None else f"{data.nonce}:{staff_id}"
 
 
 # ------------------------------------------------------------------ bodies
@@ -184,8 +198,7 @@ class Stored:
 def _previous(session: Session, ctx: FormContext, submission_key: str) -> Stored:
     """The result of an earlier submission of this link, or 409 if it was someone else's."""
     use = (
-        ctx.use
-        or session.exec(select(FormTokenUse).where(FormTokenUse.nonce == ctx.token.nonce)).one()
+        ctx.use or session.exec(select(FormTokenUse).where(FormTokenUse.nonce == ctx.use_key)).one()
     )
     if use.submission_key != submission_key:
         raise PhoneError(
@@ -267,8 +280,10 @@ def pending_resident_signatures(session: Session, job: Job) -> list[Signature]:
 def _mark_used(
     session: Session, ctx: FormContext, purpose: Purpose, key: str, actor: str, now: datetime
 ) -> FormTokenUse:
+    if not ctx.use_key:
+        raise PhoneError(401, "login.required", "sign in again: your draft is kept")
     use = FormTokenUse(
-        nonce=ctx.token.nonce,
+        nonce=ctx.use_key,
         purpose=purpose,
         job_id=ctx.job.id,  # type: ignore[arg-type]
         submission_key=key,

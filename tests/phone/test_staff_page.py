@@ -209,3 +209,27 @@ def test_staff_link_redirects_to_a_fresh_staff_page(signed_in, now):
     assert signed_in.get(response.headers["location"]).status_code == 200
     assert signed_in.get("/jobs/odoo-0/staff").status_code == 404
     assert signed_in.get(f"/jobs/{JOB_REF}/form.pdf?size=letter").status_code == 422
+
+
+def test_one_printed_staff_code_serves_every_role_once_each(signed_in, session, now):
+    """The lead and the manager both scan the same printed form: two callbacks; the same
+    person submitting again with a new draft is refused (a resend of the same draft is not)."""
+    tok = token("staff", now)
+    first = post_json(signed_in, f"/s/{tok}", staff_body(resident=None))
+    assert first.status_code == 201, first.text
+    resend = post_json(signed_in, f"/s/{tok}", staff_body(resident=None))
+    assert resend.status_code == 200 and resend.json()["replay"] is True
+    again = post_json(
+        signed_in, f"/s/{tok}", staff_body(resident=None, submission_key="staff-key-0002")
+    )
+    assert again.status_code == 409
+    add_staff(session, "wang.yghy", "王建国", "manager")
+    signed_in.cookies.clear()
+    sign_in(signed_in, "wang.yghy")
+    assert signed_in.get(f"/s/{tok}").status_code == 200
+    manager = post_json(
+        signed_in, f"/s/{tok}", staff_body(resident=None, submission_key="mgr-key-0001")
+    )
+    assert manager.status_code == 201, manager.text
+    roles = sorted(c.role for c in rows(session, select(Callback)))
+    assert roles == ["manager", "supervisor"]
