@@ -70,7 +70,8 @@ def test_report_command_writes_each_format(engine, session, now, demo, tmp_path,
     from service.config import get_settings
     from service.db import get_engine
 
-    monkeypatch.setenv("HUIFANG_DATABASE_URL", str(engine.url))
+    session.rollback()  # the command opens its own connection: hold no SQLite lock here
+    monkeypatch.setenv("HUIFANG_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
     get_engine.cache_clear()
     try:
