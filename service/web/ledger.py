@@ -157,26 +157,23 @@ def _order(sort: str) -> list[Any]:
 def _signatures(session: Session, callback_ids: list[int]) -> dict[int, datetime | None] | None:
     """Signed callbacks from the resident-signature table, or ``None`` while it does not exist.
 
-    The table lives in ``service.web.phone_models``; any SQLModel table there with a
-    ``callback_id`` column counts as the callback's signature record.
+    The table is ``Signature`` (``signatures``) in ``service.web.phone_models``: a row with the
+    callback's id means the visited resident signed for it.
     """
     try:
         module = importlib.import_module("service.web.phone_models")
     except ModuleNotFoundError:
         return None
-    for value in vars(module).values():
-        table = getattr(value, "__table__", None)
-        if table is None or "callback_id" not in table.c:
-            continue
-        if not callback_ids:
-            return {}
-        signed_col = next((table.c[n] for n in ("signed_at", "created_at") if n in table.c), None)
-        columns = [table.c.callback_id] + ([signed_col] if signed_col is not None else [])
-        rows = session.execute(
-            sa.select(*columns).where(table.c.callback_id.in_(callback_ids))
-        ).all()
-        return {row[0]: (row[1] if len(row) > 1 else None) for row in rows}
-    return None
+    table = getattr(getattr(module, "Signature", None), "__table__", None)
+    if table is None or "callback_id" not in table.c:
+        return None
+    if not callback_ids:
+        return {}
+    signed = table.c["signed_at"] if "signed_at" in table.c else table.c.callback_id
+    rows = session.execute(
+        sa.select(table.c.callback_id, signed).where(table.c.callback_id.in_(callback_ids))
+    ).all()
+    return {row[0]: row[1] for row in rows}
 
 
 def ledger_rows(
