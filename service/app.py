@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -10,26 +9,8 @@ from fastapi.staticfiles import StaticFiles
 
 from .api import compliance, errors, estates, jobs, rectifications, staff
 from .api.auth import BearerKeyMiddleware
-
-# Parts that live in their own packages; each module exposes ``router``.
-OPTIONAL_API_ROUTERS = ("service.odoo.routes:api_router", "service.web.ledger:api_router")
-PAGE_ROUTERS = (
-    "service.web.login:router",
-    "service.web.phone:router",
-    "service.web.dashboard:router",
-    "service.odoo.routes:page_router",
-)
-
-
-def _optional_router(spec: str) -> APIRouter | None:
-    module_name, _, attr = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-    return getattr(module, attr, None)
+from .odoo import routes as odoo_routes
+from .web import dashboard, ledger, login, phone
 
 
 def create_app() -> FastAPI:
@@ -41,18 +22,14 @@ def create_app() -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     for module in (estates, jobs, compliance, rectifications, staff):
         api.include_router(module.router)
+    api.include_router(ledger.api_router)
     app.include_router(api)
-    for name in OPTIONAL_API_ROUTERS:
-        router = _optional_router(name)
-        if router is not None:
-            app.include_router(router, prefix="/api/v1")
-    for name in PAGE_ROUTERS:
-        router = _optional_router(name)
-        if router is not None:
-            app.include_router(router)
-    app.mount(
-        "/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static"
-    )
+    # Pages (not under the bearer key): sign-in, phone pages, dashboard and ledger, and the
+    # Odoo add-on's push and links (verified by their own signature / sign-in).
+    for router in (login.router, phone.router, dashboard.router, odoo_routes.router):
+        app.include_router(router)
+    static = Path(__file__).parent / "web" / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
     errors.install(app)
     app.add_middleware(BearerKeyMiddleware)
 

@@ -128,24 +128,16 @@ def import_jobs(
     raise typer.Exit(code)
 
 
-def _register_optional_commands() -> None:
+def _register_feature_commands() -> None:
     """Commands that live beside their feature: sync (Odoo link), report, forms."""
-    import importlib
+    from .odoo.cli import odoo_app, sync
+    from .web.forms_cli import forms
+    from .web.reporting import report
 
-    for module_name, name in (
-        ("service.odoo.cli", "sync"),
-        ("service.web.reporting", "report"),
-        ("service.web.forms_cli", "forms"),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        command = getattr(module, name, None)
-        if command is not None:
-            app.command(name)(command)
+    app.command("sync")(sync)
+    app.command("report")(report)
+    app.command("forms")(forms)
+    app.add_typer(odoo_app, name="odoo")
 
 
-_register_optional_commands()
+_register_feature_commands()

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     odoo_api_key: str | None = None
     odoo_transport: Literal["auto", "jsonrpc", "json2"] = "auto"
     odoo_shared_secret: str | None = None
+    odoo_timeout: float = Field(default=30.0, gt=0, description="seconds per Odoo call")
+    # Estate of a request without the add-on's estate field: maintenance team or company name
+    # -> estate code (JSON object), else this default.
+    odoo_estate_map: dict[str, str] = Field(default_factory=dict)
+    odoo_default_estate: str | None = None
+    odoo_language: Literal["zh_CN", "en"] = "zh_CN"  # chatter notes and activities
+    odoo_rectification: Literal["activity", "request"] = "activity"
+    odoo_scrap_needs_callback: bool = False
+    odoo_lookback_seconds: int = Field(default=30, ge=0)
     sync_interval_seconds: int = Field(default=60, ge=5)
     sync_page_size: int = Field(default=500, ge=1, le=10_000)
 

@@ -13,7 +13,6 @@ from service.odoo import outbox
 from service.odoo.errors import OdooConfigError, OdooError, OdooUnavailable
 from service.odoo.gateway import Odoo, connect
 from service.odoo.settings import (
-    OdooLinkSettings,
     connection_settings,
     outbox_config,
     sync_config,
@@ -37,15 +36,14 @@ class PassReport:
         )
 
 
-def open_gateway(settings: Settings, link: OdooLinkSettings | None = None) -> Odoo:
-    return connect(connection_settings(settings, link))
+def open_gateway(settings: Settings) -> Odoo:
+    return connect(connection_settings(settings))
 
 
 def sync_once(
     *,
     engine: Engine,
     settings: Settings,
-    link: OdooLinkSettings | None = None,
     gateway: Odoo | None = None,
     progress: Progress | None = None,
 ) -> PassReport:
@@ -53,16 +51,15 @@ def sync_once(
 
     Raises ``OdooConfigError`` for wrong settings and ``OdooUnavailable`` when Odoo cannot
     be reached (after retries); the outbox keeps what could not be sent."""
-    link = link or OdooLinkSettings()
     own = gateway is None
-    gw = gateway or open_gateway(settings, link)
+    gw = gateway or open_gateway(settings)
     try:
-        syncer = Syncer(engine=engine, gateway=gw, config=sync_config(settings, link))
+        syncer = Syncer(engine=engine, gateway=gw, config=sync_config(settings))
         report = syncer.run(progress=progress)
         retried = syncer.retry_skipped()
         report.created += retried.created
         report.updated += retried.updated
-        config = outbox_config(link)
+        config = outbox_config(settings)
         queued = outbox.plan(engine=engine, gateway=gw, config=config)
         delivery = outbox.deliver(engine=engine, gateway=gw, config=config)
         return PassReport(report, queued, delivery)
@@ -73,10 +70,9 @@ def sync_once(
 
 def sync_ids(*, engine: Engine, settings: Settings, ids: list[int]) -> SyncReport:
     """Sync the given requests now (the add-on's push)."""
-    link = OdooLinkSettings()
-    gw = open_gateway(settings, link)
+    gw = open_gateway(settings)
     try:
-        syncer = Syncer(engine=engine, gateway=gw, config=sync_config(settings, link))
+        syncer = Syncer(engine=engine, gateway=gw, config=sync_config(settings))
         return syncer.sync_ids(ids)
     finally:
         gw.close()

@@ -40,7 +40,7 @@ class OdooRequestLink(SQLModel, table=True):
     odoo_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     job_id: int | None = Field(default=None, foreign_key="jobs.id", unique=True)
     # open | done | not_required | archived | deleted | skipped
-    status: str = Field(max_length=16)
+    status: str = Field(max_length=16, index=True)
     stage: str | None = Field(default=None, max_length=100)
     write_date: datetime = _time()
     fingerprint: str = Field(max_length=40)

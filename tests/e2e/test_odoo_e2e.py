@@ -29,7 +29,6 @@ from service.config import Settings
 from service.db import get_session, make_engine, migrate
 from service.models import Estate, Job, Staff
 from service.odoo.link import sync_once
-from service.odoo.settings import OdooLinkSettings
 
 REQUIRED = ("HUIFANG_ODOO_URL", "HUIFANG_ODOO_DB", "HUIFANG_ODOO_USER", "HUIFANG_ODOO_API_KEY")
 MISSING = [name for name in REQUIRED if not os.environ.get(name)]
@@ -101,9 +100,11 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
         odoo_user=os.environ["HUIFANG_ODOO_USER"],
         odoo_api_key=os.environ["HUIFANG_ODOO_API_KEY"],
         admin_api_key="e2e-admin-key",
+        odoo_estate_map={team_name: "E2E"},
+        odoo_default_estate=None,
+        odoo_lookback_seconds=5,
     )
-    link = OdooLinkSettings(estate_map={team_name: "E2E"}, default_estate=None, lookback_seconds=5)
-    first = sync_once(engine=e2e_engine, settings=settings, link=link)
+    first = sync_once(engine=e2e_engine, settings=settings)
     print("first pass:", first.summary())
     with Session(e2e_engine) as session:
         jobs = {
@@ -144,7 +145,7 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
             assert resp.status_code == 201, resp.text
 
     odoo("maintenance.request", "write", [ids[2]], {"stage_id": in_progress})
-    second = sync_once(engine=e2e_engine, settings=settings, link=link)
+    second = sync_once(engine=e2e_engine, settings=settings)
     print("second pass:", second.summary())
     assert second.delivery.dead == 0 and second.delivery.failed == 0
 
@@ -184,7 +185,7 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
         cancelled = session.exec(select(Job).where(Job.ref == f"odoo-{ids[2]}")).one()
     assert cancelled.state == "cancelled"
 
-    third = sync_once(engine=e2e_engine, settings=settings, link=link)
+    third = sync_once(engine=e2e_engine, settings=settings)
     print("third pass:", third.summary())
     assert third.queued == 0 and third.delivery.sent == 0
     with capsys.disabled():
