@@ -114,6 +114,7 @@ def job_status(first_callback_at: datetime | None, due: datetime, now: datetime)
 
 
 # ---------------------------------------------------------------- periods
+MIN_YEAR, MAX_YEAR = 1970, 9998  # a period's bounds must stay inside datetime's range
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -129,6 +130,8 @@ class Period:
         match = _PERIOD.match(text or "")
         if not match:
             raise InvalidInput(f"period {text!r} must look like YYYY-MM, e.g. 2026-05")
+        if not MIN_YEAR <= int(match[1]) <= MAX_YEAR:
+            raise InvalidInput(f"period {text!r} is out of range: years {MIN_YEAR}-{MAX_YEAR}")
         return cls(int(match[1]), int(match[2]))
 
     @classmethod

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from .. import domain as d
 from ..models import Estate
 from .auth import SignedIn
-from .dashboard_data import parse_period, visible_estates
+from .dashboard_data import visible_estates
 from .i18n import register, t
 from .templating import render, request_lang
 
@@ -82,7 +82,7 @@ def resolve_scope(
         return problem_page(request, 403, t("dash.forbidden.estate", lang, code=code))
     if period:
         try:
-            parsed = parse_period(period)
+            parsed = d.Period.parse(period)
         except d.InvalidInput:
             return problem_page(request, 422, t("dash.bad.period", lang, period=period))
     else:

@@ -26,14 +26,6 @@ from ..usecases import compliance, compliance_out
 LIST_LIMIT = 50
 
 
-def parse_period(text: str) -> d.Period:
-    """``Period.parse`` plus a sane year range: years the calendar arithmetic can handle."""
-    period = d.Period.parse(text)
-    if not 1970 <= period.year <= 9998:
-        raise d.InvalidInput(f"period {text!r} is out of range: use a year from 1970 to 9998")
-    return period
-
-
 def period_clause(estate: Estate, period: d.Period) -> Any:
     """The jobs a period counts: the estate's active jobs completed within the month.
 
@@ -225,7 +217,7 @@ def build_dashboard(
 ) -> Dashboard:
     """Every figure of the dashboard and the monthly report for one estate-period."""
     if period:
-        parse_period(period)
+        d.Period.parse(period)
     estate, result = compliance(
         session=session, estate_code=estate_code, period=period, as_of=as_of
     )

@@ -30,7 +30,7 @@ from ..models import Callback, Estate, Job, Rectification
 from ..usecases import get_estate
 from .auth import UserDep
 from .dashboard_access import Scope, resolve_scope
-from .dashboard_data import parse_period, period_clause
+from .dashboard_data import period_clause
 from .i18n import register, t
 from .templating import render, request_lang
 
@@ -263,7 +263,7 @@ def list_callbacks(
     estates = [get_estate(session, estate)] if estate else list(session.exec(select(Estate)).all())
     query = LedgerQuery(
         estates=estates,
-        period=parse_period(period) if period else None,
+        period=d.Period.parse(period) if period else None,
         role=role,
         channel=channel,
         satisfaction=satisfaction,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -30,7 +30,7 @@ def safe_next(target: str | None) -> str:
 
 def login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={target}", status_code=303)
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -174,6 +174,12 @@ def test_bad_periods_are_refused(text):
         Period.parse(text)
 
 
+@pytest.mark.parametrize("text", ["0000-01", "1969-12", "9999-12"])
+def test_periods_outside_the_calendar_range_are_refused(text):
+    with pytest.raises(InvalidInput, match="out of range"):
+        Period.parse(text)
+
+
 def test_december_rolls_into_january():
     assert Period(2026, 12).next() == Period(2027, 1)
 
