@@ -29,9 +29,11 @@ from .. import domain as d
 from ..api.errors import readable
 from ..config import Settings
 from ..models import Callback, Estate, Job
+from ..odoo.outbox import enqueue_receipt
 from ..schemas import CallbackIn, LongText, Money, Name, Strict
 from ..usecases import audit, record_callback
 from .auth import SignedIn
+from .phone_forms import receipt_pdf
 from .phone_models import FormTokenUse, Signature
 from .phone_signature import CheckedSignature, SignatureRejected, check_signature
 
@@ -277,6 +279,16 @@ def pending_resident_signatures(session: Session, job: Job) -> list[Signature]:
     )
 
 
+def _queue_receipt(session: Session, job: Job, signature: Signature) -> None:
+    """Queue the signed receipt for the job's Odoo request, in the same transaction as the
+    signature (a no-op for jobs that did not come from Odoo, or not yet confirming a callback)."""
+    if signature.callback_id is None:
+        return
+    enqueue_receipt(
+        session, job=job, callback_id=signature.callback_id, pdf=receipt_pdf(session, signature)
+    )
+
+
 def _mark_used(
     session: Session, ctx: FormContext, purpose: Purpose, key: str, actor: str, now: datetime
 ) -> FormTokenUse:
@@ -324,6 +336,7 @@ def submit_resident(
         session.add(row)
         session.flush()
         _audit_signature(session, ctx.job, row, actor, ctx.token.nonce)
+        _queue_receipt(session, ctx.job, row)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -387,6 +400,7 @@ def submit_staff(
         for pending in pending_resident_signatures(session, ctx.job):
             pending.callback_id = callback.id
             session.add(pending)
+            _queue_receipt(session, ctx.job, pending)
         row = None
         if sig is not None:
             row = _signature_row(
@@ -403,6 +417,7 @@ def submit_staff(
             session.add(row)
             session.flush()
             _audit_signature(session, ctx.job, row, actor, ctx.token.nonce)
+            _queue_receipt(session, ctx.job, row)
         session.commit()
     except d.DomainError as exc:
         session.rollback()

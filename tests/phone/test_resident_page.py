@@ -3,6 +3,7 @@ get a clear 4xx and leave nothing behind."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import timedelta
 
@@ -279,3 +280,28 @@ def test_cancelled_job_takes_no_confirmation(client, session, now):
     tok = token("resident", now)
     assert client.get(f"/r/{tok}").status_code == 409
     assert post_json(client, f"/r/{tok}", resident_body()).status_code == 409
+
+
+def test_a_signed_receipt_is_queued_for_the_odoo_request_in_the_same_transaction(
+    client, session, now
+):
+    """A job that came from Odoo gets its receipt PDF attached there through the outbox."""
+    from service.models import Job
+    from service.odoo.tables import OdooOutbox, OdooRequestLink
+
+    setup_job(client, now)
+    job = one(session, select(Job))
+    session.add(
+        OdooRequestLink(odoo_id=4711, job_id=job.id, status="done", write_date=now, fingerprint="x")
+    )
+    session.commit()
+    client.post(
+        f"/api/v1/jobs/{JOB_REF}/callbacks",
+        json={"role": "lead", "staff": "张伟", "channel": "phone", "done_at": now.isoformat()},
+    )
+    response = post_json(client, f"/r/{token('resident', now)}", resident_body())
+    assert response.status_code == 201, response.text
+    queued = one(session, select(OdooOutbox))
+    assert queued.kind == "attachment" and queued.odoo_id == 4711
+    assert base64.b64decode(queued.payload["data"]).startswith(b"%PDF")
+    assert queued.payload["set_receipt_field"] is True
