@@ -135,6 +135,10 @@ class Transport(Protocol):
 
     def authenticate(self) -> int: ...
 
+    def verify_login(self, login: str, password: str) -> int | None:
+        """The uid of an Odoo user whose login and password (or API key) are right, else None."""
+        ...
+
     def call(
         self,
         model: str,
@@ -168,6 +172,8 @@ class OdooGateway(Protocol):
 
     @property
     def has_addon(self) -> bool: ...
+
+    def verify_login(self, login: str, password: str) -> int | None: ...
 
     def request_fields(self) -> list[str]: ...
 
@@ -313,6 +319,12 @@ class Odoo:
         return self._xmlids[xmlid]
 
     # -- reading ----------------------------------------------------------------------------
+    def verify_login(self, login: str, password: str) -> int | None:
+        """Check a person's own Odoo credentials (staff signing in to the phone pages)."""
+        if not login or not password:
+            return None
+        return self._retry(lambda: self.transport.verify_login(login, password))
+
     @property
     def has_addon(self) -> bool:
         """The add-on is there when its fields are on ``maintenance.request``."""

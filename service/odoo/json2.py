@@ -50,6 +50,30 @@ class Json2Transport:
             raise OdooAuthError(f"the API key does not belong to user {self._settings.user!r}")
         return int(rows[0]["id"])
 
+    def verify_login(self, login: str, password: str) -> int | None:
+        """JSON-2 has no password check of its own: ask ``common.authenticate`` over
+        ``/jsonrpc``, which Odoo keeps (deprecated) until version 22."""
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "common",
+                "method": "authenticate",
+                "args": [self._settings.db, login, password, {}],
+            },
+        }
+        try:
+            resp = self._client.post("/jsonrpc", json=payload, headers={"Authorization": ""})
+        except httpx.TransportError as exc:
+            raise OdooUnavailable(f"Odoo at {self._settings.url}: {exc!r}") from exc
+        if resp.status_code in _TRANSIENT_HTTP:
+            raise OdooUnavailable(f"Odoo answered HTTP {resp.status_code}")
+        try:
+            uid = resp.json().get("result")
+        except (ValueError, AttributeError):
+            raise OdooConfigError(f"{self._settings.url} did not answer JSON-RPC") from None
+        return int(uid) if uid else None
+
     def call(
         self,
         model: str,

@@ -85,6 +85,13 @@ class JsonRpcTransport:
         self._uid = int(uid)
         return self._uid
 
+    def verify_login(self, login: str, password: str) -> int | None:
+        try:
+            uid = self._rpc("common", "authenticate", [self._settings.db, login, password, {}])
+        except OdooAuthError:
+            return None
+        return int(uid) if uid else None
+
     def call(
         self,
         model: str,

@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
-from ..config import get_settings
+from ..config import Settings, get_settings
 from ..db import get_session
 from ..models import Estate, Staff
 
@@ -64,6 +64,34 @@ def authenticate(session: Session, login: str, password: str) -> Staff | None:
         hash_password(password)  # same cost whether or not the login exists
         return None
     return staff if verify_password(password, staff.password_hash) else None
+
+
+class OdooNotLinked(Exception):
+    """Odoo accepted the credentials but no Huifang staff member carries that Odoo user."""
+
+
+def authenticate_with_odoo(
+    session: Session, settings: Settings, login: str, password: str
+) -> Staff | None:
+    """Staff may sign in with their own Odoo login and password when the Odoo link is
+    configured: Odoo checks the password, the staff record with that ``odoo_user_id`` gives the
+    role and estate. Raises ``OdooNotLinked`` when no staff member carries that Odoo user, and
+    the gateway's ``OdooUnavailable`` when Odoo cannot be reached."""
+    from ..odoo.link import open_gateway
+
+    gateway = open_gateway(settings)
+    try:
+        uid = gateway.verify_login(login, password)
+    finally:
+        gateway.close()
+    if uid is None:
+        return None
+    staff = session.exec(
+        select(Staff).where(Staff.odoo_user_id == uid, Staff.active == True)  # noqa: E712
+    ).first()
+    if staff is None:
+        raise OdooNotLinked(f"Odoo user {uid} is not linked to a staff member")
+    return staff
 
 
 def session_cookie(staff: Staff) -> str:

@@ -61,6 +61,14 @@ register(
         "login.password": ("密码", "Password"),
         "login.submit": ("登录", "Sign in"),
         "login.failed": ("账号或密码不正确", "Wrong login or password"),
+        "login.odoo_not_linked": (
+            "Odoo 账号正确，但尚未关联回访系统的人员，请联系管理处添加",
+            "Your Odoo account is right but not linked to a Huifang staff member: ask the office",
+        ),
+        "login.odoo_down": (
+            "暂时无法连接 Odoo，请稍后再试或使用回访系统账号登录",
+            "Odoo cannot be reached right now: try again or use your Huifang login",
+        ),
         "login.forbidden": ("您的角色无权查看此页面", "Your role may not open this page"),
         "logout": ("退出", "Sign out"),
         "error.title": ("出错了", "Something went wrong"),

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..api.deps import SessionDep
-from .auth import COOKIE, SESSION_MAX_AGE, authenticate, session_cookie
+from ..api.deps import SessionDep, SettingsDep
+from ..odoo.errors import OdooError
+from .auth import (
+    COOKIE,
+    SESSION_MAX_AGE,
+    OdooNotLinked,
+    authenticate,
+    authenticate_with_odoo,
+    session_cookie,
+)
 from .i18n import t
 from .templating import render, request_lang
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 
 def safe_next(target: str | None) -> str:
@@ -42,18 +52,40 @@ def login_form(request: Request, next: str | None = None) -> Response:
 def login(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     login: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
+    lang = request_lang(request)
     staff = authenticate(session, login.strip(), password)
+    if staff is None and settings.odoo_configured:
+        try:
+            staff = authenticate_with_odoo(session, settings, login.strip(), password)
+        except OdooNotLinked:
+            return render(
+                request,
+                "login.html",
+                status_code=403,
+                next=safe_next(next),
+                error=t("login.odoo_not_linked", lang),
+            )
+        except OdooError as exc:  # unreachable, or the link itself is misconfigured
+            log.warning("Odoo sign-in failed: %s", exc)
+            return render(
+                request,
+                "login.html",
+                status_code=503,
+                next=safe_next(next),
+                error=t("login.odoo_down", lang),
+            )
     if staff is None:
         return render(
             request,
             "login.html",
             status_code=401,
             next=safe_next(next),
-            error=t("login.failed", request_lang(request)),
+            error=t("login.failed", lang),
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
