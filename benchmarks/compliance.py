@@ -87,7 +87,8 @@ WHERE e.code = :code AND j.state = 'active' AND j.completed_at >= :start AND j.c
 """
 RAW_SUMMARY_RECT = """
 SELECT SUM(CASE WHEN r.done_at IS NULL THEN 1 ELSE 0 END),
-       SUM(CASE WHEN r.done_at > r.due_at OR (r.done_at IS NULL AND r.due_at < :as_of) THEN 1 ELSE 0 END)
+       SUM(CASE WHEN r.done_at > r.due_at OR (r.done_at IS NULL AND r.due_at < :as_of)
+           THEN 1 ELSE 0 END)
 FROM rectifications r JOIN jobs j ON j.id = r.job_id JOIN estates e ON e.id = j.estate_id
 WHERE e.code = :code AND j.state = 'active' AND j.completed_at >= :start AND j.completed_at < :end
 """
@@ -182,7 +183,8 @@ def load(engine, data) -> float:
                 sa.text(
                     "INSERT INTO estates (code, name, timezone, window_safety_h, window_leak_h, "
                     "window_general_h, target_manager_pct, target_supervisor_pct, target_lead_pct, "
-                    "created_at, updated_at) VALUES (:c, :c, 'Asia/Shanghai', 48, 72, 168, 10, 30, 60, "
+                    "created_at, updated_at) "
+                    "VALUES (:c, :c, 'Asia/Shanghai', 48, 72, 168, 10, 30, 60, "
                     ":t, :t)"
                 ),
                 {"c": f"E{i + 1:02d}", "t": naive(AS_OF)},
@@ -282,7 +284,8 @@ def measure(name: str, engine, data, repeat: int) -> None:
         f"{', < 100 ms' if name == 'postgresql' else ''})"
     )
     print(
-        f"[{name}] ratio service/raw summary = {service_ms / summary_ms:.2f}x  (ORM + rules overhead)"
+        f"[{name}] ratio service/raw summary = {service_ms / summary_ms:.2f}x"
+        "  (ORM + rules overhead)"
     )
     print(f"[{name}] figures agree with the raw join: {same}")
 

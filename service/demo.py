@@ -1,4 +1,5 @@
-"""Realistic demo data: estates, staff, ~300 repair jobs over three months, callbacks by all roles."""
+"""Realistic demo data: estates, staff, ~300 repair jobs over three months, callbacks by every
+role (some late, some unsatisfied, some with problems and rectifications)."""
 
 from __future__ import annotations
 

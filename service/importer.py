@@ -325,7 +325,8 @@ def _parse_row(
 def import_csv_command(
     path: Path, *, default_estate: str | None, atomic: bool, encoding: str | None, console: Console
 ) -> int:
-    """The ``huifang import`` command: progress bar, summary, exit code (0 ok, 1 rejects, 2 file)."""
+    """The ``huifang import`` command: progress bar, summary, and exit code
+    (0 all imported, 1 rows rejected, 2 the file cannot be read)."""
     from .db import get_engine
 
     data = path.read_bytes()

@@ -226,7 +226,8 @@ def upsert_job(
         if earliest is not None and _aware(earliest) < job_in.completed_at:
             session.rollback()
             raise d.InvalidInput(
-                f"completed_at {job_in.completed_at.isoformat()} is after this job's first callback "
+                f"completed_at {job_in.completed_at.isoformat()} is after this job's first "
+                "callback "
                 f"({_aware(earliest).isoformat()}): a callback cannot come before the repair"
             )
         changes["completed_at"] = job_in.completed_at.isoformat()

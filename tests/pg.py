@@ -71,7 +71,10 @@ class Cluster:
             "UTF8",
             "--locale=C.UTF-8",
         )
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k {self.root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
         self._run(
             str(self.bin_dir / "pg_ctl"),
             "-D",

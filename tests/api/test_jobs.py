@@ -190,9 +190,10 @@ def test_list_filters_by_status(client, estate):
     client.post(
         "/api/v1/jobs/DONE/callbacks", json=callback_body(done_at="2026-05-03T09:00:00+08:00")
     )
-    refs = lambda status: [
-        j["ref"] for j in client.get(f"/api/v1/jobs?status={status}").json()["data"]
-    ]  # noqa: E731
+
+    def refs(status: str) -> list[str]:
+        return [j["ref"] for j in client.get(f"/api/v1/jobs?status={status}").json()["data"]]
+
     assert refs("overdue") == ["OLD"]
     assert refs("due") == ["NEW"]
     assert refs("done") == ["DONE"]
