@@ -13,6 +13,7 @@ Refusals are friendly pages with a 4xx status (GET) or JSON ``{"detail"}`` (POST
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,6 +24,7 @@ from qr_forms.pdf import mask_phone
 
 from .. import domain as d
 from ..api.deps import NowDep, SessionDep, SettingsDep
+from ..config import Settings
 from ..models import Callback, Estate, Job
 from . import phone_models  # noqa: F401  (registers the tables)
 from .auth import SignedIn, UserDep
@@ -455,6 +457,25 @@ def staff_submit(
     )
 
 
+def _recorded_staff_link(
+    session: Session, token: str, user: SignedIn, *, settings: Settings, now: datetime
+) -> FormContext:
+    """A staff link as its signed-in user used it (expired links still show what was done),
+    refused for staff of another estate."""
+    ctx = load_form(
+        session,
+        token,
+        "staff",
+        settings=settings,
+        now=now,
+        allow_expired=True,
+        staff_id=user.staff_id,
+    )
+    if user.estate_id != ctx.job.estate_id:
+        raise PhoneError(403, "staff.other_estate", "this repair belongs to another estate")
+    return ctx
+
+
 @router.get("/s/{token}/done", response_class=HTMLResponse)
 def staff_done(
     request: Request,
@@ -468,19 +489,9 @@ def staff_done(
     if isinstance(signed_in, RedirectResponse):
         return signed_in
     try:
-        ctx = load_form(
-            session,
-            token,
-            "staff",
-            settings=settings,
-            now=now,
-            allow_expired=True,
-            staff_id=signed_in.staff_id,
-        )
+        ctx = _recorded_staff_link(session, token, signed_in, settings=settings, now=now)
         if ctx.use is None or ctx.use.callback_id is None:
             raise PhoneError(404, "link.not_signed", "no callback was recorded with this link")
-        if signed_in.estate_id != ctx.job.estate_id:
-            raise PhoneError(403, "staff.other_estate", "this repair belongs to another estate")
     except PhoneError as exc:
         return error_page(request, exc)
     callback = session.get(Callback, ctx.use.callback_id)
@@ -519,20 +530,10 @@ def staff_receipt_pdf(
     if isinstance(signed_in, RedirectResponse):
         return signed_in
     try:
-        ctx = load_form(
-            session,
-            token,
-            "staff",
-            settings=settings,
-            now=now,
-            allow_expired=True,
-            staff_id=signed_in.staff_id,
-        )
+        ctx = _recorded_staff_link(session, token, signed_in, settings=settings, now=now)
         signature = _signature_of(session, ctx.use) if ctx.use else None
         if signature is None:
             raise PhoneError(404, "link.not_signed", "no signature was taken with this link")
-        if signed_in.estate_id != ctx.job.estate_id:
-            raise PhoneError(403, "staff.other_estate", "this repair belongs to another estate")
     except PhoneError as exc:
         return error_page(request, exc)
     return Response(
