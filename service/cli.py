@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -47,6 +48,9 @@ def serve(
     from .app import create_app
     from .db import get_engine, migrate
 
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     migrate(get_engine())
     application = create_app()
     if sync and _settings().odoo_configured:
