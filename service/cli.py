@@ -145,3 +145,7 @@ def _register_feature_commands() -> None:
 
 
 _register_feature_commands()
+
+
+if __name__ == "__main__":
+    app()
