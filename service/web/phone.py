@@ -178,7 +178,10 @@ register(
             "Only managers, supervisors and maintenance leads record callbacks.",
         ),
         "form.invalid": ("内容有误", "Please check the form"),
-        "form.invalid.help": ("", ""),
+        "form.invalid.help": (
+            "请按提示修改后重新提交，已填写的内容不会丢失。",
+            "Correct what is shown and submit again: nothing you typed is lost.",
+        ),
         "phone.back_receipt": ("查看回执", "See the receipt"),
     }
 )
