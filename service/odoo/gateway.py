@@ -14,6 +14,7 @@ a lost answer can find what the first attempt created instead of creating it twi
 from __future__ import annotations
 
 import base64
+import html
 import json
 import logging
 import time
@@ -26,6 +27,7 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit
 
 from service.odoo.errors import (
+    OdooCallError,
     OdooConfigError,
     OdooError,
     OdooUnavailable,
@@ -256,7 +258,6 @@ class Odoo:
         self._sleep = sleep
         self.uid = self._retry(transport.authenticate)
         self._fields: dict[str, dict[str, Any]] = {}
-        self._model_ids: dict[str, int] = {}
         self._xmlids: dict[str, int] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -295,27 +296,31 @@ class Odoo:
             self._fields[model] = self.call(model, "fields_get", attributes=["type", "relation"])
         return self._fields[model]
 
-    def model_id(self, model: str) -> int:
-        if model not in self._model_ids:
-            ids = self.call("ir.model", "search", domain=[("model", "=", model)], limit=1)
-            if not ids:
-                raise OdooConfigError(f"model {model} is not installed in Odoo")
-            self._model_ids[model] = ids[0]
-        return self._model_ids[model]
+    def external_ids(self, model: str, ids: Sequence[int]) -> dict[int, str]:
+        """External ids (``module.name``) of records the caller may read.
 
-    def xmlid(self, xmlid: str) -> int | None:
+        Through the public ``get_external_id`` method, not by reading ``ir.model.data``:
+        only *Administration / Access Rights* may read that model, and the integration user
+        must not need it. Returns ``{}`` when Odoo refuses (and says why in the log).
+        """
+        if not ids:
+            return {}
+        try:
+            result = self.call(model, "get_external_id", ids=list(ids))
+        except OdooCallError as exc:
+            log.warning("cannot read the external ids of %s: %s", model, exc)
+            return {}
+        return {int(k): v for k, v in (result or {}).items() if v}
+
+    def xmlid(self, xmlid: str, model: str) -> int | None:
+        """The id of ``xmlid``, a record of ``model`` (searched among that model's records,
+        so only for small models such as activity types or groups)."""
         if xmlid not in self._xmlids:
-            module, _, name = xmlid.partition(".")
-            rows = self.call(
-                "ir.model.data",
-                "search_read",
-                domain=[("module", "=", module), ("name", "=", name)],
-                fields=["res_id"],
-                limit=1,
-            )
-            if not rows:
+            ids = self.call(model, "search", domain=[], context={"active_test": False})
+            for rid, name in self.external_ids(model, ids).items():
+                self._xmlids.setdefault(name, rid)
+            if xmlid not in self._xmlids:
                 return None
-            self._xmlids[xmlid] = rows[0]["res_id"]
         return self._xmlids[xmlid]
 
     # -- reading ----------------------------------------------------------------------------
@@ -408,15 +413,7 @@ class Odoo:
             context={"active_test": False},
         )
         group_ids = sorted({g for row in rows for g in row.get(groups_field) or []})
-        names: dict[int, str] = {}
-        if group_ids:
-            for row in self.call(
-                "ir.model.data",
-                "search_read",
-                domain=[("model", "=", "res.groups"), ("res_id", "in", group_ids)],
-                fields=["module", "name", "res_id"],
-            ):
-                names[row["res_id"]] = f"{row['module']}.{row['name']}"
+        names = self.group_xmlids(group_ids)
         return [
             OdooUser(
                 id=row["id"],
@@ -428,6 +425,25 @@ class Odoo:
             )
             for row in rows
         ]
+
+    def group_xmlids(self, group_ids: Sequence[int]) -> dict[int, str]:
+        """External ids of groups, without reading ``ir.model.data``: the add-on marks its
+        role groups with ``res.groups.callback_role``; other groups (Maintenance's own) come
+        from ``get_external_id``."""
+        names: dict[int, str] = {}
+        if not group_ids:
+            return names
+        if "callback_role" in self.fields("res.groups"):
+            for row in self.call(
+                "res.groups",
+                "search_read",
+                domain=[("id", "in", list(group_ids)), ("callback_role", "!=", False)],
+                fields=["callback_role"],
+            ):
+                names[row["id"]] = f"{ADDON_MODULE}.group_callback_{row['callback_role']}"
+        rest = [g for g in group_ids if g not in names]
+        names.update(self.external_ids("res.groups", rest))
+        return names
 
     # -- writing ----------------------------------------------------------------------------
     def write_request(self, request_id: int, values: dict[str, Any]) -> dict[str, Any]:
@@ -442,11 +458,19 @@ class Odoo:
         return writable
 
     def post_message(self, request_id: int, *, body_html: str, body_text: str, marker: str) -> int:
-        """Post a note in the request's chatter: formatted through the add-on, else plain text
-        (``message_post`` over RPC escapes HTML)."""
+        """Post a note in the request's chatter, the marker kept out of sight.
+
+        With the add-on: formatted, through ``callback_post_message``, the marker stored in
+        ``mail.message.callback_marker``. Without it: ``message_post`` (over RPC it escapes
+        HTML, so plain text), the marker as the message's ``Message-Id``, a header field
+        Odoo does not show."""
         if self.has_addon:
             result = self.call(
-                REQUEST_MODEL, "callback_post_message", ids=[request_id], body_html=body_html
+                REQUEST_MODEL,
+                "callback_post_message",
+                ids=[request_id],
+                body_html=body_html,
+                marker=marker,
             )
             if isinstance(result, list):
                 result = result[0] if result else 0
@@ -460,6 +484,7 @@ class Odoo:
             body=body_text,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
+            message_id=message_id_for(marker, request_id),
         )
 
     def schedule_activity(
@@ -473,19 +498,31 @@ class Odoo:
         marker: str,
     ) -> int:
         # ``activity_schedule`` over RPC creates the activity and then fails to marshal it:
-        # create the ``mail.activity`` record directly.
+        # create the ``mail.activity`` record directly. Its ``res_model_id`` comes from the
+        # ``default_res_model`` context (Odoo resolves it): only administrators may read
+        # ``ir.model``.
         vals: dict[str, Any] = {
-            "res_model_id": self.model_id(REQUEST_MODEL),
             "res_id": request_id,
             "user_id": user_id,
             "date_deadline": due.isoformat(),
             "summary": summary,
             "note": note,
         }
-        todo = self.xmlid("mail.mail_activity_data_todo")
+        if self.has_addon and "callback_marker" in self.fields("mail.activity"):
+            vals["callback_marker"] = marker
+        else:
+            vals["note"] = f"{note}<p><small>{html.escape(marker)}</small></p>"
+        todo = self.xmlid("mail.mail_activity_data_todo", "mail.activity.type")
         if todo:
             vals["activity_type_id"] = todo
-        return _first_id(self.call("mail.activity", "create", vals_list=[vals]))
+        return _first_id(
+            self.call(
+                "mail.activity",
+                "create",
+                vals_list=[vals],
+                context={"default_res_model": REQUEST_MODEL},
+            )
+        )
 
     def attach_file(
         self, request_id: int, *, name: str, data: bytes, mimetype: str, marker: str
@@ -511,12 +548,21 @@ class Odoo:
 
     def find_marked(self, kind: str, request_id: int, marker: str) -> int | None:
         """The id of what an earlier attempt created for ``marker``, if anything."""
+        # Where the marker is: a field of the add-on, the Message-Id without it, or the text
+        # (what earlier versions wrote).
+        message_where: list[Any] = ["|", ("message_id", "=", message_id_for(marker, request_id))]
+        activity_where: list[Any] = []
+        if self.has_addon and "callback_marker" in self.fields("mail.message"):
+            message_where = ["|", ("callback_marker", "=", marker), *message_where]
+        if self.has_addon and "callback_marker" in self.fields("mail.activity"):
+            activity_where = ["|", ("callback_marker", "=", marker)]
         domains: dict[str, tuple[str, list[Any]]] = {
             "message": (
                 "mail.message",
                 [
                     ("model", "=", REQUEST_MODEL),
                     ("res_id", "=", request_id),
+                    *message_where,
                     ("body", "ilike", marker),
                 ],
             ),
@@ -525,6 +571,7 @@ class Odoo:
                 [
                     ("res_model", "=", REQUEST_MODEL),
                     ("res_id", "=", request_id),
+                    *activity_where,
                     ("note", "ilike", marker),
                 ],
             ),
@@ -544,6 +591,13 @@ class Odoo:
 
     def close(self) -> None:
         self.transport.close()
+
+
+def message_id_for(marker: str, request_id: int) -> str:
+    """The ``Message-Id`` that carries ``marker`` on a note posted without the add-on
+    (RFC 5322 dot-atoms: the marker's colons become dots)."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "." for c in marker)
+    return f"<{safe}.{REQUEST_MODEL}-{int(request_id)}@huifang>"
 
 
 def _first_id(result: Any) -> int:

@@ -48,6 +48,15 @@ ROLE_GROUPS = {
     "supervisor": "maintenance_callback.group_callback_supervisor",
     "lead": "maintenance_callback.group_callback_lead",
 }
+#: Maintenance's own administrators: who calls back when nobody holds a callback role (and
+#: on an Odoo without the add-on).
+MAINTENANCE_MANAGERS = "maintenance.group_equipment_manager"
+#: A role nobody holds goes to the next one up: a manager may make a supervisor's callback.
+ROLE_CHAIN = {
+    "lead": ("lead", "supervisor", "manager"),
+    "supervisor": ("supervisor", "manager"),
+    "manager": ("manager",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +191,13 @@ def callback_message(
                 f"Problems: {callback.problems} (the worker is notified to fix them within 24 h)"
             )
         lines.append(f"Deadline: {'on time' if callback.done_at <= job.deadline else 'late'}")
-    mark = marker(key)
+    # The marker (``key``) is not part of the text: the gateway stores it out of sight.
     body_html = (
         f"<p><b>{html.escape(title)}</b></p><ul>"
         + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-        + f"</ul><p><small>{html.escape(mark)}</small></p>"
+        + "</ul>"
     )
-    body_text = "\n".join([title, *lines, mark])
+    body_text = "\n".join([title, *lines])
     return body_html, body_text
 
 
@@ -233,15 +242,46 @@ def desired_fields(
 
 
 class RoleUsers:
-    """Who holds a role, as an Odoo user: the estate's staff linked to Odoo first, then the
-    members of the add-on's role groups (each user counted in their highest role)."""
+    """Who holds a role, as an Odoo user.
+
+    In order: the estate's staff linked to Odoo; the members of the add-on's role group
+    (each user counted in their highest role), else of the next role up; for a maintenance
+    lead's callback on an Odoo without the add-on, the request's technician; then
+    Maintenance's own managers. Groups are read with the integration user's rights (no
+    ``ir.model.data``)."""
 
     def __init__(self, session: Session, gateway: OdooGateway) -> None:
         self.session = session
         self.gateway = gateway
         self._from_groups: dict[str, list[int]] | None = None
+        self._active: set[int] = set()
 
-    def user_for(self, estate_id: int, role: str) -> int | None:
+    def _load(self) -> dict[str, list[int]]:
+        if self._from_groups is None:
+            self._from_groups = {r: [] for r in (*ROLE_GROUPS, "maintenance")}
+            try:
+                users = self.gateway.users()
+            except OdooCallError as exc:
+                log.warning("cannot read Odoo users and groups: %s", exc)
+                users = []
+            for user in sorted(users, key=lambda u: u.id):
+                if not user.active:
+                    continue
+                self._active.add(user.id)
+                if MAINTENANCE_MANAGERS in user.group_xmlids:
+                    self._from_groups["maintenance"].append(user.id)
+                for role in ("manager", "supervisor", "lead"):
+                    if ROLE_GROUPS[role] in user.group_xmlids:
+                        self._from_groups[role].append(user.id)
+                        break
+            if not any(self._from_groups.values()):
+                log.warning(
+                    "no Odoo user holds a callback role or Maintenance's manager group: "
+                    "no callback person is set and no activity is scheduled"
+                )
+        return self._from_groups
+
+    def user_for(self, estate_id: int, role: str, technician: int | None = None) -> int | None:
         staff = self.session.exec(
             select(Staff.odoo_user_id)
             .where(
@@ -254,21 +294,14 @@ class RoleUsers:
         ).first()
         if staff:
             return staff
-        if self._from_groups is None:
-            self._from_groups = {r: [] for r in ROLE_GROUPS}
-            try:
-                users = self.gateway.users()
-            except OdooCallError as exc:
-                log.warning("cannot read Odoo users and groups: %s", exc)
-                users = []
-            for user in sorted(users, key=lambda u: u.id):
-                if not user.active:
-                    continue
-                for role in ("manager", "supervisor", "lead"):
-                    if ROLE_GROUPS[role] in user.group_xmlids:
-                        self._from_groups[role].append(user.id)
-                        break
-        found = self._from_groups.get(role) or []
+        groups = self._load()
+        for holder in ROLE_CHAIN.get(role, (role,)):
+            if groups.get(holder):
+                return groups[holder][0]
+        if role == "lead" and technician and technician in self._active:
+            if not self.gateway.has_addon:
+                return technician
+        found = groups.get("maintenance") or []
         return found[0] if found else None
 
 
@@ -353,7 +386,9 @@ def plan(
                     continue
                 user_id = None
                 if job.state == "active":
-                    user_id = roles.user_for(job.estate_id, job.assigned_role)
+                    user_id = roles.user_for(
+                        job.estate_id, job.assigned_role, technician=link.worker_user_id
+                    )
                 if has_addon and job.state in {"active", "cancelled", "not_required"}:
                     values = desired_fields(
                         job, cbs.get(job_id, []), rects.get(job_id, []), user_id, now
@@ -512,7 +547,7 @@ def _send(gateway: OdooGateway, row: OdooOutbox) -> int | None:
             user_id=int(p["user_id"]),
             due=date.fromisoformat(p["due"]),
             summary=p["summary"],
-            note=f"<p>{html.escape(p['note'])}</p><p><small>{html.escape(mark)}</small></p>",
+            note=f"<p>{html.escape(p['note'])}</p>",
             marker=mark,
         )
     if row.kind == "attachment":

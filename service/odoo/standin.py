@@ -24,9 +24,11 @@ rules, no multi-company, no translations, no computed fields beyond ``done``,
 ``display_name``, ``close_date`` and the add-on's ``callback_completed_at``; domains support
 ``& | !`` and the operators ``= != < <= > >= in not in like ilike not ilike =like`` on plain and
 dotted (many2one) paths; ``order`` takes fields with ``asc``/``desc``; access control is a
-per-user read-only flag; no sessions or cookies (``/web/session/*`` is absent). Like Odoo
-17/18, ``create`` over JSON-RPC/XML-RPC needs its values as the first positional argument
-(named ``vals_list`` only fails with ``IndexError``), while JSON-2 takes them by name.
+per-user read-only flag, and, as in Odoo, ``ir.model`` and ``ir.model.data`` are refused to
+users without *Settings* (``get_external_id`` works for everyone); no sessions or cookies
+(``/web/session/*`` is absent). Like Odoo 17/18, ``create`` over JSON-RPC/XML-RPC needs its
+values as the first positional argument (named ``vals_list`` only fails with ``IndexError``),
+while JSON-2 takes them by name.
 """
 
 from __future__ import annotations
@@ -168,6 +170,7 @@ BASE_MODELS: dict[str, dict[str, FieldDef]] = {
         "body": _f("html"),
         "message_type": _f("char"),
         "author_id": _f("many2one", "res.partner"),
+        "message_id": _f("char"),
     },
     "mail.activity.type": {"name": _f("char")},
     "mail.activity": {
@@ -216,7 +219,24 @@ ADDON_REQUEST_FIELDS: dict[str, FieldDef] = {
     "callback_receipt_attachment_id": _f("many2one", "ir.attachment"),
 }
 
-_READ_METHODS = {"search_read", "search", "search_count", "read", "fields_get", "context_get"}
+_READ_METHODS = {
+    "search_read",
+    "search",
+    "search_count",
+    "read",
+    "fields_get",
+    "context_get",
+    "get_external_id",
+}
+#: Groups whose members also get the groups they imply, as Odoo stores them.
+IMPLIED_GROUPS = {
+    "maintenance_callback.group_callback_manager": [
+        "maintenance_callback.group_callback_supervisor"
+    ],
+    "maintenance_callback.group_callback_supervisor": ["maintenance_callback.group_callback_lead"],
+}
+#: Models only *Administration / Settings* may read, as in Odoo.
+ADMIN_ONLY_MODELS = {"ir.model.data": "Model Data", "ir.model": "Models"}
 _SIGNATURES: dict[str, tuple[str, ...]] = {
     "search_read": ("domain", "fields", "offset", "limit", "order"),
     "search": ("domain", "offset", "limit", "order"),
@@ -227,7 +247,8 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "unlink": ("ids",),
     "fields_get": ("allfields", "attributes"),
     "message_post": ("ids",),
-    "callback_post_message": ("ids", "body_html"),
+    "callback_post_message": ("ids", "body_html", "marker"),
+    "get_external_id": ("ids",),
     "context_get": (),
 }
 
@@ -356,6 +377,11 @@ class Store:
         }
         if addon:
             self.models["maintenance.request"].update(ADDON_REQUEST_FIELDS)
+            self.models["res.groups"]["callback_role"] = _f(
+                "selection", selection=_SEL("manager", "supervisor", "lead")
+            )
+            self.models["mail.message"]["callback_marker"] = _f("char")
+            self.models["mail.activity"]["callback_marker"] = _f("char")
             self.models["maintenance.callback.estate"] = {
                 **_COMMON,
                 "name": _f("char"),
@@ -708,10 +734,16 @@ class OdooStandIn:
                     "maintenance_callback.group_callback_manager": "Callback: Manager",
                     "maintenance_callback.group_callback_supervisor": "Callback: Supervisor",
                     "maintenance_callback.group_callback_lead": "Callback: Maintenance Lead",
+                    "maintenance_callback.group_callback_integration": "Callback Service "
+                    "Integration",
                 }
             )
         for xmlid, name in groups.items():
-            self.add_xmlid(xmlid, "res.groups", s.insert("res.groups", {"name": name}))
+            vals: dict[str, Any] = {"name": name}
+            role = xmlid.removeprefix("maintenance_callback.group_callback_")
+            if self.addon and role in {"manager", "supervisor", "lead"}:
+                vals["callback_role"] = role
+            self.add_xmlid(xmlid, "res.groups", s.insert("res.groups", vals))
         todo = s.insert("mail.activity.type", {"name": "To-Do"})
         self.add_xmlid("mail.mail_activity_data_todo", "mail.activity.type", todo)
         s.insert("res.users", {"name": "OdooBot", "login": "__system__", "active": False})
@@ -761,7 +793,10 @@ class OdooStandIn:
     ) -> int:
         with self.store.lock:
             partner = self.store.insert("res.partner", {"name": name})
-            group_ids = [self.group_id(g) for g in ["base.group_user", *groups]]
+            names = ["base.group_user", *groups]
+            for name in names:
+                names.extend(g for g in IMPLIED_GROUPS.get(name, []) if g not in names)
+            group_ids = [self.group_id(g) for g in names]
             uid = self.store.insert(
                 "res.users",
                 {
@@ -779,6 +814,10 @@ class OdooStandIn:
                 users.append(uid)
             self.users[uid] = User(uid, login, password, {api_key} if api_key else set(), read_only)
             return uid
+
+    def has_group(self, uid: int, xmlid: str) -> bool:
+        rec = self.store.records["res.users"].get(uid)
+        return bool(rec) and self.group_id(xmlid) in (rec.get("groups_id") or [])
 
     def stage_id(self, name: str) -> int:
         for rec in self.store.records["maintenance.stage"].values():
@@ -871,7 +910,15 @@ class OdooStandIn:
         return True
 
     def _post(
-        self, model: str, ids: list[int], body: str, *, html_body: bool, uid: int
+        self,
+        model: str,
+        ids: list[int],
+        body: str,
+        *,
+        html_body: bool,
+        uid: int,
+        message_id: str | None = None,
+        callback_marker: str | None = None,
     ) -> list[int]:
         s = self.store
         s.existing(model, ids)
@@ -887,6 +934,8 @@ class OdooStandIn:
                     "body": body,
                     "message_type": "comment",
                     "author_id": user["partner_id"],
+                    "message_id": message_id or f"<{len(s.records['mail.message']) + 1}@standin>",
+                    **({"callback_marker": callback_marker} if callback_marker else {}),
                 },
             )
             for rid in ids
@@ -909,6 +958,13 @@ class OdooStandIn:
                 f"Private methods (such as '{model}.{method}') cannot be called remotely."
             )
         user = self.users.get(uid)
+        if model in ADMIN_ONLY_MODELS and not self.has_group(uid, "base.group_system"):
+            raise AccessError(
+                f"You are not allowed to access '{ADMIN_ONLY_MODELS[model]}' ({model}) "
+                "records.\n\nThis operation is allowed for the following groups:\n"
+                "\t- Administration/Settings\n\n"
+                "Contact your administrator to request access if necessary."
+            )
         if method not in _READ_METHODS and user is not None and user.read_only:
             label = model.replace(".", " ").title()
             raise AccessError(
@@ -920,7 +976,7 @@ class OdooStandIn:
             raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
         params = dict(zip(signature, args, strict=False))
         params.update(kwargs)
-        params.pop("context", None)
+        context = params.pop("context", None) or {}
         if method == "search_read":
             recs = s.search(
                 model,
@@ -950,9 +1006,20 @@ class OdooStandIn:
                 # Odoo's call_kw takes create's values from args[0], even if named.
                 raise IndexError("tuple index out of range")
             vals_list = params.get("vals_list")
-            if isinstance(vals_list, dict):
-                return self._create(model, [vals_list], uid=uid)[0]
-            return self._create(model, list(vals_list or []), uid=uid)
+            single = isinstance(vals_list, dict)
+            vals_list = [vals_list] if single else list(vals_list or [])
+            if model == "mail.activity" and context.get("default_res_model"):
+                # as Odoo's mail.activity.default_get: the model id from default_res_model
+                model_ids = [
+                    r["id"]
+                    for r in s.records["ir.model"].values()
+                    if r["model"] == context["default_res_model"]
+                ]
+                vals_list = [
+                    {"res_model_id": model_ids[0] if model_ids else None, **v} for v in vals_list
+                ]
+            created = self._create(model, vals_list, uid=uid)
+            return created[0] if single else created
         if method == "write":
             return self._write(
                 model, list(params.get("ids") or []), params.get("vals") or {}, uid=uid
@@ -988,21 +1055,46 @@ class OdooStandIn:
             ids = list(params.get("ids") or [])
             if len(ids) != 1:
                 raise OdooValueError(f"Expected singleton: {model}({ids})")
-            return self._post(model, ids, str(params.get("body") or ""), html_body=False, uid=uid)[
-                0
-            ]
+            return self._post(
+                model,
+                ids,
+                str(params.get("body") or ""),
+                html_body=False,
+                uid=uid,
+                message_id=params.get("message_id") or None,
+            )[0]
         if method == "callback_post_message":
             if not self.addon or model != "maintenance.request":
                 raise AttributeError(
                     f"The method 'callback_post_message' does not exist on the model '{model}'"
                 )
+            ids = list(params.get("ids") or [])
+            if len(ids) != 1:
+                raise OdooValueError(f"Expected singleton: {model}({ids})")
+            mark = params.get("marker") or None
+            if mark:
+                for msg in s.records["mail.message"].values():
+                    if (
+                        msg["model"] == model
+                        and msg["res_id"] == ids[0]
+                        and msg.get("callback_marker") == mark
+                    ):
+                        return msg["id"]
             return self._post(
                 model,
-                list(params.get("ids") or []),
+                ids,
                 str(params.get("body_html") or ""),
                 html_body=True,
                 uid=uid,
-            )
+                callback_marker=mark,
+            )[0]
+        if method == "get_external_id":
+            ids = [int(i) for i in params.get("ids") or []]
+            names: dict[str, str] = {str(i): "" for i in ids}
+            for data in s.records["ir.model.data"].values():
+                if data["model"] == model and data["res_id"] in ids:
+                    names[str(data["res_id"])] = f"{data['module']}.{data['name']}"
+            return names
         raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
 
     # -- services -----------------------------------------------------------------------

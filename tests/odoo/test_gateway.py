@@ -167,3 +167,67 @@ def test_activity_attachment_and_users(odoo, gateway_for):
     assert gw.find_marked("attachment", rid, "m:f") == att
     admin = next(u for u in gw.users() if u.login == "admin")
     assert "base.group_system" in admin.group_xmlids
+
+
+# -- as the integration user: no Administration rights, no ir.model.data -------------------
+INTEGRATION_KEY = "integration-key"
+
+
+def integration_gateway(server, gateway_for):
+    group = ["maintenance_callback.group_callback_integration"] if server.addon else []
+    server.add_user("Huifang Service", "huifang-service", api_key=INTEGRATION_KEY, groups=group)
+    return gateway_for(server, user="huifang-service", api_key=INTEGRATION_KEY)
+
+
+@pytest.mark.parametrize("addon", [False, True])
+def test_the_integration_user_reads_groups_without_model_data(addon, gateway_for):
+    with OdooStandIn(version="18.0", addon=addon) as server:
+        lead = (
+            server.add_user("Lead", "lead", groups=["maintenance_callback.group_callback_lead"])
+            if addon
+            else None
+        )
+        gw = integration_gateway(server, gateway_for)
+        with pytest.raises(OdooAccessError, match="Model Data"):
+            gw.call("ir.model.data", "search_read", domain=[], fields=["name"])
+        users = {u.login: u for u in gw.users()}
+        assert "maintenance.group_equipment_manager" in users["admin"].group_xmlids
+        assert "base.group_system" in users["admin"].group_xmlids
+        if addon:
+            assert users["lead"].id == lead
+            assert "maintenance_callback.group_callback_lead" in users["lead"].group_xmlids
+        # the only call to ir.model.data is the refused one above
+        model_data = [c for c in server.calls if c.uid == gw.uid and c.model == "ir.model.data"]
+        assert len(model_data) == 1
+
+
+@pytest.mark.parametrize("addon", [False, True])
+def test_the_integration_user_schedules_a_todo_with_a_hidden_marker(addon, gateway_for):
+    with OdooStandIn(version="18.0", addon=addon) as server:
+        rid = server.create("maintenance.request", {"name": "Fire door"})
+        gw = integration_gateway(server, gateway_for)
+        act = gw.schedule_activity(
+            rid, user_id=2, due=date(2026, 6, 1), summary="Call back", note="<p>x</p>", marker="m:a"
+        )
+        row = server.read("mail.activity", [act])[0]
+        assert row["activity_type_id"][1] == "To-Do"
+        assert ("m:a" in row["note"]) is not addon
+        assert gw.find_marked("activity", rid, "m:a") == act
+
+
+@pytest.mark.parametrize("addon", [False, True])
+def test_the_note_marker_is_not_in_the_text(addon, gateway_for):
+    with OdooStandIn(version="18.0", addon=addon) as server:
+        rid = server.create("maintenance.request", {"name": "Tap"})
+        gw = integration_gateway(server, gateway_for)
+        mid = gw.post_message(
+            rid, body_html="<p><b>回访记录</b></p>", body_text="回访记录", marker="huifang:k3"
+        )
+        (msg,) = server.search_read("mail.message", [("res_id", "=", rid)], None)
+        assert msg["id"] == mid and "huifang" not in msg["body"] and "回访记录" in msg["body"]
+        if addon:
+            assert msg["callback_marker"] == "huifang:k3"
+        else:
+            assert "huifang.k3" in msg["message_id"]
+        assert gw.find_marked("message", rid, "huifang:k3") == mid
+        assert gw.find_marked("message", rid, "huifang:k4") is None

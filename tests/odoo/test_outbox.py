@@ -166,3 +166,84 @@ def test_a_request_deleted_in_odoo_gives_up_its_writes(odoo, syncer_for, engine)
     odoo.unlink("maintenance.request", [rid])
     report = deliver(engine=engine, gateway=gw, config=CONFIG)
     assert report.dead == 1 and report.sent == 0
+
+
+# -- the write-back as the integration user (no Administration rights) --------------------
+INTEGRATION_KEY = "integration-key"
+
+
+def integration_gateway(server, gateway_for):
+    groups = ["maintenance_callback.group_callback_integration"] if server.addon else []
+    server.add_user("Huifang Service", "huifang-service", api_key=INTEGRATION_KEY, groups=groups)
+    return gateway_for(server, user="huifang-service", api_key=INTEGRATION_KEY)
+
+
+def assigned_role(engine, rid):
+    with Session(engine) as session:
+        return session.exec(select(Job).where(Job.ref == f"odoo-{rid}")).one().assigned_role
+
+
+def test_integration_user_sets_the_callback_person_from_the_role_groups(
+    odoo_addon, syncer_for, gateway_for, engine
+):
+    o = odoo_addon
+    holders = {
+        role: o.add_user(role.title(), role, groups=[f"maintenance_callback.group_callback_{role}"])
+        for role in ("lead", "supervisor", "manager")
+    }
+    rid, _ = sync_one_done(o, syncer_for, engine)
+    gw = integration_gateway(o, gateway_for)
+    assert plan(engine=engine, gateway=gw, config=CONFIG) >= 2
+    report = deliver(engine=engine, gateway=gw, config=CONFIG)
+    assert report.sent >= 2 and not report.errors
+    expected = holders[assigned_role(engine, rid)]
+    row = o.read("maintenance.request", [rid], ["callback_user_id", "callback_state"])[0]
+    assert row["callback_user_id"][0] == expected and row["callback_state"] == "pending"
+    (activity,) = o.search_read(
+        "mail.activity", [("res_id", "=", rid)], ["user_id", "summary", "note", "activity_type_id"]
+    )
+    assert activity["user_id"][0] == expected and activity["summary"].startswith("维修回访")
+    assert "huifang:" not in activity["note"] and activity["activity_type_id"][1] == "To-Do"
+    assert not [c for c in o.calls if c.uid == gw.uid and c.model in {"ir.model", "ir.model.data"}]
+
+    # the callback's note: formatted, its marker out of sight, posted once despite a lost reply
+    callback(engine, rid)
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    o.faults.fail("drop_after", model="maintenance.request", method="callback_post_message")
+    assert deliver(engine=engine, gateway=gw, config=CONFIG).postponed
+    later = lambda: datetime.now(UTC) + timedelta(seconds=5)  # noqa: E731
+    deliver(engine=engine, gateway=gw, config=CONFIG, now=later)
+    (message,) = o.search_read("mail.message", [("res_id", "=", rid)], None)
+    assert "<b>回访记录</b>" in message["body"] and "huifang:" not in message["body"]
+    assert message["callback_marker"].startswith("huifang:message:callback:")
+
+
+def test_a_role_nobody_holds_goes_to_the_next_one_up(odoo_addon, syncer_for, gateway_for, engine):
+    o = odoo_addon
+    manager = o.add_user("Boss", "boss", groups=["maintenance_callback.group_callback_manager"])
+    rid, _ = sync_one_done(o, syncer_for, engine)
+    gw = integration_gateway(o, gateway_for)
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    deliver(engine=engine, gateway=gw, config=CONFIG)
+    row = o.read("maintenance.request", [rid], ["callback_user_id"])[0]
+    assert row["callback_user_id"][0] == manager
+
+
+def test_plain_odoo_integration_user_falls_back_to_maintenance_groups(
+    odoo, syncer_for, gateway_for, engine
+):
+    worker = odoo.add_user("Wang Wei", "wangwei")
+    rid, _ = sync_one_done(odoo, syncer_for, engine, worker=worker)
+    gw = integration_gateway(odoo, gateway_for)
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    assert not deliver(engine=engine, gateway=gw, config=CONFIG).errors
+    (activity,) = odoo.search_read("mail.activity", [("res_id", "=", rid)], ["user_id", "note"])
+    # a maintenance lead's callback goes to the technician, others to Maintenance's managers
+    expected = worker if assigned_role(engine, rid) == "lead" else 2
+    assert activity["user_id"][0] == expected
+    callback(engine, rid)
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    deliver(engine=engine, gateway=gw, config=CONFIG)
+    (message,) = odoo.search_read("mail.message", [("res_id", "=", rid)], ["body", "message_id"])
+    assert "huifang:" not in message["body"] and "回访记录" in message["body"]
+    assert message["message_id"].startswith("<huifang.message.callback.")

@@ -219,23 +219,43 @@ class MaintenanceRequest(models.Model):
     def _callback_queue_notification(self):
         self.env["maintenance.callback.notification"].sudo()._enqueue(self)
 
-    def callback_post_message(self, body_html):
+    def callback_post_message(self, body_html, marker=False):
         """Post a formatted internal note on the request and return the message id.
 
         For the Huifang service: ``message_post`` over RPC escapes HTML, this method
-        sanitizes it and posts it as markup.
+        sanitizes it and posts it as markup. ``marker`` is the service's idempotency key:
+        stored in ``mail.message.callback_marker``, not in the body, and a note already
+        posted on this request with the same marker is returned instead of posted again.
         """
         self.ensure_one()
         self.check_access("write")
         body = Markup(html_sanitize(body_html or ""))
         if not body.strip():
             raise UserError(self.env._("The message is empty."))
+        if marker:
+            marker = str(marker)[:200]
+            existing = (
+                self.env["mail.message"]
+                .sudo()
+                .search(
+                    [
+                        ("model", "=", self._name),
+                        ("res_id", "=", self.id),
+                        ("callback_marker", "=", marker),
+                    ],
+                    limit=1,
+                )
+            )
+            if existing:
+                return existing.id
         message = self.sudo().message_post(
             body=body,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
             author_id=self.env.user.partner_id.id,
         )
+        if marker:
+            message.callback_marker = marker
         return message.id
 
     def _callback_service_url(self):
