@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -139,8 +140,8 @@ _JOB_FIELDS = (
 )
 
 
-def _assigned_counts(session: Session, estate: Estate, completed_at: datetime) -> dict[d.Role, int]:
-    period = d.Period.containing(completed_at, estate.timezone)
+def _assigned_counts(session: Session, estate: Estate, period: d.Period) -> dict[d.Role, int]:
+    """Roles assigned so far to the estate's jobs completed in ``period``."""
     start, end = period.bounds(estate.timezone)
     rows = session.exec(
         select(Job.assigned_role, func.count())
@@ -150,10 +151,107 @@ def _assigned_counts(session: Session, estate: Estate, completed_at: datetime) -
     return {d.Role(role): count for role, count in rows}
 
 
-def _lock_estate(session: Session, estate: Estate) -> None:
-    """Serialise role assignment per estate on PostgreSQL (SQLite serialises writers anyway)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(select(Estate.id).where(Estate.id == estate.id).with_for_update()).one()
+def _lock_estates(session: Session, estates: Sequence[Estate]) -> None:
+    """Serialise role assignment per estate on PostgreSQL (SQLite serialises writers anyway).
+
+    Several estates are locked in id order, so two bulk creations cannot deadlock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for estate_id in sorted({e.id for e in estates if e.id is not None}):
+        session.exec(select(Estate.id).where(Estate.id == estate_id).with_for_update()).one()
+
+
+def create_jobs(
+    *, session: Session, jobs: Sequence[JobIn], actor: str, source: str = "api"
+) -> dict[str, int]:
+    """Create new jobs (none of their refs may exist yet); return the new ids by ref.
+
+    The one place where a job is created, for a single API call as for a first sync of
+    thousands: category (given, or derived), deadline from the estate's windows, role by
+    smooth weighted round-robin over the roles already assigned in the estate's completion
+    month (read once per estate-month, then counted here, in the order given: the same
+    roles as creating the jobs one by one), one ``job.created`` audit row per job.
+
+    Rows go in with bulk inserts inside a savepoint: an ``IntegrityError`` (a ref created
+    concurrently) leaves the caller's transaction as it was. Estates are locked on
+    PostgreSQL first. Nothing is committed. Unknown estates or a ref given twice raise
+    ``InvalidInput`` before anything is written.
+    """
+    if not jobs:
+        return {}
+    begin_write(session)
+    codes = {job_in.estate for job_in in jobs}
+    estates = {e.code: e for e in session.exec(select(Estate).where(col(Estate.code).in_(codes)))}
+    missing = sorted(codes - estates.keys())
+    if missing:
+        raise d.InvalidInput(
+            f"unknown estate {missing[0]!r}: create it with PUT /api/v1/estates/{{code}}"
+        )
+    refs = [job_in.ref for job_in in jobs]
+    if len(set(refs)) != len(refs):
+        twice = sorted(ref for ref, n in Counter(refs).items() if n > 1)
+        raise d.InvalidInput(f"job {twice[0]!r} given more than once")
+    _lock_estates(session, list(estates.values()))
+    rules = {code: estate_rules(estate) for code, estate in estates.items()}
+    counts: dict[tuple[str, d.Period], dict[d.Role, int]] = {}
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for job_in in jobs:
+        estate, estate_rule = estates[job_in.estate], rules[job_in.estate]
+        period = d.Period.containing(job_in.completed_at, estate.timezone)
+        assigned = counts.get((estate.code, period))
+        if assigned is None:
+            assigned = counts[(estate.code, period)] = _assigned_counts(session, estate, period)
+        role = d.assign_role(assigned, estate_rule.targets_pct)
+        assigned[role] = assigned.get(role, 0) + 1
+        category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
+        rows.append(
+            {
+                "ref": job_in.ref,
+                "estate_id": estate.id,
+                "category": str(category),
+                "completed_at": job_in.completed_at,
+                "deadline": d.deadline(job_in.completed_at, d.Category(category), estate_rule),
+                "assigned_role": str(role),
+                "state": "active",
+                "source": source,
+                "first_callback_at": None,
+                "cb_manager": False,
+                "cb_supervisor": False,
+                "cb_lead": False,
+                "sat_satisfied": 0,
+                "sat_fairly_satisfied": 0,
+                "sat_unsatisfied": 0,
+                "created_at": now,
+                "updated_at": now,
+                **{f: getattr(job_in, f) for f in _JOB_FIELDS},
+            }
+        )
+    jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
+    with session.begin_nested():
+        session.execute(sa.insert(jobs_table), rows)
+        ids: dict[str, int] = {}
+        for start in range(0, len(refs), 500):
+            part = refs[start : start + 500]
+            found = session.execute(
+                sa.select(jobs_table.c.ref, jobs_table.c.id).where(jobs_table.c.ref.in_(part))
+            )
+            ids.update((ref, job_id) for ref, job_id in found)
+        session.execute(
+            sa.insert(AuditLog.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "at": now,
+                    "actor": actor,
+                    "action": "job.created",
+                    "entity": "job",
+                    "entity_id": job_in.ref,
+                    "detail": job_in.model_dump(mode="json"),
+                }
+                for job_in in jobs
+            ],
+        )
+    return ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,50 +264,43 @@ class UpsertResult:
 def upsert_job(
     *, session: Session, job_in: JobIn, actor: str, source: str = "api", commit: bool = True
 ) -> UpsertResult:
-    """Create the job named by ``job_in.ref`` or update it; never two rows for one ref."""
+    """Create the job named by ``job_in.ref`` or update it; never two rows for one ref.
+
+    A refused update (``InvalidInput``) changes nothing and leaves the session's
+    transaction to the caller (the API's session ends without committing)."""
     begin_write(session)
     estate = session.exec(select(Estate).where(Estate.code == job_in.estate)).first()
     if estate is None:
         raise d.InvalidInput(
             f"unknown estate {job_in.estate!r}: create it with PUT /api/v1/estates/{{code}}"
         )
-    rules = estate_rules(estate)
-    category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
     existing = session.exec(select(Job).where(Job.ref == job_in.ref)).first()
     if existing is None:
-        _lock_estate(session, estate)
-        job = Job(
-            ref=job_in.ref,
-            estate_id=estate.id,  # type: ignore[arg-type]
-            category=category,
-            completed_at=job_in.completed_at,
-            deadline=d.deadline(job_in.completed_at, category, rules),
-            assigned_role=d.assign_role(
-                _assigned_counts(session, estate, job_in.completed_at), rules.targets_pct
-            ),
-            source=source,
-            **{f: getattr(job_in, f) for f in _JOB_FIELDS},
-        )
         try:
-            with session.begin_nested():
-                session.add(job)
+            ids = create_jobs(session=session, jobs=[job_in], actor=actor, source=source)
         except IntegrityError:  # the same ref was created concurrently: update that one
             return upsert_job(
                 session=session, job_in=job_in, actor=actor, source=source, commit=commit
             )
-        audit(
-            session,
-            actor=actor,
-            action="job.created",
-            entity="job",
-            entity_id=job.ref,
-            detail=job_in.model_dump(mode="json"),
-        )
+        job = session.get_one(Job, ids[job_in.ref])
         if commit:
             session.commit()
         return UpsertResult(job, True, True)
 
     job = existing
+    if job.completed_at != job_in.completed_at:
+        # Checked before anything changes, so a refusal leaves the job as it was.
+        earliest = session.exec(
+            select(func.min(Callback.done_at)).where(Callback.job_id == job.id)
+        ).one()
+        if earliest is not None and _aware(earliest) < job_in.completed_at:
+            raise d.InvalidInput(
+                f"completed_at {job_in.completed_at.isoformat()} is after this job's first "
+                "callback "
+                f"({_aware(earliest).isoformat()}): a callback cannot come before the repair"
+            )
+    rules = estate_rules(estate)
+    category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
     changes: dict[str, Any] = {}
     if job.estate_id != estate.id:
         changes["estate"] = estate.code
@@ -220,16 +311,6 @@ def upsert_job(
             changes[field] = str(new) if new is not None else None
             setattr(job, field, new)
     if job.completed_at != job_in.completed_at:
-        earliest = session.exec(
-            select(func.min(Callback.done_at)).where(Callback.job_id == job.id)
-        ).one()
-        if earliest is not None and _aware(earliest) < job_in.completed_at:
-            session.rollback()
-            raise d.InvalidInput(
-                f"completed_at {job_in.completed_at.isoformat()} is after this job's first "
-                "callback "
-                f"({_aware(earliest).isoformat()}): a callback cannot come before the repair"
-            )
         changes["completed_at"] = job_in.completed_at.isoformat()
         job.completed_at = job_in.completed_at
     if job.category != category:

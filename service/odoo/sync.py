@@ -22,17 +22,17 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from service import domain as d
 from service import usecases
-from service.models import AuditLog, Callback, Estate, Job, utcnow
+from service.db import begin_write
+from service.models import Estate, Job, utcnow
 from service.odoo import cursor as cur
 from service.odoo.gateway import ESTATE_MODEL, REQUEST_MODEL, OdooGateway
 from service.odoo.mapping import (
@@ -168,10 +168,12 @@ class Syncer:
     ) -> None:
         """Store one page (no commit). Each record either lands or is skipped alone.
 
-        New jobs are created in bulk (one flush a page, role counts kept in memory); every
-        other change goes through ``usecases.upsert_job`` one record at a time."""
+        New jobs are created together by ``usecases.create_jobs`` (bulk inserts, the same
+        rules as one by one); every other change goes through ``usecases.upsert_job`` one
+        record at a time."""
         if not records:
             return
+        begin_write(session)
         ids = [r["id"] for r in records if isinstance(r.get("id"), int)]
         links = {
             link.odoo_id: link
@@ -181,16 +183,16 @@ class Syncer:
         }
         refs = [job_ref(i) for i in ids]
         jobs = {job.ref: job for job in session.exec(select(Job).where(col(Job.ref).in_(refs)))}
-        creator = _BulkCreator(session)
+        writes = _PageWrites(estates=set(session.exec(select(Estate.code))))
         for record in records:
             report.read += 1
             rid = record.get("id")
             link = links.get(rid) if isinstance(rid, int) else None
             try:
-                self._store_one(session, record, link, jobs, creator, report)
+                self._store_one(session, record, link, jobs, writes, report)
             except SkipRecord as exc:
                 self._skip(session, record, link, str(exc), report)
-        creator.flush(report)
+        report.created += writes.flush(session)
 
     def _skip(
         self,
@@ -225,7 +227,7 @@ class Syncer:
         record: dict[str, Any],
         link: OdooRequestLink | None,
         jobs: dict[str, Job],
-        creator: _BulkCreator,
+        writes: _PageWrites,
         report: SyncReport,
     ) -> None:
         fp = fingerprint(record)
@@ -263,7 +265,7 @@ class Syncer:
             values["completed_at"] = job_in.completed_at
             values["completion_source"] = mapped.completion_source
             if job is None:
-                creator.add_job(job_in)
+                writes.add_job(job_in)
             else:
                 values["job_id"] = self._upsert(session, mapped, job_in, job, report).id
         else:
@@ -274,12 +276,12 @@ class Syncer:
                 values["completed_at"] = None
                 values["completion_source"] = None
         if link is None:
-            creator.add_link(mapped.odoo_id, mapped.ref, values)
+            writes.add_link(mapped.odoo_id, mapped.ref, values)
         else:
             for name, value in values.items():
                 setattr(link, name, value)
             if "job_id" not in values and mapped.status is RequestStatus.DONE:
-                creator.attach(link, mapped.ref)
+                writes.attach(link, mapped.ref)
             session.add(link)
 
     def _upsert(
@@ -290,22 +292,11 @@ class Syncer:
         job: Job | None,
         report: SyncReport,
     ) -> Job:
-        if job is not None and job.completed_at != job_in.completed_at:
-            # upsert_job refuses to move completion after an existing callback (and rolls
-            # back the whole transaction): refuse it here, for this record only.
-            earliest = session.exec(
-                select(func.min(Callback.done_at)).where(Callback.job_id == job.id)
-            ).one()
-            if earliest is not None and _aware(earliest) < job_in.completed_at:
-                raise SkipRecord(
-                    f"request {mapped.odoo_id}: completed again at {job_in.completed_at} after "
-                    f"its callback of {_aware(earliest)}; job left as it was"
-                )
         try:
             result = usecases.upsert_job(
                 session=session, job_in=job_in, actor=ACTOR, source="odoo", commit=False
             )
-        except d.DomainError as exc:
+        except d.DomainError as exc:  # e.g. completed again after its callback: job kept
             raise SkipRecord(f"request {mapped.odoo_id}: {exc}") from None
         job = result.job
         reopened = job.state != "active"
@@ -462,45 +453,26 @@ def _job_in(mapped: MappedRequest) -> JobIn:
         raise SkipRecord(f"request {mapped.odoo_id}: {problems}") from None
 
 
-_JOB_FIELDS = (
-    "unit",
-    "resident_name",
-    "resident_phone",
-    "title",
-    "erp_category",
-    "worker",
-    "charge",
-)
+class _PageWrites:
+    """The new jobs and links of one page, written together at its end: the jobs by
+    ``usecases.create_jobs``, the links by one bulk insert."""
 
-
-class _BulkCreator:
-    """Creates the new jobs and links of a page together (SQL inserts of many rows), with
-    the rules of ``upsert_job``: deadline from the estate's windows, role by smooth weighted
-    round-robin over the estate's jobs of the completion month (counts read once a page,
-    then kept in memory), an audit row per job."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, estates: set[str]) -> None:
+        self.estates = estates
         self.jobs: list[JobIn] = []
+        self.refs: set[str] = set()
         self.links: list[dict[str, Any]] = []
         self.attach_refs: list[tuple[OdooRequestLink, str]] = []
-        self.estates: dict[str, Estate | None] = {}
-
-    def estate(self, code: str) -> Estate | None:
-        if code not in self.estates:
-            self.estates[code] = self.session.exec(
-                select(Estate).where(Estate.code == code)
-            ).first()
-        return self.estates[code]
 
     def add_job(self, job_in: JobIn) -> None:
-        if self.estate(job_in.estate) is None:
+        if job_in.estate not in self.estates:
             raise SkipRecord(
                 f"{job_in.ref}: unknown estate {job_in.estate!r}: create it with "
                 "PUT /api/v1/estates/{code}"
             )
-        if any(p.ref == job_in.ref for p in self.jobs[-1:]):
+        if job_in.ref in self.refs:
             raise SkipRecord(f"{job_in.ref}: read twice in one page")
+        self.refs.add(job_in.ref)
         self.jobs.append(job_in)
 
     def add_link(self, odoo_id: int, ref: str, values: dict[str, Any]) -> None:
@@ -509,12 +481,9 @@ class _BulkCreator:
     def attach(self, link: OdooRequestLink, ref: str) -> None:
         self.attach_refs.append((link, ref))
 
-    def flush(self, report: SyncReport) -> None:
-        session = self.session
-        ids: dict[str, int] = {}
-        if self.jobs:
-            ids = self._insert_jobs()
-            report.created += len(ids)
+    def flush(self, session: Session) -> int:
+        """Write everything; return the number of jobs created."""
+        ids = usecases.create_jobs(session=session, jobs=self.jobs, actor=ACTOR, source="odoo")
         for link, ref in self.attach_refs:
             link.job_id = ids.get(ref, link.job_id)
             session.add(link)
@@ -529,83 +498,7 @@ class _BulkCreator:
                     values["job_id"] = ids[ref]
                 rows.append(values)
             session.execute(sa.insert(OdooRequestLink.__table__), rows)  # type: ignore[attr-defined]
-        self.jobs.clear()
-        self.links.clear()
-        self.attach_refs.clear()
-
-    def _insert_jobs(self) -> dict[str, int]:
-        session = self.session
-        counts: dict[tuple[int, d.Period], dict[d.Role, int]] = {}
-        locked: set[int] = set()
-        rules_of: dict[int, d.EstateRules] = {}
-        rows: list[dict[str, Any]] = []
-        now = utcnow()
-        for job_in in self.jobs:
-            estate = self.estate(job_in.estate)
-            assert estate is not None and estate.id is not None
-            if estate.id not in locked and session.get_bind().dialect.name == "postgresql":
-                session.exec(select(Estate.id).where(Estate.id == estate.id).with_for_update())
-                locked.add(estate.id)
-            if estate.id not in rules_of:
-                rules_of[estate.id] = usecases.estate_rules(estate)
-            rules = rules_of[estate.id]
-            period = d.Period.containing(job_in.completed_at, estate.timezone)
-            key = (estate.id, period)
-            if key not in counts:
-                start, end = period.bounds(estate.timezone)
-                found = session.exec(
-                    select(Job.assigned_role, func.count())
-                    .where(
-                        Job.estate_id == estate.id,
-                        Job.completed_at >= start,
-                        Job.completed_at < end,
-                    )
-                    .group_by(Job.assigned_role)
-                ).all()
-                counts[key] = {d.Role(role): n for role, n in found}
-            category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
-            role = d.assign_role(counts[key], rules.targets_pct)
-            counts[key][role] = counts[key].get(role, 0) + 1
-            rows.append(
-                {
-                    "ref": job_in.ref,
-                    "estate_id": estate.id,
-                    "category": str(category),
-                    "completed_at": job_in.completed_at,
-                    "deadline": d.deadline(job_in.completed_at, d.Category(category), rules),
-                    "assigned_role": str(role),
-                    "state": "active",
-                    "source": "odoo",
-                    "first_callback_at": None,
-                    "cb_manager": False,
-                    "cb_supervisor": False,
-                    "cb_lead": False,
-                    "created_at": now,
-                    "updated_at": now,
-                    **{f: getattr(job_in, f) for f in _JOB_FIELDS},
-                }
-            )
-        table = Job.__table__  # type: ignore[attr-defined]
-        session.execute(sa.insert(table), rows)
-        refs = [r["ref"] for r in rows]
-        ids = dict(
-            session.execute(sa.select(table.c.ref, table.c.id).where(table.c.ref.in_(refs))).all()
-        )
-        session.execute(
-            sa.insert(AuditLog.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    "at": now,
-                    "actor": ACTOR,
-                    "action": "job.created",
-                    "entity": "job",
-                    "entity_id": job_in.ref,
-                    "detail": job_in.model_dump(mode="json"),
-                }
-                for job_in in self.jobs
-            ],
-        )
-        return ids
+        return len(ids)
 
 
 def _after(new: cur.Cursor, old: cur.Cursor) -> bool:
@@ -615,10 +508,6 @@ def _after(new: cur.Cursor, old: cur.Cursor) -> bool:
     if new.second is None:
         return False
     return (new.second, new.last_id) >= (old.second, old.last_id)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def estate_codes(engine: Engine) -> set[str]:

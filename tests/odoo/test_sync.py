@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, func, select
 
 from service.models import Job
 from service.odoo.errors import OdooCallError
-from service.odoo.standin import OdooException
+from service.odoo.standin import OdooException, OdooStandIn
 from service.odoo.sync import load_cursor
 from service.odoo.tables import OdooRequestLink
+from service.schemas import CallbackIn
+from service.usecases import record_callback
 
 
 def jobs(engine) -> dict[str, Job]:
@@ -172,3 +175,40 @@ def test_push_of_ids_syncs_them_without_moving_the_cursor(odoo, syncer_for, engi
     assert report.created == 1
     with Session(engine) as session:
         assert load_cursor(session).second is None
+
+
+def test_a_request_completed_again_after_its_callback_is_skipped_and_the_page_goes_on(
+    syncer_for, engine
+):
+    clock = [datetime(2026, 5, 10, 1, 0)]
+    with OdooStandIn(version="18.0", clock=lambda: clock[0]) as odoo:
+        (rid,) = done_requests(odoo, 1)
+        syncer_for(odoo).run()
+        with Session(engine, expire_on_commit=False) as session:
+            record_callback(
+                session=session,
+                ref=f"odoo-{rid}",
+                cb_in=CallbackIn(
+                    role="lead",
+                    staff="张伟",
+                    channel="phone",
+                    done_at=datetime(2026, 5, 10, 2, 0, tzinfo=UTC),
+                ),
+                now=datetime(2026, 5, 10, 3, 0, tzinfo=UTC),
+                actor="test",
+            )
+        clock[0] = datetime(2026, 5, 10, 4, 0)
+        odoo.write("maintenance.request", [rid], {"stage_id": odoo.stage_id("In Progress")})
+        syncer_for(odoo).run()
+        clock[0] = datetime(2026, 5, 10, 5, 0)
+        odoo.write("maintenance.request", [rid], {"stage_id": odoo.stage_id("Repaired")})
+        (other,) = done_requests(odoo, 1)
+        report = syncer_for(odoo).run()
+    assert (report.skipped, report.created) == (1, 1)
+    assert "cannot come before the repair" in report.reasons[0]
+    found = jobs(engine)
+    assert found[f"odoo-{rid}"].completed_at == datetime(2026, 5, 10, 1, 0, tzinfo=UTC)
+    assert found[f"odoo-{rid}"].state == "active"
+    assert f"odoo-{other}" in found
+    with Session(engine) as session:
+        assert load_cursor(session).second == datetime(2026, 5, 10, 5, 0, tzinfo=UTC)
