@@ -14,8 +14,16 @@ ordered by id. The read therefore alternates two queries:
 - *inside a second*: ``S <= write_date < S + 1 s and id > last`` (and not among the ids
   already read) ordered by ``id``; when it runs dry the read goes on *from* ``S + 1 s``.
 
-So nothing is read twice in a run, even when one batch write put thousands of records in one
-second, and nothing is skipped, whatever the microseconds say.
+So nothing is stored twice in a run, even when one batch write put thousands of records in
+one second, and nothing is skipped, whatever the microseconds say.
+
+Every query asks for one record more than a page (``fetch_limit``) and stores at most a
+page. The extra record tells what comes next without another call: after a page *from* a
+second, an extra record in a later second means the page holds all of ``L`` (everything
+of ``L`` sorts before it), so the read goes on from the extra record's second and the
+inside-a-second query is not needed; after a page *inside* a second, no extra record means
+the second is finished (no empty query when a second holds an exact number of pages). The
+extra record itself is read again as the first of the next page.
 
 A short page from a second ends the run with the cursor *at* its last second (not after
 it), so records written later in that same second are read next time; records seen again
@@ -81,17 +89,30 @@ class Step:
     finished: bool
 
 
+def fetch_limit(page_size: int) -> int:
+    """How many records to ask for: a page, and one more to see what follows it."""
+    return page_size + 1
+
+
 def advance(cursor: Cursor, page: list[dict[str, Any]], page_size: int) -> Step:
-    full = len(page) >= page_size
+    """The step after reading ``page`` (up to ``fetch_limit(page_size)`` records) at
+    ``cursor``: at most ``page_size`` records to store and where to read next."""
+    more = len(page) > page_size
+    records = page[:page_size] if more else page
     if cursor.in_second:
         assert cursor.second is not None
-        if full:
-            return Step(page, Cursor(cursor.second, page[-1]["id"], True, cursor.exclude), False)
-        return Step(page, Cursor(cursor.second + timedelta(seconds=1), 0, False), False)
-    if not page:
+        if more:
+            return Step(
+                records, Cursor(cursor.second, records[-1]["id"], True, cursor.exclude), False
+            )
+        return Step(records, Cursor(cursor.second + timedelta(seconds=1), 0, False), False)
+    if not records:
         return Step([], cursor, True)
-    last = second_of(page[-1])
-    if not full:
-        return Step(page, Cursor(last, 0, False), True)
-    have = frozenset(r["id"] for r in page if second_of(r) >= last)
-    return Step(page, Cursor(last, 0, True, have), False)
+    last = second_of(records[-1])
+    if not more:
+        return Step(records, Cursor(last, 0, False), True)
+    following = second_of(page[page_size])
+    if following > last:  # the page holds all of ``last``
+        return Step(records, Cursor(following, 0, False), False)
+    have = frozenset(r["id"] for r in records if second_of(r) >= last)
+    return Step(records, Cursor(last, 0, True, have), False)

@@ -148,7 +148,7 @@ class Syncer:
 
         def fetch(c: cur.Cursor) -> list[dict[str, Any]]:
             domain, order = cur.query(c)
-            return self.gateway.search_requests(domain, limit=size, order=order)
+            return self.gateway.search_requests(domain, limit=cur.fetch_limit(size), order=order)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odoo-read") as pool:
             pending: Future[list[dict[str, Any]]] = pool.submit(fetch, cursor)

@@ -14,15 +14,20 @@ BASE = datetime(2026, 5, 1, 8, 0, 0)
 
 
 def read_all(
-    store: Store, page_size: int, start: cur.Cursor = cur.Cursor()
+    store: Store, page_size: int, start: cur.Cursor = cur.Cursor(), queries: list[int] | None = None
 ) -> tuple[list[int], cur.Cursor]:
-    """Run the cursor over the store's requests like a sync run does; return ids processed."""
+    """Run the cursor over the store's requests like a sync run does; return ids processed
+    (and append the size of each page read to ``queries``)."""
     seen: list[int] = []
     cursor = start
     for _ in range(10_000):
         domain, order = cur.query(cursor)
-        recs = store.search("maintenance.request", domain, limit=page_size, order=order)
+        recs = store.search(
+            "maintenance.request", domain, limit=cur.fetch_limit(page_size), order=order
+        )
         page = store.read("maintenance.request", recs, ["write_date"])
+        if queries is not None:
+            queries.append(len(page))
         step = cur.advance(cursor, page, page_size)
         seen.extend(r["id"] for r in step.records)
         cursor = step.cursor
@@ -70,3 +75,20 @@ def test_every_record_is_read_exactly_once(offsets, page_size):
     if offsets:
         last_second = max(s for s, _ in offsets)
         assert len(again) <= sum(1 for s, _ in offsets if s == last_second)
+
+
+def test_one_query_a_page_when_seconds_are_spread():
+    # The extra record shows the page ended with a whole second: no query inside it.
+    store = store_with([BASE + timedelta(seconds=i, microseconds=7) for i in range(10)])
+    queries: list[int] = []
+    seen, _ = read_all(store, page_size=3, queries=queries)
+    assert sorted(seen) == list(range(1, 11)) and len(seen) == 10
+    assert len(queries) == 4  # 3 + 3 + 3 + 1 stored; never a query inside a second
+
+
+def test_a_second_of_an_exact_number_of_pages_needs_no_empty_query():
+    store = store_with([BASE + timedelta(microseconds=5)] * 1000)
+    queries: list[int] = []
+    seen, _ = read_all(store, page_size=500, queries=queries)
+    assert sorted(seen) == list(range(1, 1001))
+    assert queries == [501, 500, 0]  # from the second, inside it, from the next second
