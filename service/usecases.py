@@ -34,6 +34,41 @@ def audit(
     )
 
 
+def insert_many(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) in one ``executemany``.
+
+    Each column's conversion for the database (``UTCDateTime``, JSON, ...) is looked up once
+    and applied here, so the driver gets ready values: SQLAlchemy's executemany would build
+    and convert every row's parameters one by one, which costs more than the insert itself
+    on a sync of thousands of rows."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    names = list(rows[0])
+    columns = []
+    for name in names:
+        column_type = table.c[name].type
+        convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+        values = [row[name] for row in rows]
+        if convert is None:
+            columns.append(values)
+        elif isinstance(column_type, UTCDateTime):  # few distinct times (now, a batch's)
+            seen: dict[datetime, Any] = {}
+            columns.append(
+                [seen[v] if v in seen else seen.setdefault(v, convert(v)) for v in values]
+            )
+        else:
+            columns.append([convert(v) for v in values])
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
 def estate_rules(estate: Estate) -> d.EstateRules:
     return d.EstateRules(
         timezone=estate.timezone,
@@ -229,7 +264,7 @@ def create_jobs(
         )
     jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
     with session.begin_nested():
-        session.execute(sa.insert(jobs_table), rows)
+        insert_many(session, jobs_table, rows)
         ids: dict[str, int] = {}
         for start in range(0, len(refs), 500):
             part = refs[start : start + 500]
@@ -237,8 +272,9 @@ def create_jobs(
                 sa.select(jobs_table.c.ref, jobs_table.c.id).where(jobs_table.c.ref.in_(part))
             )
             ids.update((ref, job_id) for ref, job_id in found)
-        session.execute(
-            sa.insert(AuditLog.__table__),  # type: ignore[attr-defined]
+        insert_many(
+            session,
+            AuditLog.__table__,  # type: ignore[attr-defined]
             [
                 {
                     "at": now,

@@ -1,7 +1,7 @@
 """Incremental sync of Odoo repair requests into jobs.
 
 One run reads the requests changed since the stored cursor, page by page (one
-``search_read`` with a field list per page, the next page fetched while the current one is
+``search_read`` with a field list per page, the next pages fetched while the current one is
 stored), maps each record (``mapping.map_request``), upserts the job of every done request
 (``ref`` = ``odoo-<id>``), and commits each page together with the cursor, so the cursor
 never moves past what is committed and an error in the middle of a page leaves it where it
@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -60,6 +60,8 @@ class SyncConfig:
     mapping: MappingConfig = field(default_factory=MappingConfig)
     #: Seconds re-read before the cursor at the start of a run (late commits in Odoo).
     lookback_seconds: int = 30
+    #: Pages read ahead of the one being stored.
+    prefetch_pages: int = 2
 
 
 @dataclass(slots=True)
@@ -142,25 +144,54 @@ class Syncer:
 
     # -- reading ------------------------------------------------------------------------
     def pages(self, start: cur.Cursor) -> Iterator[cur.Step]:
-        """Pages from ``start``; the next page is fetched while the caller stores this one."""
+        """Pages from ``start``. A reader thread fetches up to ``prefetch_pages`` pages ahead
+        (a bounded queue) while the caller stores and commits; the cursor the caller saves
+        is the one of the page it committed, so reading ahead never moves it. An Odoo error
+        reaches the caller at the page where it happened; when the caller stops (an error
+        of its own, or done), the reader stops too before this returns."""
         size = self.config.page_size
-        cursor = start
+        steps: queue.Queue[cur.Step | BaseException] = queue.Queue(
+            maxsize=max(1, self.config.prefetch_pages)
+        )
+        stop = threading.Event()
 
-        def fetch(c: cur.Cursor) -> list[dict[str, Any]]:
-            domain, order = cur.query(c)
-            return self.gateway.search_requests(domain, limit=cur.fetch_limit(size), order=order)
+        def offer(item: cur.Step | BaseException) -> bool:
+            while not stop.is_set():
+                try:
+                    steps.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odoo-read") as pool:
-            pending: Future[list[dict[str, Any]]] = pool.submit(fetch, cursor)
+        def read() -> None:
+            cursor = start
+            try:
+                while not stop.is_set():
+                    domain, order = cur.query(cursor)
+                    page = self.gateway.search_requests(
+                        domain, limit=cur.fetch_limit(size), order=order
+                    )
+                    step = cur.advance(cursor, page, size)
+                    if not offer(step) or step.finished:
+                        return
+                    cursor = step.cursor
+            except BaseException as exc:  # handed to the caller, raised there
+                offer(exc)
+
+        reader = threading.Thread(target=read, name="odoo-read", daemon=True)
+        reader.start()
+        try:
             while True:
-                page = pending.result()
-                step = cur.advance(cursor, page, size)
-                if not step.finished:
-                    pending = pool.submit(fetch, step.cursor)
-                yield step
-                if step.finished:
+                item = steps.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if item.finished:
                     return
-                cursor = step.cursor
+        finally:
+            stop.set()
+            reader.join()
 
     # -- storing ------------------------------------------------------------------------
     def store(
@@ -497,7 +528,7 @@ class _PageWrites:
                 if ref in ids:
                     values["job_id"] = ids[ref]
                 rows.append(values)
-            session.execute(sa.insert(OdooRequestLink.__table__), rows)  # type: ignore[attr-defined]
+            usecases.insert_many(session, OdooRequestLink.__table__, rows)  # type: ignore[attr-defined]
         return len(ids)
 
 

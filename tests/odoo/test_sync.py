@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, func, select
 
 from service.models import Job
+from service.odoo.cursor import Cursor
 from service.odoo.errors import OdooCallError
 from service.odoo.standin import OdooException, OdooStandIn
-from service.odoo.sync import load_cursor
+from service.odoo.sync import Syncer, load_cursor
 from service.odoo.tables import OdooRequestLink
 from service.schemas import CallbackIn
 from service.usecases import record_callback
@@ -212,3 +215,56 @@ def test_a_request_completed_again_after_its_callback_is_skipped_and_the_page_go
     assert f"odoo-{other}" in found
     with Session(engine) as session:
         assert load_cursor(session).second == datetime(2026, 5, 10, 5, 0, tzinfo=UTC)
+
+
+class _FailingStore(Syncer):
+    """A database failure while storing the second page (a real one would be e.g. a lost
+    connection); the pages read ahead by then must not count."""
+
+    def store(self, session, records, report):  # type: ignore[no-untyped-def]
+        if report.pages == 2:
+            raise RuntimeError("database went away")
+        super().store(session, records, report)
+
+
+def test_a_failure_while_storing_leaves_the_cursor_at_the_last_committed_page(
+    odoo, syncer_for, engine
+):
+    done_requests(odoo, 1200)
+    failing = syncer_for(odoo, page_size=200)
+    failing.__class__ = _FailingStore
+    with pytest.raises(RuntimeError, match="went away"):
+        failing.run()
+    assert not [t for t in threading.enumerate() if t.name == "odoo-read"]  # reader stopped
+    with Session(engine) as session:
+        stored = {j.ref for j in session.exec(select(Job))}
+        links = session.exec(select(func.count()).select_from(OdooRequestLink)).one()
+        cursor = load_cursor(session)
+    # only the first page and its cursor; the pages read ahead are not stored
+    assert len(stored) == links == 200
+    assert cursor.second is not None
+    report = syncer_for(odoo, page_size=200).run()
+    assert report.created == 1000 and len(jobs(engine)) == 1200
+
+
+def test_the_reader_stays_a_bounded_number_of_pages_ahead(odoo, syncer_for):
+    done_requests(odoo, 1000)
+    syncer = syncer_for(odoo, page_size=100)
+    reads_when_stored: list[int] = []
+    steps = syncer.pages(Cursor())
+    for _ in range(3):
+        next(steps)
+        time.sleep(0.3)  # a slow store: the reader waits for room in the queue
+        reads_when_stored.append(
+            len(
+                [
+                    c
+                    for c in odoo.calls
+                    if c.method == "search_read" and c.model == "maintenance.request"
+                ]
+            )
+        )
+    steps.close()
+    # page k stored: at most k + prefetch (2) + the one being handed over read
+    assert all(n <= k + 1 + 3 for k, n in enumerate(reads_when_stored))
+    assert not [t for t in threading.enumerate() if t.name == "odoo-read"]
