@@ -70,7 +70,8 @@ class Staff(SQLModel, table=True):
 class Job(SQLModel, table=True):
     __tablename__ = "jobs"
     __table_args__ = (
-        # Covers the compliance query: one estate-month is read from the index alone.
+        # Covers the compliance query and the role counts of new jobs: one estate-month is
+        # read from the index alone.
         sa.Index(
             "ix_jobs_estate_completed_cover",
             "estate_id",
@@ -84,6 +85,7 @@ class Job(SQLModel, table=True):
             "sat_satisfied",
             "sat_fairly_satisfied",
             "sat_unsatisfied",
+            "assigned_role",
             "id",
         ),
     )
