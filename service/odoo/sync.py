@@ -236,7 +236,9 @@ class Syncer:
         report.skipped += 1
         if len(report.reasons) < 50:
             report.reasons.append(reason)
-        log.warning("Odoo request skipped: %s", reason)
+        # Said once as a warning; the same reason on every later retry is only debug noise.
+        repeated = link is not None and link.status == "skipped" and link.note == reason[:1000]
+        log.log(logging.DEBUG if repeated else logging.WARNING, "Odoo request skipped: %s", reason)
         rid = record.get("id")
         if not isinstance(rid, int) or isinstance(rid, bool):
             return

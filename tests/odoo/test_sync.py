@@ -115,6 +115,11 @@ def test_a_record_without_estate_is_skipped_with_a_reason_and_the_rest_synced(
     assert sorted(jobs(engine)) == sorted(f"odoo-{i}" for i in ok)
     with Session(engine) as session:
         assert session.get(OdooRequestLink, bad).status == "skipped"
+    # retried on every pass, but the same reason is not repeated as a warning
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        again = syncer.retry_skipped()
+    assert again.skipped == 1 and "no estate" not in caplog.text
 
 
 def test_an_odoo_error_mid_sync_leaves_the_cursor_where_it_was(odoo, syncer_for, engine):
