@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     # -> estate code (JSON object), else this default.
     odoo_estate_map: dict[str, str] = Field(default_factory=dict)
     odoo_default_estate: str | None = None
-    odoo_language: Literal["zh_CN", "en"] = "zh_CN"  # chatter notes and activities
+    # Language of the chatter notes and activities; "auto": the Odoo company's language.
+    odoo_language: Literal["auto", "zh_CN", "en"] = "auto"
     odoo_rectification: Literal["activity", "request"] = "activity"
     odoo_scrap_needs_callback: bool = False
     odoo_lookback_seconds: int = Field(default=30, ge=0)

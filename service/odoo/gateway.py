@@ -204,6 +204,8 @@ class OdooGateway(Protocol):
 
     def count_requests(self, domain: list[Any] | None = None) -> int: ...
 
+    def company_language(self) -> str | None: ...
+
     def users(self, ids: Sequence[int] | None = None) -> list[OdooUser]: ...
 
     def write_request(self, request_id: int, values: dict[str, Any]) -> dict[str, Any]: ...
@@ -324,6 +326,19 @@ class Odoo:
         return self._xmlids[xmlid]
 
     # -- reading ----------------------------------------------------------------------------
+    def company_language(self) -> str | None:
+        """The language of the service user's company (its contact's ``lang``), e.g. zh_CN."""
+        me = self.search_read("res.users", [("id", "=", self.uid)], ["company_id"], limit=1)
+        company = me[0]["company_id"] if me else False
+        if not company:
+            return None
+        rows = self.search_read("res.company", [("id", "=", company[0])], ["partner_id"], limit=1)
+        partner = rows[0]["partner_id"] if rows else False
+        if not partner:
+            return None
+        found = self.search_read("res.partner", [("id", "=", partner[0])], ["lang"], limit=1)
+        return (found[0]["lang"] or None) if found else None
+
     def verify_login(self, login: str, password: str) -> int | None:
         """Check a person's own Odoo credentials (staff signing in to the phone pages)."""
         if not login or not password:

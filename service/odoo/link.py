@@ -59,7 +59,7 @@ def sync_once(
         retried = syncer.retry_skipped()
         report.created += retried.created
         report.updated += retried.updated
-        config = outbox_config(settings)
+        config = outbox_config(settings, gw)
         queued = outbox.plan(engine=engine, gateway=gw, config=config)
         delivery = outbox.deliver(engine=engine, gateway=gw, config=config)
         return PassReport(report, queued, delivery)

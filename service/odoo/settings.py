@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.config import Settings
-from service.odoo.gateway import ConnectionSettings
+from service.odoo.gateway import ConnectionSettings, OdooGateway
 from service.odoo.mapping import MappingConfig
 from service.odoo.outbox import OutboxConfig
 from service.odoo.sync import SyncConfig
@@ -33,7 +33,11 @@ def sync_config(settings: Settings) -> SyncConfig:
     )
 
 
-def outbox_config(settings: Settings) -> OutboxConfig:
-    return OutboxConfig(
-        language=settings.odoo_language, rectification_mode=settings.odoo_rectification
-    )
+def outbox_config(settings: Settings, gateway: OdooGateway | None = None) -> OutboxConfig:
+    """With ``HUIFANG_ODOO_LANGUAGE=auto`` the notes speak the Odoo company's language:
+    Chinese for a Chinese company (or when Odoo does not say), English for any other."""
+    language = settings.odoo_language
+    if language == "auto":
+        found = gateway.company_language() if gateway is not None else None
+        language = "en" if found and not found.startswith("zh") else "zh_CN"
+    return OutboxConfig(language=language, rectification_mode=settings.odoo_rectification)

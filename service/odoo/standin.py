@@ -117,8 +117,16 @@ _COMMON = {
 }
 
 BASE_MODELS: dict[str, dict[str, FieldDef]] = {
-    "res.company": {"name": _f("char", required=True)},
-    "res.partner": {"name": _f("char"), "phone": _f("char"), "mobile": _f("char")},
+    "res.company": {
+        "name": _f("char", required=True),
+        "partner_id": _f("many2one", "res.partner"),
+    },
+    "res.partner": {
+        "name": _f("char"),
+        "phone": _f("char"),
+        "mobile": _f("char"),
+        "lang": _f("char"),
+    },
     "res.groups": {"name": _f("char"), "users": _f("many2many", "res.users")},
     "res.users": {
         "name": _f("char"),
@@ -127,6 +135,7 @@ BASE_MODELS: dict[str, dict[str, FieldDef]] = {
         "share": _f("boolean"),
         "groups_id": _f("many2many", "res.groups"),
         "partner_id": _f("many2one", "res.partner"),
+        "company_id": _f("many2one", "res.company"),
         "lang": _f("char"),
     },
     "ir.model": {"model": _f("char"), "name": _f("char")},
@@ -720,7 +729,8 @@ class OdooStandIn:
 
     def _seed(self, login: str, password: str, api_key: str) -> None:
         s = self.store
-        s.insert("res.company", {"name": "YourCompany"})
+        company_partner = s.insert("res.partner", {"name": "YourCompany", "lang": "en_US"})
+        s.insert("res.company", {"name": "YourCompany", "partner_id": company_partner})
         for model in s.models:
             s.insert("ir.model", {"model": model, "name": model})
         groups = {
@@ -805,6 +815,7 @@ class OdooStandIn:
                     "active": True,
                     "share": False,
                     "partner_id": partner,
+                    "company_id": 1,
                     "groups_id": sorted(set(group_ids)),
                     "lang": lang,
                 },

@@ -137,6 +137,7 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
         odoo_estate_map={team_name: "E2E"},
         odoo_default_estate=None,
         odoo_lookback_seconds=5,
+        odoo_language="zh_CN",  # the checks below read the Chinese summaries
     )
     first = sync_once(engine=e2e_engine, settings=settings)
     print("first pass:", first.summary())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from service.models import Job, Staff
@@ -247,3 +248,24 @@ def test_plain_odoo_integration_user_falls_back_to_maintenance_groups(
     (message,) = odoo.search_read("mail.message", [("res_id", "=", rid)], ["body", "message_id"])
     assert "huifang:" not in message["body"] and "回访记录" in message["body"]
     assert message["message_id"].startswith("<huifang.message.callback.")
+
+
+@pytest.mark.parametrize(
+    ("company_lang", "setting", "expected"),
+    [
+        ("zh_CN", "auto", "zh_CN"),
+        ("en_US", "auto", "en"),
+        (False, "auto", "zh_CN"),
+        ("fr_FR", "auto", "en"),
+        ("en_US", "zh_CN", "zh_CN"),
+    ],
+)
+def test_notes_speak_the_odoo_company_language_unless_configured(
+    odoo, gateway_for, company_lang, setting, expected
+):
+    from service.config import Settings
+    from service.odoo.settings import outbox_config
+
+    odoo.write("res.partner", [1], {"lang": company_lang})
+    config = outbox_config(Settings(odoo_language=setting), gateway_for(odoo))
+    assert config.language == expected
