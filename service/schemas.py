@@ -2,27 +2,102 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from .domain import Category, Channel, Role, Satisfaction, zone
 from .domain.errors import InvalidInput
+from .domain.rules import MAX_YEAR, MIN_YEAR
 
 T = TypeVar("T")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("control characters (tabs, new lines, NUL...) are not allowed here")
+    return value
+
+
+def _lines(value: str) -> str:
+    if _CONTROL_BUT_LINES.search(value):
+        raise ValueError("control characters (NUL...) are not allowed")
+    return value
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_one_line)
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_one_line),
+]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(_lines)
+]
+#: A job reference travels in URL paths: no slash, space, ?, #, %, backslash or control.
+REF_PATTERN = r"^[^/\s?#%\\\x00-\x1f\x7f]+$"
 Ref = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^/\s?#%\\]+$"
-    ),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=REF_PATTERN),
 ]
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+#: An estate code is an identifier: it appears in URLs, file names and spreadsheet tabs.
+ESTATE_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+_MONEY = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")  # ASCII digits only
+
+
+def _money(value: Any) -> Any:
+    """A decimal string such as "12.50" (a JSON number with at most 2 decimals is taken too):
+    not negative, at most 2 decimals, below 10 billion."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError('must be a decimal string such as "12.50"')
+    text = repr(value) if isinstance(value, float) else str(value)
+    if not _MONEY.match(text):
+        raise ValueError(
+            f'must be a decimal string such as "12.50" (not negative, at most 2 decimals), '
+            f"not {value!r}"
+        )
+    return Decimal(text)
+
+
+Money = Annotated[Decimal, BeforeValidator(_money)]
+
+
+_ISO_DATE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _time_text(value: Any) -> Any:
+    """Only ISO 8601 text: pydantic would also read a number as seconds since 1970."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE_TIME.match(value)):
+        return value
+    raise ValueError("must be an ISO 8601 time with an offset, e.g. 2026-05-01T09:30:00+08:00")
+
+
+def _time_in_range(value: datetime) -> datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"year {value.year} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+    return value
+
+
+#: ISO 8601 with an offset (``Z`` allowed), within the years the calendar rules handle.
+Time = Annotated[AwareDatetime, BeforeValidator(_time_text), AfterValidator(_time_in_range)]
 
 
 class Strict(BaseModel):
@@ -80,7 +155,7 @@ class JobIn(Strict):
     category: Category | None = None
     erp_category: Text | None = None
     worker: Text | None = None
-    completed_at: AwareDatetime
+    completed_at: Time
     charge: Money | None = None
 
 
@@ -108,7 +183,7 @@ class CallbackIn(Strict):
     role: Role
     staff: Name
     channel: Channel
-    done_at: AwareDatetime
+    done_at: Time
     inspected: bool = False
     service_feedback: LongText | None = None
     suggestions: LongText | None = None
@@ -149,7 +224,7 @@ class RectificationOut(BaseModel):
 
 
 class RectificationClose(Strict):
-    done_at: AwareDatetime
+    done_at: Time
     resolution: LongText | None = None
 
 
@@ -210,7 +285,7 @@ class StaffIn(Strict):
         | None
     ) = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
-    odoo_user_id: Annotated[int, Field(gt=0)] | None = None
+    odoo_user_id: Annotated[int, Field(gt=0, le=2**31 - 1)] | None = None
     active: bool = True
 
 

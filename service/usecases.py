@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from . import domain as d
 from .db import begin_write
 from .models import AuditLog, Callback, Estate, Job, Rectification, Staff, UTCDateTime, utcnow
-from .schemas import CallbackIn, EstateIn, JobIn, StaffIn
+from .schemas import ESTATE_CODE_PATTERN, REF_PATTERN, CallbackIn, EstateIn, JobIn, StaffIn
 
 # ------------------------------------------------------------------ helpers
 
@@ -86,6 +87,8 @@ def estate_rules(estate: Estate) -> d.EstateRules:
 
 
 def get_estate(session: Session, code: str) -> Estate:
+    if not re.match(ESTATE_CODE_PATTERN, code):  # cannot exist; never sent to the database
+        raise d.NotFound(f"estate {code!r} not found")
     estate = session.exec(select(Estate).where(Estate.code == code)).first()
     if estate is None:
         raise d.NotFound(f"estate {code!r} not found")
@@ -93,6 +96,8 @@ def get_estate(session: Session, code: str) -> Estate:
 
 
 def get_job(session: Session, ref: str) -> Job:
+    if not re.match(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
+        raise d.NotFound(f"job {ref!r} not found")
     job = session.exec(select(Job).where(Job.ref == ref)).first()
     if job is None:
         raise d.NotFound(f"job {ref!r} not found")
@@ -106,9 +111,11 @@ def put_estate(
     *, session: Session, code: str, estate_in: EstateIn, actor: str
 ) -> tuple[Estate, bool]:
     begin_write(session)
-    code = code.strip()
-    if not code or len(code) > 64 or "/" in code:
-        raise d.InvalidInput("estate code must be 1-64 characters without '/'")
+    if not re.match(ESTATE_CODE_PATTERN, code):
+        raise d.InvalidInput(
+            f"estate code {code!r} must be 1-64 letters, digits, '.', '_' or '-' "
+            "(it appears in links, file names and spreadsheet tabs), e.g. YGHY or SH-01"
+        )
     estate = session.exec(select(Estate).where(Estate.code == code)).first()
     created = estate is None
     if estate is None:
@@ -701,10 +708,19 @@ def period_counts(
 
 
 def compliance(
-    *, session: Session, estate_code: str, period: str | None, as_of: datetime
+    *,
+    session: Session,
+    estate_code: str,
+    period: str | None,
+    as_of: datetime,
+    now: datetime | None = None,
 ) -> tuple[Estate, d.Compliance]:
+    """The figures of one estate-period; without a period, the current month (the month of
+    ``now``, default ``as_of``) in the estate's timezone."""
     estate = get_estate(session, estate_code)
-    parsed = d.Period.parse(period) if period else d.Period.containing(as_of, estate.timezone)
+    parsed = (
+        d.Period.parse(period) if period else d.Period.containing(now or as_of, estate.timezone)
+    )
     counts = period_counts(session=session, estate=estate, period=parsed, as_of=as_of)
     return estate, d.compliance(parsed, counts, estate_rules(estate))
 

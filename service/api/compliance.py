@@ -3,9 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
-from ..schemas import ComplianceOut
+from ..schemas import ComplianceOut, Time
 from ..usecases import compliance, compliance_out
 from .deps import NowDep, SessionDep
 
@@ -20,9 +19,11 @@ def get(
     period: str | None = Query(
         None, description="YYYY-MM; default: this month in the estate's timezone"
     ),
-    as_of: AwareDatetime | None = Query(None, description="ISO 8601 with offset; default now"),
+    as_of: Time | None = Query(None, description="ISO 8601 with offset; default now"),
 ):
     """Role quotas, on-time rate, overdue, satisfaction and rectifications for one estate-month."""
     moment: datetime = as_of or now
-    est, result = compliance(session=session, estate_code=estate, period=period, as_of=moment)
+    est, result = compliance(
+        session=session, estate_code=estate, period=period or None, as_of=moment, now=now
+    )
     return compliance_out(est, result, moment)

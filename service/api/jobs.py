@@ -44,20 +44,21 @@ def get(ref: str, session: SessionDep, now: NowDep):
 def list_(
     session: SessionDep,
     now: NowDep,
-    estate: str | None = None,
-    status: Literal["due", "overdue", "done"] | None = None,
+    estate: str | None = Query(None, description="estate code (empty: all estates)"),
+    status: str | None = Query(None, description="due, overdue or done (empty: any)"),
     period: str | None = Query(None, description="YYYY-MM, in each estate's timezone"),
-    state: Literal["active", "cancelled", "archived", "not_required", "all"] = "active",
+    state: Literal["active", "cancelled", "archived", "not_required", "deleted", "all", ""] = "",
     limit: Limit = 100,
     offset: Offset = 0,
 ):
+    """Jobs sorted by completion time, then ref; an empty filter is no filter."""
     rows, total = list_jobs(
         session=session,
         now=now,
-        estate=estate,
-        status=status,
-        period=period,
-        state=None if state == "all" else state,
+        estate=estate or None,
+        status=status or None,
+        period=period or None,
+        state=None if state == "all" else (state or "active"),
         limit=limit,
         offset=offset,
     )
@@ -78,11 +79,12 @@ def add_callback(ref: str, cb_in: CallbackIn, session: SessionDep, now: NowDep, 
 
 
 @router.get("/{ref}/callbacks", response_model=Page[CallbackOut], tags=["callbacks"])
-def get_callbacks(ref: str, session: SessionDep):
+def get_callbacks(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
     job = get_job(session, ref)
     estate = session.get(Estate, job.estate_id)
-    rows = list_callbacks(session=session, ref=ref)
+    every = list_callbacks(session=session, ref=ref)
+    rows = every[offset : offset + limit]
     return {
         "data": [callback_out(cb, job, estate, rid) for cb, rid in rows],  # type: ignore[arg-type]
-        "count": len(rows),
+        "count": len(every),
     }

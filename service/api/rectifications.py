@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from ..models import Job
+from fastapi import APIRouter, Path
+
+from .. import domain as d
+from ..models import Estate, Job
 from ..schemas import RectificationClose, RectificationOut
 from ..usecases import close_rectification
 from .deps import ActorDep, NowDep, SessionDep
@@ -12,7 +15,7 @@ router = APIRouter(prefix="/rectifications", tags=["rectifications"])
 
 @router.post("/{rectification_id}/close", response_model=RectificationOut)
 def close(
-    rectification_id: int,
+    rectification_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: RectificationClose,
     session: SessionDep,
     now: NowDep,
@@ -27,15 +30,16 @@ def close(
         now=now,
         actor=actor,
     )
-    job = session.get(Job, rect.job_id)
+    job = session.get_one(Job, rect.job_id)
+    tz = d.zone(session.get_one(Estate, job.estate_id).timezone)
     return {
         "id": rect.id,
         "job": job.ref,
-        "callback_id": rect.callback_id,  # type: ignore[union-attr]
+        "callback_id": rect.callback_id,
         "worker": rect.worker,
         "problems": rect.problems,
-        "due_at": rect.due_at,
-        "done_at": rect.done_at,
+        "due_at": rect.due_at.astimezone(tz),
+        "done_at": rect.done_at.astimezone(tz) if rect.done_at else None,
         "resolution": rect.resolution,
         "late": rect.done_at is not None and rect.done_at > rect.due_at,
     }

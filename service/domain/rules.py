@@ -78,7 +78,8 @@ class EstateRules:
                 raise InvalidInput(f"target for {role} must be a whole percent from 0 to 100")
 
 
-_ZONES = frozenset(available_timezones())
+# tzdata's zones, less the host-dependent aliases ("localtime" follows /etc/localtime).
+_ZONES = frozenset(available_timezones()) - {"localtime", "posixrules", "Factory"}
 
 
 def zone(name: str) -> ZoneInfo:
