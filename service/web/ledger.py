@@ -32,6 +32,7 @@ from .auth import UserDep
 from .dashboard_access import Scope, resolve_scope
 from .dashboard_data import period_clause
 from .i18n import register, t
+from .spreadsheet import append_text_row, csv_row
 from .templating import render, request_lang
 
 api_router = APIRouter(tags=["ledger"])
@@ -368,7 +369,7 @@ def to_csv(rows: Iterable[dict[str, Any]], lang: str = "zh_CN") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers(lang))
-    writer.writerows(export_rows(rows, lang))
+    writer.writerows(csv_row(values) for values in export_rows(rows, lang))
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
@@ -388,7 +389,7 @@ def to_xlsx(rows: Iterable[dict[str, Any]], title: str, lang: str = "zh_CN") -> 
         cell.fill = fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for values in export_rows(rows, lang):
-        sheet.append(values)
+        append_text_row(sheet, values)
     for index, (_, _, _, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "C2"

@@ -21,6 +21,7 @@ from .. import domain as d
 from . import dashboard_text  # noqa: F401 - registers the page text
 from .dashboard_data import Dashboard, fmt_age, pct
 from .i18n import t
+from .spreadsheet import append_text_row, csv_row
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 Format = Literal["json", "csv", "xlsx", "pdf"]
@@ -322,7 +323,7 @@ def to_csv(dash: Dashboard) -> bytes:
         writer.writerow([])
         writer.writerow([title])
         writer.writerow(head)
-        writer.writerows(rows)
+        writer.writerows(csv_row(row) for row in rows)
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
@@ -343,7 +344,7 @@ def to_xlsx(dash: Dashboard) -> bytes:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = PatternFill("solid", fgColor="0F766E")
         for row in rows:
-            sheet.append(row)
+            append_text_row(sheet, row)
         for index in range(1, len(head) + 1):
             longest = max(
                 (_display_width(str(r[index - 1])) for r in [head, *rows] if len(r) >= index),

