@@ -143,12 +143,16 @@ class ResidentAnswer(SignatureIn):
     submission_key: SubmissionKey
 
 
+MAX_HELD_MS = 24 * 3600 * 1000
+
+
 class StaffAnswer(Strict):
     channel: d.Channel
     # How long the page held the answer before this send (a draft resent after a dropped
     # connection): the callback is dated by the server's clock minus this, whatever the phone's
-    # clock says.
-    held_ms: int = Field(default=0, ge=0, le=7 * 86400 * 1000)
+    # clock says, but never before the link was issued and at most a day back, so nobody can
+    # backdate a late callback into its window.
+    held_ms: int = Field(default=0, ge=0, le=MAX_HELD_MS)
     inspected: bool = False
     service_feedback: LongText | None = None
     suggestions: LongText | None = None
@@ -362,7 +366,7 @@ def submit_staff(
         raise PhoneError(403, "staff.other_estate", "this repair belongs to another estate")
     if user.role not in {r.value for r in d.Role}:
         raise PhoneError(403, "staff.no_role", "your role cannot record callbacks")
-    done_at = now - timedelta(milliseconds=answer.held_ms)
+    done_at = max(now - timedelta(milliseconds=answer.held_ms), ctx.token.issued_at)
     sig = answer.resident
     checked = None
     if sig is not None:

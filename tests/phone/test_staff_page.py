@@ -102,8 +102,17 @@ def test_staff_callback_with_signature_is_one_transaction(signed_in, session, no
 
 def test_a_resent_draft_is_dated_when_it_was_sent_first(signed_in, session, now):
     body = staff_body(held_ms=90 * 60 * 1000, channel="phone", inspected=False, resident=None)
-    assert post_json(signed_in, f"/s/{token('staff', now)}", body).status_code == 201
+    issued = now - timedelta(hours=3)
+    assert post_json(signed_in, f"/s/{token('staff', issued)}", body).status_code == 201
     assert one(session, select(Callback)).done_at == now - timedelta(minutes=90)
+
+
+def test_a_held_draft_is_never_dated_before_its_link_was_issued(signed_in, session, now):
+    """Nobody backdates a late callback into its window by claiming a long-held draft."""
+    body = staff_body(held_ms=20 * 3600 * 1000, channel="phone", inspected=False, resident=None)
+    issued = now - timedelta(minutes=30)
+    assert post_json(signed_in, f"/s/{token('staff', issued)}", body).status_code == 201
+    assert one(session, select(Callback)).done_at == issued
 
 
 def test_resending_the_same_submission_does_not_double_the_callback(signed_in, session, now):
@@ -143,7 +152,7 @@ def test_resident_confirmation_waits_for_the_staff_callback(signed_in, session, 
             "blank",
         ),
         ({"held_ms": -5}, "held_ms"),
-        ({"held_ms": 3 * 86400 * 1000}, "before the repair was completed"),
+        ({"held_ms": 25 * 3600 * 1000}, "held_ms"),
     ],
 )
 def test_bad_staff_answers_store_nothing(signed_in, session, now, change, words):
