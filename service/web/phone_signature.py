@@ -131,8 +131,8 @@ def check_strokes(raw: Any) -> list[list[list[float]]]:
                 or not all(
                     isinstance(v, int | float)
                     and not isinstance(v, bool)
+                    and abs(v) <= MAX_COORDINATE  # before isfinite: a huge int overflows
                     and math.isfinite(v)
-                    and abs(v) <= MAX_COORDINATE
                     for v in point
                 )
             ):

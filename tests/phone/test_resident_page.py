@@ -222,6 +222,7 @@ def _blank_data_url() -> str:
         ({"signature": data_url(signature_png(40, 20))}, 422, "40x20"),
         ({"strokes": []}, 422, "strokes"),
         ({"strokes": [[["x", 1]]]}, 422, "point"),
+        ({"strokes": [[[10**400, 2]]]}, 422, "point"),
         ({"strokes": None}, 422, "strokes are required"),
         ({"satisfaction": "great"}, 422, "satisfaction"),
         ({"surprise": 1}, 422, "unknown field"),
