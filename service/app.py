@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .api import compliance, errors, estates, jobs, rectifications, staff
-from .api.auth import BearerKeyMiddleware
+from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .odoo import routes as odoo_routes
 from .web import dashboard, ledger, login, phone
 
@@ -32,6 +32,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
     errors.install(app)
     app.add_middleware(BearerKeyMiddleware)
+    app.add_middleware(WriteRequestMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Set for the handling of a request that may write (POST, PUT...): its SQLite transactions
+#: begin IMMEDIATE from the first statement, even when a dependency reads before the use case
+#: writes (a read transaction cannot be upgraded while another writer holds the lock).
+WRITE_REQUEST: ContextVar[bool] = ContextVar("huifang_write_request", default=False)
+
+
 def _sqlite_begin(connection: Any) -> None:
     # Readers begin DEFERRED and never block anyone. A use case that will write begins
     # IMMEDIATE (see ``begin_write``): it takes the write lock up front, so two requests that
     # read and then write wait for each other (busy timeout) instead of failing with
     # "database is locked" when the second tries to upgrade its read lock.
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    mode = connection.get_execution_options().get("sqlite_begin") or (
+        "IMMEDIATE" if WRITE_REQUEST.get() else "DEFERRED"
+    )
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 

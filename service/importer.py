@@ -250,6 +250,7 @@ def import_csv(
         pending += 1
         if not atomic and pending >= batch_size:
             session.commit()
+            begin_write(session)  # the next batch takes the write lock first too
             pending = 0
     if atomic and report.rejected:
         session.rollback()

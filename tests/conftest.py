@@ -20,6 +20,13 @@ os.environ.setdefault("HUIFANG_ENVIRONMENT", "test")
 os.environ.setdefault("HUIFANG_ADMIN_API_KEY", "test-admin-key")
 os.environ.setdefault("HUIFANG_SECRET_KEY", "test-secret-key-0123456789")
 
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import uvicorn  # noqa: E402
+
 from service.api.deps import get_now  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.config import get_settings  # noqa: E402
@@ -120,3 +127,43 @@ def client(engine: Engine, now: datetime) -> Iterator[TestClient]:
         test_client.headers.update(AUTH)
         yield test_client
     app.dependency_overrides.clear()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    engine: Engine
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(sqlite_engine: Engine, now: datetime) -> Iterator[LiveServer]:
+    """The whole app on a free loopback port, on the (emptied) SQLite test database."""
+    _empty(sqlite_engine)
+    app = create_app()
+
+    def _session() -> Iterator[Session]:
+        with Session(sqlite_engine, expire_on_commit=False) as s:
+            yield s
+
+    app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_now] = lambda: now
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", engine=sqlite_engine)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

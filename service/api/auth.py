@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import get_settings
+from ..db import WRITE_REQUEST
 
 API_PREFIX = "/api/v1"
 # Called by Odoo with an HMAC signature of their own, not the bearer key.
@@ -40,3 +41,23 @@ class BearerKeyMiddleware:
             return
         scope.setdefault("state", {})["actor"] = "admin"
         await self.app(scope, receive, send)
+
+
+class WriteRequestMiddleware:
+    """Marks requests that may write, so their SQLite transactions take the write lock first
+    (see ``service.db.WRITE_REQUEST``)."""
+
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in self.SAFE:
+            await self.app(scope, receive, send)
+            return
+        token = WRITE_REQUEST.set(True)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            WRITE_REQUEST.reset(token)
