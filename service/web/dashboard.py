@@ -7,6 +7,7 @@ Managers and supervisors sign in and see their own estate. Every figure comes fr
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -91,7 +92,7 @@ def dashboard(
         pct=pct,
         age=lambda hours: fmt_age(hours, lang),
         local=lambda moment: moment.astimezone(dash.tz).strftime("%m-%d %H:%M"),
-        query=f"estate={scope.estate.code}&period={scope.period}",
+        query=urlencode({"estate": scope.estate.code, "period": str(scope.period)}),
     )
 
 

@@ -89,7 +89,13 @@ def login(
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
-        COOKIE, session_cookie(staff), max_age=SESSION_MAX_AGE, httponly=True, samesite="lax"
+        COOKIE,
+        session_cookie(staff),
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        # over https (the public address), the browser never sends it in clear text
+        secure=settings.public_base_url.startswith("https://"),
     )
     return response
 

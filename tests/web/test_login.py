@@ -89,3 +89,24 @@ def test_odoo_down_is_a_clear_503_not_a_crash(client, estate):
     )
     response = _post(client, "zhang.wei@wy.example", "odoo-pass")
     assert response.status_code == 503 and "Odoo" in response.text
+
+
+def test_the_session_cookie_is_secure_when_served_over_https(client, engine, estate):
+    with Session(engine) as s:
+        s.add(
+            Staff(
+                estate_id=estate,
+                name="王建国",
+                role="manager",
+                login="wang",
+                password_hash=hash_password("right-password"),
+            )
+        )
+        s.commit()
+    plain = _post(client, "wang", "right-password").headers["set-cookie"]
+    assert "HttpOnly" in plain and "Secure" not in plain
+    client.app.dependency_overrides[get_settings] = lambda: Settings(
+        public_base_url="https://wy.example.com"
+    )
+    secure = _post(client, "wang", "right-password").headers["set-cookie"]
+    assert "Secure" in secure and "HttpOnly" in secure
