@@ -1,9 +1,9 @@
 """Sign-in for the pages: staff accounts with a role, a signed session cookie.
 
 Passwords are hashed with scrypt (standard library); the cookie is signed and time-limited with
-itsdangerous. Which estates a person may see: their own estate; a manager flagged for all
-estates (estate_id of an "all estates" account is still one estate: managers of several estates
-get one account per estate).
+itsdangerous and names only the staff member, whose role and estate are read on every request
+(deactivating someone ends their sessions). A person sees their own estate: someone who manages
+several estates has one account in each.
 """
 
 from __future__ import annotations
