@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from . import domain as d
 from .models import Staff
@@ -208,7 +208,3 @@ def _demo_callbacks(
                     actor="demo",
                 )
     return count
-
-
-def demo_staff(session: Session) -> list[Staff]:
-    return list(session.exec(select(Staff).where(Staff.login != None)).all())  # noqa: E711

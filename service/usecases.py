@@ -16,7 +16,15 @@ from sqlmodel import Session, col, func, select
 from . import domain as d
 from .db import begin_write
 from .models import AuditLog, Callback, Estate, Job, Rectification, Staff, UTCDateTime, utcnow
-from .schemas import ESTATE_CODE_PATTERN, REF_PATTERN, CallbackIn, EstateIn, JobIn, StaffIn
+from .schemas import (
+    ESTATE_CODE_PATTERN,
+    REF_PATTERN,
+    CallbackIn,
+    EstateIn,
+    JobIn,
+    StaffIn,
+    money,
+)
 
 # ------------------------------------------------------------------ helpers
 
@@ -397,7 +405,7 @@ def job_out(job: Job, estate: Estate, now: datetime) -> dict[str, Any]:
         "erp_category": job.erp_category,
         "worker": job.worker,
         "completed_at": local(job.completed_at),
-        "charge": None if job.charge is None else f"{job.charge:.2f}",
+        "charge": money(job.charge),
         "deadline": local(job.deadline),
         "assigned_role": job.assigned_role,
         "status": d.job_status(job.first_callback_at, job.deadline, now).value,
@@ -574,9 +582,7 @@ def callback_out(
         "service_feedback": callback.service_feedback,
         "suggestions": callback.suggestions,
         "charge_verified": callback.charge_verified,
-        "charge_amount": None
-        if callback.charge_amount is None
-        else f"{callback.charge_amount:.2f}",
+        "charge_amount": money(callback.charge_amount),
         "satisfaction": callback.satisfaction,
         "problems": callback.problems,
         "on_time": d.is_on_time(callback.done_at, job.deadline),

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, func, select
 from .. import domain as d
 from ..api.deps import Limit, NowDep, Offset, SessionDep
 from ..models import Callback, Estate, Job, Rectification
+from ..schemas import money
 from ..usecases import get_estate
 from .auth import UserDep
 from .dashboard_access import Scope, resolve_scope
@@ -230,7 +231,7 @@ def ledger_rows(
                 "on_time": d.is_on_time(cb.done_at, job.deadline),
                 "inspected": cb.inspected,
                 "charge_verified": cb.charge_verified,
-                "charge_amount": None if cb.charge_amount is None else f"{cb.charge_amount:.2f}",
+                "charge_amount": money(cb.charge_amount),
                 "satisfaction": cb.satisfaction,
                 "service_feedback": cb.service_feedback,
                 "suggestions": cb.suggestions,

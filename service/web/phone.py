@@ -26,6 +26,7 @@ from .. import domain as d
 from ..api.deps import NowDep, SessionDep, SettingsDep
 from ..config import Settings
 from ..models import Callback, Estate, Job
+from ..schemas import money
 from . import phone_models  # noqa: F401  (registers the tables)
 from .auth import SignedIn, UserDep
 from .i18n import register
@@ -258,7 +259,7 @@ def job_view(job: Job, estate: Estate, *, full_phone: bool) -> dict[str, Any]:
         "worker": job.worker,
         "completed_at": job.completed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         "deadline": job.deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        "charge": None if job.charge is None else f"{job.charge:.2f}",
+        "charge": money(job.charge),
         "tz": tz,
     }
 
