@@ -283,6 +283,15 @@ def pending_resident_signatures(session: Session, job: Job) -> list[Signature]:
     )
 
 
+def _store_signature(session: Session, ctx: FormContext, row: Signature, actor: str) -> None:
+    """A signature goes in with its audit entry (carrying the hash) and, for a job from Odoo,
+    its receipt queued for Odoo: all in the caller's one transaction."""
+    session.add(row)
+    session.flush()
+    _audit_signature(session, ctx.job, row, actor, ctx.token.nonce)
+    _queue_receipt(session, ctx.job, row)
+
+
 def _queue_receipt(session: Session, job: Job, signature: Signature) -> None:
     """Queue the signed receipt for the job's Odoo request, in the same transaction as the
     signature (a no-op for jobs that did not come from Odoo, or not yet confirming a callback)."""
@@ -337,10 +346,7 @@ def submit_resident(
             comment=answer.comment,
             now=now,
         )
-        session.add(row)
-        session.flush()
-        _audit_signature(session, ctx.job, row, actor, ctx.token.nonce)
-        _queue_receipt(session, ctx.job, row)
+        _store_signature(session, ctx, row, actor)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -418,10 +424,7 @@ def submit_staff(
                 comment=None,
                 now=now,
             )
-            session.add(row)
-            session.flush()
-            _audit_signature(session, ctx.job, row, actor, ctx.token.nonce)
-            _queue_receipt(session, ctx.job, row)
+            _store_signature(session, ctx, row, actor)
         session.commit()
     except d.DomainError as exc:
         session.rollback()
