@@ -4,7 +4,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response
 
-from ..models import Estate
+from ..models import Estate, Job
 from ..schemas import CallbackIn, CallbackOut, JobIn, JobOut, Page
 from ..usecases import (
     callback_out,
@@ -69,7 +69,7 @@ def list_(
 def add_callback(ref: str, cb_in: CallbackIn, session: SessionDep, now: NowDep, actor: ActorDep):
     """Record a callback; non-empty ``problems`` open a rectification due in 24 hours."""
     callback, rect = record_callback(session=session, ref=ref, cb_in=cb_in, now=now, actor=actor)
-    job = get_job(session, ref)
+    job = session.get_one(Job, callback.job_id)  # already in the session: no second query
     return callback_out(
         callback,
         job,
