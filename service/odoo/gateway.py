@@ -63,21 +63,6 @@ ADDON_READ_FIELDS: tuple[str, ...] = (
     "callback_category",
     "callback_completed_at",
 )
-#: Fields the add-on holds for the service to write back.
-ADDON_WRITE_FIELDS: frozenset[str] = frozenset(
-    {
-        "callback_deadline",
-        "callback_state",
-        "callback_role",
-        "callback_user_id",
-        "callback_last_at",
-        "callback_last_by",
-        "callback_satisfaction",
-        "callback_rectification_state",
-        "callback_receipt_attachment_id",
-    }
-)
-
 TransportName = Literal["auto", "jsonrpc", "json2"]
 T = TypeVar("T")
 
@@ -186,10 +171,6 @@ class OdooGateway(Protocol):
     def read_requests(self, ids: Sequence[int]) -> list[dict[str, Any]]: ...
 
     def existing_request_ids(self, ids: Sequence[int]) -> set[int]: ...
-
-    def read_records(
-        self, model: str, ids: Sequence[int], fields: Sequence[str]
-    ) -> list[dict[str, Any]]: ...
 
     def search_read(
         self,
@@ -380,15 +361,6 @@ class Odoo:
             part = list(ids[start : start + chunk])
             found.update(self.call(REQUEST_MODEL, "search", domain=[("id", "in", part)]))
         return found
-
-    def read_records(
-        self, model: str, ids: Sequence[int], fields: Sequence[str]
-    ) -> list[dict[str, Any]]:
-        if not ids:
-            return []
-        return self.call(
-            model, "search_read", domain=[("id", "in", list(ids))], fields=list(fields)
-        )
 
     def search_read(
         self,

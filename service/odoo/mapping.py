@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -255,7 +255,3 @@ def _money(value: Any, notes: list[str]) -> Decimal | None:
         notes.append(f"negative charge {value!r} ignored")
         return None
     return amount
-
-
-def next_second(moment: datetime) -> datetime:
-    return moment.replace(microsecond=0) + timedelta(seconds=1)

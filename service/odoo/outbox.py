@@ -649,8 +649,3 @@ def _postpone(row: OdooOutbox, error: str, config: OutboxConfig, now: datetime) 
     delay = min(config.backoff_seconds * 2 ** (row.attempts - 1), config.backoff_max_seconds)
     row.next_attempt_at = now + timedelta(seconds=delay)
     row.last_error = error[:2000]
-
-
-def pending_count(engine: Engine) -> int:
-    with Session(engine) as session:
-        return len(list(session.exec(select(OdooOutbox.id).where(OdooOutbox.status == "pending"))))

@@ -541,12 +541,3 @@ def _after(new: cur.Cursor, old: cur.Cursor) -> bool:
     if new.second is None:
         return False
     return (new.second, new.last_id) >= (old.second, old.last_id)
-
-
-def estate_codes(engine: Engine) -> set[str]:
-    with Session(engine) as session:
-        return set(session.exec(select(Estate.code)))
-
-
-def job_for_request(session: Session, odoo_id: int) -> Job | None:
-    return session.exec(select(Job).where(Job.ref == job_ref(odoo_id))).first()
