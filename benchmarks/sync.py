@@ -52,7 +52,7 @@ WORDS = [
 def _serve_standin(n: int, conn) -> None:  # child process
     from datetime import UTC, datetime, timedelta
 
-    from service.odoo.standin import OdooStandIn
+    from tests.support.odoo_standin import OdooStandIn
 
     server = OdooStandIn(version="18.0")
     done = server.stage_id("Repaired")

@@ -12,8 +12,8 @@ import service.odoo.tables  # noqa: F401  (the link's tables are emptied between
 from service.models import Estate
 from service.odoo.gateway import ConnectionSettings, Odoo, connect
 from service.odoo.mapping import MappingConfig
-from service.odoo.standin import OdooStandIn
 from service.odoo.sync import SyncConfig, Syncer
+from tests.support.odoo_standin import OdooStandIn
 
 API_KEY = "standin-api-key"
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.odoo import cursor as cur
-from service.odoo.standin import Store
+from tests.support.odoo_standin import Store
 
 BASE = datetime(2026, 5, 1, 8, 0, 0)
 

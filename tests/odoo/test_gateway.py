@@ -17,7 +17,7 @@ from service.odoo.errors import (
     OdooValidationError,
 )
 from service.odoo.gateway import OdooGateway, connect
-from service.odoo.standin import OdooStandIn, ValidationError
+from tests.support.odoo_standin import OdooStandIn, ValidationError
 
 from .conftest import settings_for
 

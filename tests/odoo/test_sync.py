@@ -13,11 +13,11 @@ from sqlmodel import Session, func, select
 from service.models import Job
 from service.odoo.cursor import Cursor
 from service.odoo.errors import OdooCallError
-from service.odoo.standin import OdooException, OdooStandIn
 from service.odoo.sync import Syncer, load_cursor
 from service.odoo.tables import OdooRequestLink
 from service.schemas import CallbackIn
 from service.usecases import record_callback
+from tests.support.odoo_standin import OdooException, OdooStandIn
 
 
 def jobs(engine) -> dict[str, Job]:

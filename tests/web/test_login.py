@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from service.config import Settings, get_settings
 from service.models import Estate, Staff
-from service.odoo.standin import OdooStandIn
 from service.web.auth import COOKIE, hash_password
+from tests.support.odoo_standin import OdooStandIn
 
 
 @pytest.fixture
