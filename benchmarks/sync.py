@@ -33,10 +33,12 @@ from sqlmodel import Session  # noqa: E402
 
 from service.db import make_engine, migrate  # noqa: E402
 from service.models import Estate  # noqa: E402
+from service.odoo.connect import connect  # noqa: E402
 from service.odoo.cursor import Cursor  # noqa: E402
-from service.odoo.gateway import REQUEST_MODEL, ConnectionSettings, Odoo, connect  # noqa: E402
+from service.odoo.gateway import REQUEST_MODEL, Odoo  # noqa: E402
 from service.odoo.mapping import MappingConfig  # noqa: E402
 from service.odoo.sync import SyncConfig, Syncer  # noqa: E402
+from service.odoo.transport import ConnectionSettings  # noqa: E402
 
 WORDS = [
     "厨房水管漏水",

@@ -3,8 +3,8 @@
 ``OdooGateway`` lists what the service needs from Odoo: read repair requests in pages, read
 users and their groups, write fields back, post a chatter message, schedule an activity,
 attach a file, open a follow-up request. ``Odoo`` implements it on top of a ``Transport``
-(JSON-RPC through odoorpc for Odoo 16-19, or Odoo 19's JSON-2 API); ``connect`` picks the
-transport from the server's version unless told which one to use.
+(JSON-RPC through odoorpc for Odoo 16-19, or Odoo 19's JSON-2 API); ``connect`` (in
+``service.odoo.connect``) picks the transport from the server's version and builds an ``Odoo``.
 
 Writes that create something in Odoo (messages, activities, attachments, requests) carry a
 *marker*, a short text such as ``hf:cb-12`` stored inside the record, so that a retry after
@@ -15,23 +15,15 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
-from urllib.parse import urlsplit
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from service.odoo.errors import (
-    OdooCallError,
-    OdooConfigError,
-    OdooError,
-    OdooUnavailable,
-)
+from service.odoo.errors import OdooCallError, OdooUnavailable
+from service.odoo.transport import OdooVersion, Transport
 
 log = logging.getLogger(__name__)
 
@@ -63,80 +55,7 @@ ADDON_READ_FIELDS: tuple[str, ...] = (
     "callback_category",
     "callback_completed_at",
 )
-TransportName = Literal["auto", "jsonrpc", "json2"]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class OdooVersion:
-    major: int
-    minor: int
-    text: str
-
-    @classmethod
-    def parse(cls, info: Any, text: str | None = None) -> OdooVersion:
-        """From ``server_version_info`` (``[18, 0, 0, "final", 0, ""]``) or a text "18.0"."""
-        if isinstance(info, list | tuple) and info:
-            major = int(str(info[0]).removeprefix("saas~").split(".")[0])
-            minor = int(info[1]) if len(info) > 1 and str(info[1]).isdigit() else 0
-            return cls(major, minor, text or f"{major}.{minor}")
-        raw = str(text or info).removeprefix("saas~")
-        head = raw.split("+")[0].split("-")[0]
-        bits = head.split(".")
-        try:
-            return cls(
-                int(bits[0]), int(bits[1]) if len(bits) > 1 and bits[1].isdigit() else 0, raw
-            )
-        except ValueError:
-            raise OdooConfigError(f"cannot read Odoo's version from {raw!r}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionSettings:
-    """Where Odoo is and who we are there. ``api_key`` may also be the user's password."""
-
-    url: str
-    db: str
-    user: str
-    api_key: str
-    transport: TransportName = "auto"
-    timeout: float = 30.0
-    #: Attempts for read calls when Odoo is unreachable, with exponential backoff.
-    read_attempts: int = 4
-    backoff_seconds: float = 0.5
-
-    def __post_init__(self) -> None:
-        missing = [n for n in ("url", "db", "user", "api_key") if not getattr(self, n)]
-        if missing:
-            names = ", ".join(f"HUIFANG_ODOO_{n.upper()}" for n in missing)
-            raise OdooConfigError(f"Odoo connection incomplete: set {names}")
-        parts = urlsplit(self.url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise OdooConfigError(f"Odoo URL must look like http://host:8069, not {self.url!r}")
-
-
-class Transport(Protocol):
-    """How calls reach Odoo. Arguments are always named; ``ids`` is the recordset."""
-
-    name: str
-
-    def authenticate(self) -> int: ...
-
-    def verify_login(self, login: str, password: str) -> int | None:
-        """The uid of an Odoo user whose login and password (or API key) are right, else None."""
-        ...
-
-    def call(
-        self,
-        model: str,
-        method: str,
-        *,
-        ids: Sequence[int] | None = None,
-        kwargs: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-    ) -> Any: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,92 +510,6 @@ def _first_id(result: Any) -> int:
     if isinstance(result, list):
         return int(result[0])
     return int(result)
-
-
-# -- choosing a transport -------------------------------------------------------------------
-def detect_version(url: str, *, timeout: float = 10.0) -> OdooVersion:
-    """Ask the server its version: ``GET /web/version`` (Odoo 19), else the web client's
-    ``/web/webclient/version_info`` JSON-RPC route (every version since 8)."""
-    base = url.rstrip("/")
-    try:
-        with urllib.request.urlopen(f"{base}/web/version", timeout=timeout) as resp:
-            if resp.status == 200 and "json" in resp.headers.get("Content-Type", ""):
-                data = json.loads(resp.read())
-                if isinstance(data, dict) and "version_info" in data:
-                    return OdooVersion.parse(data["version_info"], data.get("version"))
-    except urllib.error.HTTPError:
-        pass  # 404 on Odoo 17-18
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-        raise OdooUnavailable(f"cannot reach Odoo at {url}: {_reason(exc)}") from exc
-    except ValueError:
-        pass
-    body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": {}, "id": 1}).encode()
-    req = urllib.request.Request(
-        f"{base}/web/webclient/version_info",
-        data=body,
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            data = json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        if exc.code in {502, 503, 504}:
-            raise OdooUnavailable(f"Odoo at {url} answered HTTP {exc.code}") from exc
-        raise OdooConfigError(f"{url} does not look like Odoo (HTTP {exc.code})") from exc
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-        raise OdooUnavailable(f"cannot reach Odoo at {url}: {_reason(exc)}") from exc
-    except ValueError as exc:
-        raise OdooConfigError(f"{url} does not look like Odoo (no JSON answer)") from exc
-    result = data.get("result") if isinstance(data, dict) else None
-    if not isinstance(result, dict) or "server_version_info" not in result:
-        raise OdooConfigError(f"{url} does not look like Odoo (no version information)")
-    return OdooVersion.parse(result["server_version_info"], result.get("server_version"))
-
-
-def _reason(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None)
-    return str(reason or exc)
-
-
-def choose_transport(version: OdooVersion, wanted: TransportName) -> Literal["jsonrpc", "json2"]:
-    if wanted == "json2" and version.major < 19:
-        raise OdooConfigError(f"the JSON-2 API needs Odoo 19 or later; this is {version.text}")
-    if wanted != "auto":
-        return wanted
-    return "json2" if version.major >= 19 else "jsonrpc"
-
-
-def connect(settings: ConnectionSettings) -> Odoo:
-    """Connect and log in. Raises ``OdooConfigError`` (bad settings) or ``OdooUnavailable``."""
-    attempts = max(1, settings.read_attempts)
-    for attempt in range(1, attempts + 1):
-        try:
-            version = detect_version(settings.url, timeout=settings.timeout)
-            break
-        except OdooUnavailable:
-            if attempt == attempts:
-                raise
-            time.sleep(settings.backoff_seconds * 2 ** (attempt - 1))
-    kind = choose_transport(version, settings.transport)
-    transport: Transport
-    if kind == "json2":
-        from service.odoo.json2 import Json2Transport
-
-        transport = Json2Transport(settings)
-    else:
-        from service.odoo.rpc import JsonRpcTransport
-
-        transport = JsonRpcTransport(settings, version)
-    try:
-        return Odoo(
-            transport,
-            version,
-            read_attempts=settings.read_attempts,
-            backoff_seconds=settings.backoff_seconds,
-        )
-    except OdooError:
-        transport.close()
-        raise
 
 
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:

@@ -19,9 +19,7 @@ from service.odoo.errors import (
     call_error,
     is_missing_database,
 )
-from service.odoo.gateway import ConnectionSettings
-
-_TRANSIENT_HTTP = {429, 502, 503, 504}
+from service.odoo.transport import TRANSIENT_HTTP, ConnectionSettings
 
 
 class Json2Transport:
@@ -66,7 +64,7 @@ class Json2Transport:
             resp = self._client.post("/jsonrpc", json=payload, headers={"Authorization": ""})
         except httpx.TransportError as exc:
             raise OdooUnavailable(f"Odoo at {self._settings.url}: {exc!r}") from exc
-        if resp.status_code in _TRANSIENT_HTTP:
+        if resp.status_code in TRANSIENT_HTTP:
             raise OdooUnavailable(f"Odoo answered HTTP {resp.status_code}")
         try:
             uid = resp.json().get("result")
@@ -94,7 +92,7 @@ class Json2Transport:
             raise OdooUnavailable(f"Odoo at {self._settings.url}: {exc!r}") from exc
         if resp.status_code == 200:
             return resp.json()
-        if resp.status_code in _TRANSIENT_HTTP:
+        if resp.status_code in TRANSIENT_HTTP:
             raise OdooUnavailable(f"Odoo answered HTTP {resp.status_code}")
         try:
             err = resp.json()

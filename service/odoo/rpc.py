@@ -25,9 +25,7 @@ from service.odoo.errors import (
     call_error,
     is_missing_database,
 )
-from service.odoo.gateway import ConnectionSettings, OdooVersion
-
-_TRANSIENT_HTTP = {429, 502, 503, 504}
+from service.odoo.transport import TRANSIENT_HTTP, ConnectionSettings, OdooVersion
 
 
 class JsonRpcTransport:
@@ -63,7 +61,7 @@ class JsonRpcTransport:
                 message, name=name, model=model, method=args[4] if model else method
             ) from None
         except urllib.error.HTTPError as exc:
-            if exc.code in _TRANSIENT_HTTP:
+            if exc.code in TRANSIENT_HTTP:
                 raise OdooUnavailable(f"Odoo answered HTTP {exc.code}") from exc
             raise OdooConfigError(
                 f"{self._settings.url} answered HTTP {exc.code} on /jsonrpc: is it Odoo?"

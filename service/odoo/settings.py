@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from service.config import Settings
-from service.odoo.gateway import ConnectionSettings, OdooGateway
+from service.odoo.gateway import OdooGateway
 from service.odoo.mapping import MappingConfig
 from service.odoo.outbox import OutboxConfig
 from service.odoo.sync import SyncConfig
+from service.odoo.transport import ConnectionSettings
 
 
 def connection_settings(settings: Settings) -> ConnectionSettings:

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from service.odoo.connect import connect
 from service.odoo.errors import (
     OdooAccessError,
     OdooAuthError,
@@ -16,7 +17,7 @@ from service.odoo.errors import (
     OdooUnavailable,
     OdooValidationError,
 )
-from service.odoo.gateway import OdooGateway, connect
+from service.odoo.gateway import OdooGateway
 from tests.support.odoo_standin import OdooStandIn, ValidationError
 
 from .conftest import settings_for
@@ -62,7 +63,7 @@ def test_nothing_listening_is_unavailable_after_retries(odoo):
 
 def test_missing_settings_name_the_variables():
     with pytest.raises(OdooConfigError, match="HUIFANG_ODOO_DB, HUIFANG_ODOO_API_KEY"):
-        from service.odoo.gateway import ConnectionSettings
+        from service.odoo.transport import ConnectionSettings
 
         ConnectionSettings(url="http://127.0.0.1:8069", db="", user="admin", api_key="")
 
