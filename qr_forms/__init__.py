@@ -19,20 +19,7 @@ and on the page behind the link::
 """
 
 from .fonts import FONT_ENV_VAR, PdfFont, PdfFontError, cjk_font, load_font_file
-from .payload import (
-    PURPOSES,
-    Purpose,
-    TokenData,
-    TokenError,
-    TokenExpired,
-    TokenInvalid,
-    TokenWrongPurpose,
-    build_form_url,
-    make_token,
-    new_nonce,
-    read_token,
-)
-from .pdf import (
+from .forms import (
     CHECKLIST,
     PAGE_SIZES,
     Category,
@@ -49,6 +36,19 @@ from .pdf import (
     render_forms,
     render_receipt,
     signature_sha256,
+)
+from .payload import (
+    PURPOSES,
+    Purpose,
+    TokenData,
+    TokenError,
+    TokenExpired,
+    TokenInvalid,
+    TokenWrongPurpose,
+    build_form_url,
+    make_token,
+    new_nonce,
+    read_token,
 )
 from .qr import ERROR_CORRECTION, QRDataError, make_form_qr, make_qr_png, make_qr_svg, qr_matrix
 

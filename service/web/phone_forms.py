@@ -8,8 +8,16 @@ from typing import Literal, cast
 
 from sqlmodel import Session, col, select
 
-from qr_forms.payload import build_form_url, make_token
-from qr_forms.pdf import FormItem, FormJob, PageSize, Receipt, render_forms, render_receipt
+from qr_forms import (
+    FormItem,
+    FormJob,
+    PageSize,
+    Receipt,
+    build_form_url,
+    make_token,
+    render_forms,
+    render_receipt,
+)
 
 from .. import domain as d
 from ..config import Settings

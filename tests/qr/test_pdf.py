@@ -20,6 +20,7 @@ from PIL import Image
 
 from qr_forms import (
     CHECKLIST,
+    PAGE_SIZES,
     FormDataError,
     FormItem,
     PageSize,
@@ -31,7 +32,6 @@ from qr_forms import (
     render_receipt,
     signature_sha256,
 )
-from qr_forms.pdf import PAGE_SIZES
 
 from .conftest import SHANGHAI, decoded_qr_texts, form_urls, page_image, page_text, sample_job
 from .conftest import signature_png as make_signature_png
