@@ -20,6 +20,7 @@ from qr_forms import (
 )
 
 from .. import domain as d
+from ..catalogue.forms import form_labels
 from ..config import Settings
 from ..models import Callback, Estate, Job
 from .phone_models import Signature
@@ -73,7 +74,9 @@ def parse_page_size(size: str | None) -> PageSize:
 def form_pdf(
     job: Job, estate: Estate, settings: Settings, now: datetime, size: PageSize = "A4"
 ) -> bytes:
-    return render_forms([form_item(job, estate, settings, now)], page_size=size)
+    return render_forms(
+        [form_item(job, estate, settings, now)], labels=form_labels(), page_size=size
+    )
 
 
 def day_jobs(session: Session, estate: Estate, day: date) -> list[Job]:
@@ -107,7 +110,7 @@ def day_forms_pdf(
     if not jobs:
         return None, 0
     items = [form_item(job, estate, settings, now) for job in jobs]
-    return render_forms(items, page_size=size), len(jobs)
+    return render_forms(items, labels=form_labels(), page_size=size), len(jobs)
 
 
 def receipt_pdf(session: Session, signature: Signature) -> bytes:
@@ -140,4 +143,4 @@ def receipt_pdf(session: Session, signature: Signature) -> bytes:
         signature_png=None if signature.refused else signature.png,
         refusal_reason=signature.refuse_reason if signature.refused else None,
     )
-    return render_receipt(receipt)
+    return render_receipt(receipt, labels=form_labels())

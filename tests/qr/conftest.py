@@ -1,4 +1,5 @@
-"""Shared data and helpers for the qr_forms tests: a sample job, its URLs, PDF inspection."""
+"""Shared data and helpers for the qr_forms tests: a sample job, its URLs, the labels the
+service prints with, PDF inspection."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from qr_forms import FormJob, build_form_url, make_token
+from qr_forms import FormJob, Labels, build_form_url, make_token
+from service.catalogue.forms import form_labels
 
 SECRET = "test-form-secret-0123456789abcdef"
 BASE_URL = "https://wy.example.com"
@@ -88,3 +90,9 @@ def job() -> FormJob:
 @pytest.fixture
 def urls() -> tuple[str, str]:
     return form_urls()
+
+
+@pytest.fixture
+def labels() -> Labels:
+    """The labels the service prints with, from its catalogue."""
+    return form_labels()

@@ -19,10 +19,10 @@ import pytest
 from PIL import Image
 
 from qr_forms import (
-    CHECKLIST,
     PAGE_SIZES,
     FormDataError,
     FormItem,
+    Labels,
     PageSize,
     Receipt,
     cjk_font,
@@ -32,6 +32,7 @@ from qr_forms import (
     render_receipt,
     signature_sha256,
 )
+from service.catalogue.forms import CHECKLIST_TEXTS as CHECKLIST
 
 from .conftest import SHANGHAI, decoded_qr_texts, form_urls, page_image, page_text, sample_job
 from .conftest import signature_png as make_signature_png
@@ -61,21 +62,27 @@ FORM_LABELS = [
 
 
 @pytest.mark.parametrize("page_size", ["A4", "A5-landscape"])
-def test_both_qr_codes_on_the_form_scan_to_the_given_urls(page_size: PageSize) -> None:
+def test_both_qr_codes_on_the_form_scan_to_the_given_urls(
+    page_size: PageSize, labels: Labels
+) -> None:
     staff_url, resident_url = form_urls()
     pdf = render_callback_form(
-        sample_job(), staff_url=staff_url, resident_url=resident_url, page_size=page_size
+        sample_job(),
+        staff_url=staff_url,
+        resident_url=resident_url,
+        labels=labels,
+        page_size=page_size,
     )
     assert decoded_qr_texts(page_image(pdf)) == sorted([staff_url, resident_url])
 
 
 @pytest.mark.parametrize("page_size", ["A4", "A5-landscape"])
-def test_form_text_has_the_chinese_labels_and_the_job(page_size: PageSize) -> None:
+def test_form_text_has_the_chinese_labels_and_the_job(page_size: PageSize, labels: Labels) -> None:
     staff_url, resident_url = form_urls()
     job = sample_job()
     text = page_text(
         render_callback_form(
-            job, staff_url=staff_url, resident_url=resident_url, page_size=page_size
+            job, staff_url=staff_url, resident_url=resident_url, labels=labels, page_size=page_size
         )
     )
     for label in FORM_LABELS:
@@ -84,10 +91,12 @@ def test_form_text_has_the_chinese_labels_and_the_job(page_size: PageSize) -> No
         assert value in text, value
 
 
-def test_form_masks_the_phone_and_prints_times_in_the_estate_timezone() -> None:
+def test_form_masks_the_phone_and_prints_times_in_the_estate_timezone(labels: Labels) -> None:
     staff_url, resident_url = form_urls()
     job = sample_job(timezone="Asia/Urumqi")
-    text = page_text(render_callback_form(job, staff_url=staff_url, resident_url=resident_url))
+    text = page_text(
+        render_callback_form(job, staff_url=staff_url, resident_url=resident_url, labels=labels)
+    )
     assert "138****5678" in text
     assert "13812345678" not in text
     # 14:30 in Shanghai is 12:30 in Urumqi (UTC+06:00); the 72-hour deadline follows.
@@ -98,17 +107,21 @@ def test_form_masks_the_phone_and_prints_times_in_the_estate_timezone() -> None:
 @pytest.mark.parametrize(
     ("page_size", "width_mm", "height_mm"), [("A4", 210, 297), ("A5-landscape", 210, 148)]
 )
-def test_page_size(page_size: PageSize, width_mm: float, height_mm: float) -> None:
+def test_page_size(page_size: PageSize, width_mm: float, height_mm: float, labels: Labels) -> None:
     staff_url, resident_url = form_urls()
     pdf = render_callback_form(
-        sample_job(), staff_url=staff_url, resident_url=resident_url, page_size=page_size
+        sample_job(),
+        staff_url=staff_url,
+        resident_url=resident_url,
+        labels=labels,
+        page_size=page_size,
     )
     width, height = pdfium.PdfDocument(pdf)[0].get_size()
     assert width / MM == pytest.approx(width_mm, abs=0.5)
     assert height / MM == pytest.approx(height_mm, abs=0.5)
 
 
-def test_batch_has_one_page_per_job_in_order_with_its_own_codes() -> None:
+def test_batch_has_one_page_per_job_in_order_with_its_own_codes(labels: Labels) -> None:
     items = []
     for number in range(3):
         ref = f"odoo-{100 + number}"
@@ -116,7 +129,7 @@ def test_batch_has_one_page_per_job_in_order_with_its_own_codes() -> None:
         items.append(
             FormItem(sample_job(ref=ref, unit=f"{number + 1}栋101"), staff_url, resident_url)
         )
-    pdf = render_forms(items, page_size="A5-landscape")
+    pdf = render_forms(items, labels=labels, page_size="A5-landscape")
     assert len(pdfium.PdfDocument(pdf)) == 3
     for index, item in enumerate(items):
         assert item.job.unit in page_text(pdf, index)
@@ -125,12 +138,12 @@ def test_batch_has_one_page_per_job_in_order_with_its_own_codes() -> None:
         )
 
 
-def test_long_title_is_wrapped_not_cut_off_silently() -> None:
+def test_long_title_is_wrapped_not_cut_off_silently(labels: Labels) -> None:
     staff_url, resident_url = form_urls()
     title = "客厅吊顶渗水，" * 6 + "排查楼上卫生间防水层并重做"
     text = page_text(
         render_callback_form(
-            sample_job(title=title), staff_url=staff_url, resident_url=resident_url
+            sample_job(title=title), staff_url=staff_url, resident_url=resident_url, labels=labels
         )
     )
     flat = text.replace("\r", "").replace("\n", "")
@@ -138,12 +151,14 @@ def test_long_title_is_wrapped_not_cut_off_silently() -> None:
     assert "…" in flat or title in flat
 
 
-def test_cjk_font_is_embedded_when_a_truetype_font_is_available() -> None:
+def test_cjk_font_is_embedded_when_a_truetype_font_is_available(labels: Labels) -> None:
     font = cjk_font()
     if not font.embedded:
         pytest.skip("no TrueType CJK font installed (e.g. Debian fonts-wqy-microhei)")
     staff_url, resident_url = form_urls()
-    pdf = render_callback_form(sample_job(), staff_url=staff_url, resident_url=resident_url)
+    pdf = render_callback_form(
+        sample_job(), staff_url=staff_url, resident_url=resident_url, labels=labels
+    )
     embedded = _font_embedding(pdf)
     cjk = {name: flag for name, flag in embedded.items() if name.split("+")[-1] != "Helvetica"}
     assert cjk and all(cjk.values()), embedded
@@ -178,9 +193,12 @@ def test_without_a_truetype_font_the_builtin_cid_font_is_used_unembedded(tmp_pat
         "fonts._SYSTEM_CANDIDATES = (Path('/nonexistent/font.ttc'),)\n"
         "fonts._PACKAGE_FONTS = Path('/nonexistent')\n"
         "from qr_forms import cjk_font, render_callback_form\n"
+        "from service.catalogue.forms import form_labels\n"
         "from tests.qr.conftest import form_urls, sample_job\n"
         "staff, resident = form_urls()\n"
-        "pdf = render_callback_form(sample_job(), staff_url=staff, resident_url=resident)\n"
+        "pdf = render_callback_form(\n"
+        "    sample_job(), staff_url=staff, resident_url=resident, labels=form_labels()\n"
+        ")\n"
         "font = cjk_font()\n"
         "sys.stdout.write(f'{font.name} {font.embedded}\\n')\n"
         "sys.stdout.flush()\n"
@@ -198,10 +216,10 @@ def test_without_a_truetype_font_the_builtin_cid_font_is_used_unembedded(tmp_pat
     assert "维修回访单" in page_text(pdf)
 
 
-def test_receipt_embeds_the_signature_and_prints_its_sha256() -> None:
+def test_receipt_embeds_the_signature_and_prints_its_sha256(labels: Labels) -> None:
     png = make_signature_png()
     receipt = _receipt(signature_png=png)
-    pdf = render_receipt(receipt)
+    pdf = render_receipt(receipt, labels=labels)
     text = page_text(pdf)
     digest = signature_sha256(png)
     assert digest in text
@@ -217,9 +235,9 @@ def test_receipt_embeds_the_signature_and_prints_its_sha256() -> None:
     assert _dark_pixels(embedded) == _dark_pixels(flattened.convert("RGB"))
 
 
-def test_receipt_shows_answers_and_checklist() -> None:
+def test_receipt_shows_answers_and_checklist(labels: Labels) -> None:
     receipt = _receipt(signature_png=make_signature_png())
-    text = page_text(render_receipt(receipt))
+    text = page_text(render_receipt(receipt, labels=labels))
     for expected in (
         "回访确认回执",
         "满意 Satisfied",
@@ -235,9 +253,9 @@ def test_receipt_shows_answers_and_checklist() -> None:
         assert expected in text, expected
 
 
-def test_receipt_for_a_refusal_prints_the_reason_and_no_image() -> None:
+def test_receipt_for_a_refusal_prints_the_reason_and_no_image(labels: Labels) -> None:
     receipt = _receipt(refusal_reason="对维修质量有异议，要求返修后再签", channel="phone")
-    pdf = render_receipt(receipt)
+    pdf = render_receipt(receipt, labels=labels)
     text = page_text(pdf)
     assert "拒绝签名" in text
     assert "对维修质量有异议" in text
@@ -280,15 +298,16 @@ def test_form_job_rejects_bad_fields(changes: dict[str, object], message: str) -
         sample_job(**changes)
 
 
-def test_render_forms_rejects_empty_batch_and_unknown_page_size() -> None:
+def test_render_forms_rejects_empty_batch_and_unknown_page_size(labels: Labels) -> None:
     with pytest.raises(FormDataError, match="no forms"):
-        render_forms([])
+        render_forms([], labels=labels)
     staff_url, resident_url = form_urls()
     with pytest.raises(FormDataError, match="page_size"):
         render_callback_form(
             sample_job(),
             staff_url=staff_url,
             resident_url=resident_url,
+            labels=labels,
             page_size="Letter",  # type: ignore[arg-type]
         )
     assert set(PAGE_SIZES) == {"A4", "A5-landscape"}
