@@ -32,6 +32,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check service qr_forms tests benchmarks
 	$(BIN)/mypy service/domain qr_forms
+	$(BIN)/lint-imports --no-cache
 
 bench: install-test
 	$(BIN)/python benchmarks/compliance.py

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from service.db import make_engine, migrate  # noqa: E402
-from service.usecases import compliance  # noqa: E402
+from service.usecases.compliance import compliance  # noqa: E402
 
 ESTATES = 10
 MONTHS = 12

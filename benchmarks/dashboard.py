@@ -26,11 +26,11 @@ os.environ.setdefault("HUIFANG_SECRET_KEY", "bench-secret-key-0123456789")
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from service.api.deps import get_now  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.db import get_session, make_engine, migrate  # noqa: E402
+from service.http.deps import get_now  # noqa: E402
 from service.models import Callback, Estate, Job, Rectification, Staff  # noqa: E402
-from service.web.auth import hash_password  # noqa: E402
+from service.usecases.signin import hash_password  # noqa: E402
 
 NOW = datetime(2026, 5, 28, 4, 0, tzinfo=UTC)  # late in May, Shanghai time
 PERIOD = "2026-05"

@@ -7,10 +7,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import compliance, errors, estates, jobs, rectifications, staff
+from .api import callbacks, compliance, estates, jobs, rectifications, staff
 from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
+from .http import errors
 from .odoo import routes as odoo_routes
-from .web import dashboard, ledger, login, phone
+from .odoo.link import verify_login
+from .web import dashboard, login, phone
 
 
 def create_app() -> FastAPI:
@@ -20,10 +22,11 @@ def create_app() -> FastAPI:
         version="0.1.0",
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (estates, jobs, compliance, rectifications, staff):
+    for module in (estates, jobs, callbacks, compliance, rectifications, staff):
         api.include_router(module.router)
-    api.include_router(ledger.api_router)
     app.include_router(api)
+    # Staff may sign in to the pages with their Odoo login once the link is configured.
+    app.state.outside_sign_in = verify_login
     # Pages (not under the bearer key): sign-in, phone pages, dashboard and ledger, and the
     # Odoo add-on's push and links (verified by their own signature / sign-in).
     for router in (login.router, phone.router, dashboard.router, odoo_routes.router):

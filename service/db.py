@@ -17,15 +17,6 @@ from sqlmodel import Session, create_engine
 from .config import get_settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-# Every module that declares tables; the migrations and their tests load them all.
-TABLE_MODULES = ("service.models", "service.web.phone_models", "service.odoo.tables")
-
-
-def load_all_models() -> None:
-    import importlib
-
-    for name in TABLE_MODULES:
-        importlib.import_module(name)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -13,8 +13,11 @@ from sqlmodel import Session
 from . import domain as d
 from .models import Staff
 from .schemas import CallbackIn, EstateIn, JobIn, TargetsIn, WindowsIn
-from .usecases import close_rectification, put_estate, record_callback, upsert_job
-from .web.auth import hash_password
+from .usecases.callbacks import record_callback
+from .usecases.estates import put_estate
+from .usecases.jobs import upsert_job
+from .usecases.rectifications import close_rectification
+from .usecases.signin import hash_password
 
 DEMO_PASSWORD = "huifang-demo"
 

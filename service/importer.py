@@ -28,7 +28,8 @@ from . import domain as d
 from .db import begin_write
 from .models import Estate
 from .schemas import JobIn
-from .usecases import audit, upsert_job
+from .usecases.audit import audit
+from .usecases.jobs import upsert_job
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "ref": ("ref", "jobref", "job", "单号", "维修单号", "工单号", "报修单号", "编号"),

@@ -1,4 +1,6 @@
-"""Database tables (SQLModel). Times are stored as UTC and always come back timezone-aware."""
+"""Every database table (SQLModel): the core, the phone pages' token uses and signatures, and
+the Odoo link's cursor, request links and outbox. Times are stored as UTC and always come
+back timezone-aware."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
+
+from . import domain as d
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -42,13 +46,13 @@ class Estate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=200)
-    timezone: str = Field(max_length=64, default="Asia/Shanghai")
-    window_safety_h: int = 48
-    window_leak_h: int = 72
-    window_general_h: int = 168
-    target_manager_pct: int = 10
-    target_supervisor_pct: int = 30
-    target_lead_pct: int = 60
+    timezone: str = Field(max_length=64, default=d.DEFAULT_TIMEZONE)
+    window_safety_h: int = d.DEFAULT_WINDOWS_HOURS[d.Category.SAFETY]
+    window_leak_h: int = d.DEFAULT_WINDOWS_HOURS[d.Category.LEAK]
+    window_general_h: int = d.DEFAULT_WINDOWS_HOURS[d.Category.GENERAL]
+    target_manager_pct: int = d.DEFAULT_TARGETS_PCT[d.Role.MANAGER]
+    target_supervisor_pct: int = d.DEFAULT_TARGETS_PCT[d.Role.SUPERVISOR]
+    target_lead_pct: int = d.DEFAULT_TARGETS_PCT[d.Role.LEAD]
     created_at: datetime = _time(default=utcnow)
     updated_at: datetime = _time(default=utcnow)
 
@@ -65,6 +69,8 @@ class Staff(SQLModel, table=True):
     login: str | None = Field(default=None, max_length=100, unique=True)
     password_hash: str | None = Field(default=None, max_length=200)
     active: bool = True
+
+    estate: Estate = Relationship(sa_relationship_kwargs={"viewonly": True})
 
 
 class Job(SQLModel, table=True):
@@ -118,6 +124,9 @@ class Job(SQLModel, table=True):
     created_at: datetime = _time(default=utcnow)
     updated_at: datetime = _time(default=utcnow)
 
+    # Many-to-one: an estate already in the session is taken from it, without a query.
+    estate: Estate = Relationship(sa_relationship_kwargs={"viewonly": True})
+
 
 class Callback(SQLModel, table=True):
     __tablename__ = "callbacks"
@@ -138,6 +147,8 @@ class Callback(SQLModel, table=True):
     problems: str | None = None
     created_at: datetime = _time(default=utcnow)
 
+    job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
+
 
 class Rectification(SQLModel, table=True):
     __tablename__ = "rectifications"
@@ -152,6 +163,8 @@ class Rectification(SQLModel, table=True):
     resolution: str | None = None
     created_at: datetime = _time(default=utcnow)
 
+    job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
+
 
 class AuditLog(SQLModel, table=True):
     """Append-only: the migrations add triggers that refuse UPDATE and DELETE."""
@@ -165,3 +178,111 @@ class AuditLog(SQLModel, table=True):
     entity: str = Field(max_length=50)
     entity_id: str = Field(max_length=100)
     detail: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+
+
+# ------------------------------------------------------------------ phone pages
+
+
+class FormTokenUse(SQLModel, table=True):
+    """One accepted submission of a form link. The unique nonce makes a link single-use even
+    when two submissions race: the second insert fails and its whole transaction rolls back."""
+
+    __tablename__ = "form_token_uses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce: str = Field(max_length=40, unique=True)
+    purpose: str = Field(max_length=16)  # staff | resident
+    job_id: int = Field(foreign_key="jobs.id", index=True)
+    callback_id: int | None = Field(default=None, foreign_key="callbacks.id")
+    # Chosen by the page for one submission: a resend after a lost reply gets the same answer.
+    submission_key: str = Field(max_length=64)
+    actor: str = Field(max_length=100)
+    used_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False, default=utcnow))
+
+
+class Signature(SQLModel, table=True):
+    """The visited person's answer and signature (or refusal to sign), as submitted."""
+
+    __tablename__ = "signatures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="jobs.id", index=True)
+    # The callback it confirms; empty while the resident signed before any callback was recorded.
+    callback_id: int | None = Field(default=None, foreign_key="callbacks.id", index=True)
+    token_use_id: int = Field(foreign_key="form_token_uses.id", unique=True)
+    taken_on: str = Field(max_length=16)  # resident (own phone) | staff (staff phone)
+    signer_name: str | None = Field(default=None, max_length=100)
+    signed_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    refused: bool = False
+    refuse_reason: str | None = None
+    satisfaction: str | None = Field(default=None, max_length=20)
+    comment: str | None = None
+    png: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary(), nullable=True))
+    width: int | None = None
+    height: int | None = None
+    strokes: Any | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
+    sha256: str | None = Field(default=None, max_length=64)
+
+    job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
+
+
+# ------------------------------------------------------------------ Odoo link
+# Rows point at jobs by ``job_id``; the Odoo link reads and writes them, use cases write
+# outbox rows (what Odoo must be told) in their own transactions.
+class OdooCursor(SQLModel, table=True):
+    """Where the incremental read stopped: every request written before ``second`` is done,
+    and, when ``in_second``, those of that second with an id up to ``last_id``."""
+
+    __tablename__ = "odoo_sync_cursor"
+
+    name: str = Field(primary_key=True, max_length=100)
+    second: datetime | None = _time(nullable=True)
+    last_id: int = 0
+    in_second: bool = False
+    updated_at: datetime = _time(default=utcnow)
+
+
+class OdooRequestLink(SQLModel, table=True):
+    """What the service knows of one Odoo maintenance request."""
+
+    __tablename__ = "odoo_requests"
+
+    odoo_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    job_id: int | None = Field(default=None, foreign_key="jobs.id", unique=True)
+    # open | done | not_required | archived | deleted | skipped
+    status: str = Field(max_length=16, index=True)
+    stage: str | None = Field(default=None, max_length=100)
+    write_date: datetime = _time()
+    fingerprint: str = Field(max_length=40)
+    completed_at: datetime | None = _time(nullable=True)
+    # addon | write_date | close_date: where the job's completion time came from
+    completion_source: str | None = Field(default=None, max_length=16)
+    worker_user_id: int | None = None
+    team_id: int | None = None
+    note: str | None = Field(default=None, max_length=1000)
+    # Fingerprint of the callback fields last queued for Odoo (nothing queued twice).
+    written_hash: str | None = Field(default=None, max_length=40)
+    synced_at: datetime = _time(default=utcnow)
+
+
+class OdooOutbox(SQLModel, table=True):
+    """A write to Odoo waiting to be made; ``key`` makes it happen at most once."""
+
+    __tablename__ = "odoo_outbox"
+    __table_args__ = (sa.Index("ix_odoo_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    odoo_id: int = Field(index=True)
+    job_id: int | None = Field(default=None, foreign_key="jobs.id")
+    # fields | message | activity | attachment | request
+    kind: str = Field(max_length=16)
+    payload: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    # pending | sent | superseded | dead
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    next_attempt_at: datetime = _time(default=utcnow)
+    last_error: str | None = Field(default=None, max_length=2000)
+    result_id: int | None = None
+    created_at: datetime = _time(default=utcnow)
+    sent_at: datetime | None = _time(nullable=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -18,7 +18,16 @@ from pydantic import (
     field_validator,
 )
 
-from .domain import Category, Channel, Role, Satisfaction, zone
+from .domain import (
+    DEFAULT_TARGETS_PCT,
+    DEFAULT_TIMEZONE,
+    DEFAULT_WINDOWS_HOURS,
+    Category,
+    Channel,
+    Role,
+    Satisfaction,
+    zone,
+)
 from .domain.errors import InvalidInput
 from .domain.rules import MAX_YEAR, MIN_YEAR
 
@@ -105,15 +114,15 @@ class Strict(BaseModel):
 
 
 class WindowsIn(Strict):
-    safety: int = Field(48, gt=0, le=24 * 365, strict=True)
-    leak: int = Field(72, gt=0, le=24 * 365, strict=True)
-    general: int = Field(168, gt=0, le=24 * 365, strict=True)
+    safety: int = Field(DEFAULT_WINDOWS_HOURS[Category.SAFETY], gt=0, le=24 * 365, strict=True)
+    leak: int = Field(DEFAULT_WINDOWS_HOURS[Category.LEAK], gt=0, le=24 * 365, strict=True)
+    general: int = Field(DEFAULT_WINDOWS_HOURS[Category.GENERAL], gt=0, le=24 * 365, strict=True)
 
 
 class TargetsIn(Strict):
-    manager: int = Field(10, ge=0, le=100, strict=True)
-    supervisor: int = Field(30, ge=0, le=100, strict=True)
-    lead: int = Field(60, ge=0, le=100, strict=True)
+    manager: int = Field(DEFAULT_TARGETS_PCT[Role.MANAGER], ge=0, le=100, strict=True)
+    supervisor: int = Field(DEFAULT_TARGETS_PCT[Role.SUPERVISOR], ge=0, le=100, strict=True)
+    lead: int = Field(DEFAULT_TARGETS_PCT[Role.LEAD], ge=0, le=100, strict=True)
 
 
 class EstateIn(Strict):
@@ -121,7 +130,7 @@ class EstateIn(Strict):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
     ) = None
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     windows_hours: WindowsIn = Field(default_factory=WindowsIn)
     targets_pct: TargetsIn = Field(default_factory=TargetsIn)
 
@@ -179,11 +188,9 @@ class JobOut(BaseModel):
     first_callback_at: datetime | None
 
 
-class CallbackIn(Strict):
-    role: Role
-    staff: Name
-    channel: Channel
-    done_at: Time
+class CallbackAnswers(Strict):
+    """What a callback found: the checklist of the callback rules, the answer, the problems."""
+
     inspected: bool = False
     service_feedback: LongText | None = None
     suggestions: LongText | None = None
@@ -191,6 +198,13 @@ class CallbackIn(Strict):
     charge_amount: Money | None = None
     satisfaction: Satisfaction | None = None
     problems: LongText | None = None
+
+
+class CallbackIn(CallbackAnswers):
+    role: Role
+    staff: Name
+    channel: Channel
+    done_at: Time
 
 
 class CallbackOut(BaseModel):
@@ -226,6 +240,35 @@ class RectificationOut(BaseModel):
 class RectificationClose(Strict):
     done_at: Time
     resolution: LongText | None = None
+
+
+class LedgerRowOut(BaseModel):
+    """One row of the callback ledger (回访台帐): a callback with its job."""
+
+    id: int
+    estate: str
+    job: str
+    unit: str | None
+    title: str | None
+    category: Category
+    worker: str | None
+    completed_at: datetime
+    deadline: datetime
+    role: Role
+    staff: str
+    channel: Channel
+    done_at: datetime
+    on_time: bool
+    inspected: bool
+    charge_verified: bool
+    charge_amount: str | None
+    satisfaction: Satisfaction | None
+    service_feedback: str | None
+    suggestions: str | None
+    problems: str | None
+    rectification_id: int | None
+    rectification: Literal["open", "closed"] | None
+    signature: Literal["signed", "unsigned"] | None
 
 
 class Page(BaseModel, Generic[T]):
@@ -297,3 +340,65 @@ class StaffOut(BaseModel):
     login: str | None
     odoo_user_id: int | None
     active: bool
+
+
+# ------------------------------------------------------------------ readable validation errors
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def readable(errors: list[dict[str, Any]]) -> str:
+    messages = []
+    for error in errors:
+        message = error.get("msg", "invalid")
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field"
+        elif error.get("type") == "timezone_aware":
+            message = "needs a timezone offset, e.g. 2026-05-01T09:30:00+08:00"
+        elif error.get("type") == "json_invalid":
+            message = "the body is not valid JSON"
+        messages.append(f"{_where(tuple(error.get('loc', ())))}: {message}")
+    return "; ".join(messages)
+
+
+def validation_detail(errors: list[dict[str, Any]]) -> str:
+    """``readable`` over pydantic's error dicts, keeping only what a client needs."""
+    return readable([{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors])
+
+
+# ------------------------------------------------------------------ phone page bodies
+
+SubmissionKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class SignatureIn(Strict):
+    signer_name: Name | None = None
+    signature: str | None = Field(default=None, description="PNG data URL from the canvas")
+    strokes: Any | None = None
+    refused: bool = False
+    refuse_reason: LongText | None = None
+
+
+class ResidentAnswer(SignatureIn):
+    satisfaction: Satisfaction
+    comment: LongText | None = None
+    submission_key: SubmissionKey
+
+
+MAX_HELD_MS = 24 * 3600 * 1000
+
+
+class StaffAnswer(CallbackAnswers):
+    """The staff page's callback: its answers, signed in as the staff member who called back."""
+
+    channel: Channel
+    # How long the page held the answer before this send (a draft resent after a dropped
+    # connection): the callback is dated by the server's clock minus this, whatever the phone's
+    # clock says, but never before the link was issued and at most a day back, so nobody can
+    # backdate a late callback into its window.
+    held_ms: int = Field(default=0, ge=0, le=MAX_HELD_MS)
+    resident: SignatureIn | None = None
+    submission_key: SubmissionKey

@@ -27,10 +27,10 @@ from dataclasses import dataclass  # noqa: E402
 
 import uvicorn  # noqa: E402
 
-from service.api.deps import get_now  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.config import get_settings  # noqa: E402
 from service.db import get_session, make_engine, migrate  # noqa: E402
+from service.http.deps import get_now  # noqa: E402
 
 from .pg import Cluster, start_cluster  # noqa: E402
 

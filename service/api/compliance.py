@@ -4,9 +4,9 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query
 
+from ..http.deps import NowDep, SessionDep
 from ..schemas import ComplianceOut, Time
-from ..usecases import compliance, compliance_out
-from .deps import NowDep, SessionDep
+from ..usecases.compliance import compliance, compliance_out
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
 

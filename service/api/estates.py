@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from sqlmodel import col, func, select
 
-from ..models import Estate
+from ..http.deps import ActorDep, Limit, Offset, SessionDep
 from ..schemas import EstateIn, EstateOut, Page
-from ..usecases import estate_out, get_estate, put_estate
-from .deps import ActorDep, Limit, Offset, SessionDep
+from ..usecases.estates import estate_out, list_estates, put_estate
+from ..usecases.queries import get_estate
 
 router = APIRouter(prefix="/estates", tags=["estates"])
 
@@ -31,6 +30,5 @@ def get(code: str, session: SessionDep):
 
 @router.get("", response_model=Page[EstateOut])
 def list_(session: SessionDep, limit: Limit = 100, offset: Offset = 0):
-    total = session.exec(select(func.count()).select_from(Estate)).one()
-    rows = session.exec(select(Estate).order_by(col(Estate.code)).offset(offset).limit(limit)).all()
+    rows, total = list_estates(session=session, limit=limit, offset=offset)
     return {"data": [estate_out(e) for e in rows], "count": total}

@@ -4,18 +4,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response
 
-from ..models import Estate, Job
+from ..http.deps import ActorDep, Limit, NowDep, Offset, SessionDep
 from ..schemas import CallbackIn, CallbackOut, JobIn, JobOut, Page
-from ..usecases import (
-    callback_out,
-    get_job,
-    job_out,
-    list_callbacks,
-    list_jobs,
-    record_callback,
-    upsert_job,
-)
-from .deps import ActorDep, Limit, NowDep, Offset, SessionDep
+from ..usecases.callbacks import callback_out, list_callbacks, record_callback
+from ..usecases.jobs import job_out, list_jobs, upsert_job
+from ..usecases.queries import get_job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -30,14 +23,12 @@ def upsert(job_in: JobIn, session: SessionDep, now: NowDep, actor: ActorDep, res
     """Create a repair job (201) or update the one with the same ``ref`` (200)."""
     result = upsert_job(session=session, job_in=job_in, actor=actor)
     response.status_code = 201 if result.created else 200
-    estate = session.get(Estate, result.job.estate_id)
-    return job_out(result.job, estate, now)  # type: ignore[arg-type]
+    return job_out(result.job, now)
 
 
 @router.get("/{ref}", response_model=JobOut)
 def get(ref: str, session: SessionDep, now: NowDep):
-    job = get_job(session, ref)
-    return job_out(job, session.get(Estate, job.estate_id), now)  # type: ignore[arg-type]
+    return job_out(get_job(session, ref), now)
 
 
 @router.get("", response_model=Page[JobOut])
@@ -62,29 +53,17 @@ def list_(
         limit=limit,
         offset=offset,
     )
-    return {"data": [job_out(job, est, now) for job, est in rows], "count": total}
+    return {"data": [job_out(job, now) for job in rows], "count": total}
 
 
 @router.post("/{ref}/callbacks", response_model=CallbackOut, status_code=201, tags=["callbacks"])
 def add_callback(ref: str, cb_in: CallbackIn, session: SessionDep, now: NowDep, actor: ActorDep):
     """Record a callback; non-empty ``problems`` open a rectification due in 24 hours."""
     callback, rect = record_callback(session=session, ref=ref, cb_in=cb_in, now=now, actor=actor)
-    job = session.get_one(Job, callback.job_id)  # already in the session: no second query
-    return callback_out(
-        callback,
-        job,
-        session.get(Estate, job.estate_id),  # type: ignore[arg-type]
-        rect.id if rect else None,
-    )
+    return callback_out(callback, rect.id if rect else None)
 
 
 @router.get("/{ref}/callbacks", response_model=Page[CallbackOut], tags=["callbacks"])
 def get_callbacks(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
-    job = get_job(session, ref)
-    estate = session.get(Estate, job.estate_id)
-    every = list_callbacks(session=session, ref=ref)
-    rows = every[offset : offset + limit]
-    return {
-        "data": [callback_out(cb, job, estate, rid) for cb, rid in rows],  # type: ignore[arg-type]
-        "count": len(every),
-    }
+    rows, total = list_callbacks(session=session, ref=ref, limit=limit, offset=offset)
+    return {"data": [callback_out(cb, rid) for cb, rid in rows], "count": total}

@@ -4,11 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from .. import domain as d
-from ..models import Estate, Job
+from ..http.deps import ActorDep, NowDep, SessionDep
 from ..schemas import RectificationClose, RectificationOut
-from ..usecases import close_rectification
-from .deps import ActorDep, NowDep, SessionDep
+from ..usecases.rectifications import close_rectification, rectification_out
 
 router = APIRouter(prefix="/rectifications", tags=["rectifications"])
 
@@ -30,16 +28,4 @@ def close(
         now=now,
         actor=actor,
     )
-    job = session.get_one(Job, rect.job_id)
-    tz = d.zone(session.get_one(Estate, job.estate_id).timezone)
-    return {
-        "id": rect.id,
-        "job": job.ref,
-        "callback_id": rect.callback_id,
-        "worker": rect.worker,
-        "problems": rect.problems,
-        "due_at": rect.due_at.astimezone(tz),
-        "done_at": rect.done_at.astimezone(tz) if rect.done_at else None,
-        "resolution": rect.resolution,
-        "late": rect.done_at is not None and rect.done_at > rect.due_at,
-    }
+    return rectification_out(rect)

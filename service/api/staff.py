@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from sqlmodel import col, func, select
 
-from ..models import Estate, Staff
+from ..http.deps import ActorDep, Limit, Offset, SessionDep
 from ..schemas import Page, StaffIn, StaffOut
-from ..usecases import get_estate, staff_out, upsert_staff
-from .deps import ActorDep, Limit, Offset, SessionDep
+from ..usecases.staff import list_staff, staff_out, upsert_staff
 
 router = APIRouter(prefix="/staff", tags=["staff"])
 
@@ -22,21 +20,10 @@ def upsert(staff_in: StaffIn, session: SessionDep, actor: ActorDep, response: Re
     to the phone pages (any role) and the dashboard (managers and supervisors)."""
     staff, created = upsert_staff(session=session, staff_in=staff_in, actor=actor)
     response.status_code = 201 if created else 200
-    return staff_out(staff, staff_in.estate)
+    return staff_out(staff)
 
 
 @router.get("", response_model=Page[StaffOut])
 def list_(session: SessionDep, estate: str | None = None, limit: Limit = 100, offset: Offset = 0):
-    where = []
-    if estate is not None:
-        where.append(Staff.estate_id == get_estate(session, estate).id)
-    total = session.exec(select(func.count()).select_from(Staff).where(*where)).one()
-    rows = session.exec(
-        select(Staff, Estate.code)
-        .join(Estate, col(Estate.id) == Staff.estate_id)
-        .where(*where)
-        .order_by(col(Estate.code), col(Staff.name))
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return {"data": [staff_out(s, code) for s, code in rows], "count": total}
+    rows, total = list_staff(session=session, estate=estate, limit=limit, offset=offset)
+    return {"data": [staff_out(s) for s in rows], "count": total}

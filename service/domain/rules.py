@@ -7,14 +7,14 @@ timezone, quota arithmetic, on-time, and role assignment. No I/O, no framework i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .categories import Category
-from .errors import InvalidInput
+from .errors import Conflict, InvalidInput
 
 
 class Role(StrEnum):
@@ -112,6 +112,34 @@ def job_status(first_callback_at: datetime | None, due: datetime, now: datetime)
     if first_callback_at is not None:
         return JobStatus.DONE
     return JobStatus.OVERDUE if due < now else JobStatus.DUE
+
+
+def check_callback(
+    *,
+    job_ref: str,
+    job_state: str,
+    completed_at: datetime,
+    done_at: datetime,
+    channel: Channel,
+    inspected: bool,
+    now: datetime,
+) -> None:
+    """A callback may be recorded: the job needs one, it happened after the repair and not in
+    the future, and a phone callback inspected nothing on site. Raises ``Conflict`` or
+    ``InvalidInput``."""
+    if job_state != "active":
+        raise Conflict(f"job {job_ref!r} is {job_state}: it needs no callback")
+    if done_at < completed_at:
+        raise InvalidInput(
+            f"done_at {done_at.isoformat()} is before the repair was completed "
+            f"({completed_at.isoformat()})"
+        )
+    if done_at > now + CALLBACK_FUTURE_TOLERANCE:
+        raise InvalidInput("done_at is in the future: record a callback once it has happened")
+    if channel == Channel.PHONE and inspected:
+        raise InvalidInput(
+            "a phone callback cannot inspect the repair on site: inspected must be false"
+        )
 
 
 # ---------------------------------------------------------------- periods
@@ -277,3 +305,23 @@ def assign_role(assigned: Mapping[Role, int], targets_pct: Mapping[Role, int]) -
 
 def rectification_due(done_at: datetime) -> datetime:
     return require_aware(done_at).astimezone(UTC) + timedelta(hours=RECTIFICATION_HOURS)
+
+
+def is_rectification_late(due_at: datetime, done_at: datetime | None, as_of: datetime) -> bool:
+    """Fixed after its due time, or still open with the due time passed."""
+    return done_at > due_at if done_at is not None else due_at < as_of
+
+
+def rectifications_state(
+    rectifications: Iterable[tuple[datetime, datetime | None]], now: datetime
+) -> str:
+    """One job's rectifications, given as ``(due_at, done_at)``, in one word: ``none``,
+    ``late`` (one open past its due time), ``open`` (one still open) or ``done``."""
+    items = list(rectifications)
+    if not items:
+        return "none"
+    if any(done is None and due < now for due, done in items):
+        return "late"
+    if any(done is None for _due, done in items):
+        return "open"
+    return "done"

@@ -1,9 +1,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from service.db import load_all_models
-
-load_all_models()
+import service.models  # noqa: F401  (every table, for autogenerate)
 
 target_metadata = SQLModel.metadata
 

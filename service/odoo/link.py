@@ -10,14 +10,16 @@ from sqlalchemy.engine import Engine
 
 from service.config import Settings
 from service.odoo import outbox
+from service.odoo.connect import connect
 from service.odoo.errors import OdooConfigError, OdooError, OdooUnavailable
-from service.odoo.gateway import Odoo, connect
+from service.odoo.gateway import Odoo
 from service.odoo.settings import (
     connection_settings,
     outbox_config,
     sync_config,
 )
 from service.odoo.sync import Progress, Syncer, SyncReport
+from service.usecases.signin import SignInUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,19 @@ class PassReport:
 
 def open_gateway(settings: Settings) -> Odoo:
     return connect(connection_settings(settings))
+
+
+def verify_login(settings: Settings, login: str, password: str) -> int | None:
+    """Odoo's own check of a staff member's Odoo login and password: the Odoo user id, or
+    ``None`` when Odoo refuses them; ``SignInUnavailable`` when Odoo cannot say."""
+    try:
+        gateway = open_gateway(settings)
+        try:
+            return gateway.verify_login(login, password)
+        finally:
+            gateway.close()
+    except OdooError as exc:  # unreachable, or the link itself is misconfigured
+        raise SignInUnavailable(str(exc)) from exc
 
 
 def sync_once(

@@ -26,11 +26,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from service import domain as d
-from service.models import Callback, Estate, Job, Rectification, Staff, utcnow
+from service.catalogue import t
+from service.models import (
+    Callback,
+    Estate,
+    Job,
+    OdooCursor,
+    OdooOutbox,
+    OdooRequestLink,
+    Rectification,
+    Staff,
+    utcnow,
+)
 from service.odoo.errors import (
     OdooCallError,
     OdooConfigError,
@@ -39,7 +49,7 @@ from service.odoo.errors import (
 )
 from service.odoo.gateway import OdooGateway
 from service.odoo.mapping import format_odoo_datetime
-from service.odoo.tables import OdooCursor, OdooOutbox, OdooRequestLink
+from service.usecases.outbox import enqueue
 
 log = logging.getLogger(__name__)
 WATERMARK = "outbox-plan"
@@ -83,115 +93,45 @@ def marker(key: str) -> str:
     return f"huifang:{key}"
 
 
-def enqueue(
-    session: Session,
-    *,
-    key: str,
-    odoo_id: int,
-    kind: str,
-    payload: dict[str, Any],
-    job_id: int | None = None,
-    now: datetime | None = None,
-) -> bool:
-    """Queue a write once: ``False`` when ``key`` was queued before."""
-    if session.exec(select(OdooOutbox.id).where(OdooOutbox.key == key)).first() is not None:
-        return False
-    row = OdooOutbox(
-        key=key,
-        odoo_id=odoo_id,
-        job_id=job_id,
-        kind=kind,
-        payload=payload,
-        next_attempt_at=now or utcnow(),
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # queued concurrently
-        return False
-    return True
-
-
-def enqueue_receipt(
-    session: Session, *, job: Job, callback_id: int, pdf: bytes, filename: str | None = None
-) -> bool:
-    """Queue the signed receipt of a callback as an attachment on the job's Odoo request
-    (and, with the add-on, as its ``callback_receipt_attachment_id``). No-op for jobs that
-    did not come from Odoo."""
-    link = session.exec(select(OdooRequestLink).where(OdooRequestLink.job_id == job.id)).first()
-    if link is None:
-        return False
-    return enqueue(
-        session,
-        key=f"receipt:callback:{callback_id}",
-        odoo_id=link.odoo_id,
-        job_id=job.id,
-        kind="attachment",
-        payload={
-            "name": filename or f"{job.ref}-callback-{callback_id}.pdf",
-            "mimetype": "application/pdf",
-            "data": base64.b64encode(pdf).decode("ascii"),
-            "set_receipt_field": True,
-        },
-    )
-
-
 # -- planning ---------------------------------------------------------------------------
-_ROLE_ZH = {"manager": "经理", "supervisor": "主管", "lead": "维修负责人"}
-_ROLE_EN = {"manager": "manager", "supervisor": "supervisor", "lead": "maintenance lead"}
-_CHANNEL_ZH = {"on_site": "上门", "phone": "电话"}
-_CHANNEL_EN = {"on_site": "on site", "phone": "by phone"}
-_SAT_ZH = {"satisfied": "满意", "fairly_satisfied": "比较满意", "unsatisfied": "不满意"}
-_SAT_EN = {
-    "satisfied": "satisfied",
-    "fairly_satisfied": "fairly satisfied",
-    "unsatisfied": "unsatisfied",
-}
+def _lang(language: str) -> str:
+    return "zh_CN" if language.startswith("zh") else "en"
 
 
 def callback_message(
-    callback: Callback, job: Job, estate: Estate, language: str, key: str
+    callback: Callback, job: Job, estate: Estate, language: str
 ) -> tuple[str, str]:
     """The chatter note for one callback: (HTML for the add-on, plain text without it)."""
+    lang = _lang(language)
     local = callback.done_at.astimezone(d.zone(estate.timezone)).strftime("%Y-%m-%d %H:%M")
-    zh = language.startswith("zh")
     sat = callback.satisfaction
-    if zh:
-        title = "回访记录"
-        lines = [
-            f"回访人：{callback.staff}（{_ROLE_ZH.get(callback.role, callback.role)}）",
-            f"时间：{local}，{_CHANNEL_ZH.get(callback.channel, callback.channel)}回访",
-            f"满意度：{_SAT_ZH.get(sat, '未填写') if sat else '未填写'}",
-            f"现场查看：{'是' if callback.inspected else '否'}；"
-            f"收费核实：{'是' if callback.charge_verified else '否'}",
-        ]
-        if callback.service_feedback:
-            lines.append(f"服务评价：{callback.service_feedback}")
-        if callback.suggestions:
-            lines.append(f"意见建议：{callback.suggestions}")
-        if callback.problems:
-            lines.append(f"发现问题：{callback.problems}（已书面通知维修人员 24 小时内整改）")
-        on_time = "按时" if callback.done_at <= job.deadline else "超时"
-        lines.append(f"期限：{on_time}")
-    else:
-        title = "Callback"
-        lines = [
-            f"By: {callback.staff} ({_ROLE_EN.get(callback.role, callback.role)})",
-            f"When: {local}, {_CHANNEL_EN.get(callback.channel, callback.channel)}",
-            f"Satisfaction: {_SAT_EN.get(sat, 'not given') if sat else 'not given'}",
-            f"Inspected on site: {'yes' if callback.inspected else 'no'}; "
-            f"charge verified: {'yes' if callback.charge_verified else 'no'}",
-        ]
-        if callback.service_feedback:
-            lines.append(f"Service feedback: {callback.service_feedback}")
-        if callback.suggestions:
-            lines.append(f"Suggestions: {callback.suggestions}")
-        if callback.problems:
-            lines.append(
-                f"Problems: {callback.problems} (the worker is notified to fix them within 24 h)"
-            )
-        lines.append(f"Deadline: {'on time' if callback.done_at <= job.deadline else 'late'}")
-    # The marker (``key``) is not part of the text: the gateway stores it out of sight.
+    yes_no = {True: t("odoo.note.yes", lang), False: t("odoo.note.no", lang)}
+    title = t("odoo.note.title", lang)
+    lines = [
+        t("odoo.note.by", lang, staff=callback.staff, role=t(f"odoo.role.{callback.role}", lang)),
+        t("odoo.note.when", lang, when=local, channel=t(f"odoo.channel.{callback.channel}", lang)),
+        t(
+            "odoo.note.satisfaction",
+            lang,
+            answer=t(f"odoo.satisfaction.{sat}" if sat else "odoo.note.not_given", lang),
+        ),
+        t(
+            "odoo.note.checks",
+            lang,
+            inspected=yes_no[bool(callback.inspected)],
+            charge=yes_no[bool(callback.charge_verified)],
+        ),
+    ]
+    if callback.service_feedback:
+        lines.append(t("odoo.note.feedback", lang, text=callback.service_feedback))
+    if callback.suggestions:
+        lines.append(t("odoo.note.suggestions", lang, text=callback.suggestions))
+    if callback.problems:
+        lines.append(t("odoo.note.problems", lang, text=callback.problems))
+    on_time = d.is_on_time(callback.done_at, job.deadline)
+    verdict = t("odoo.note.on_time" if on_time else "odoo.note.late", lang)
+    lines.append(t("odoo.note.deadline", lang, verdict=verdict))
+    # The outbox key's marker is not part of the text: the gateway stores it out of sight.
     body_html = (
         f"<p><b>{html.escape(title)}</b></p><ul>"
         + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
@@ -199,6 +139,15 @@ def callback_message(
     )
     body_text = "\n".join([title, *lines])
     return body_html, body_text
+
+
+#: The add-on's ``callback_state`` of a job that needs no callback, and of each job status.
+ODOO_STATE_OF_JOB = {"cancelled": "cancelled", "not_required": "not_required"}
+ODOO_STATE_OF_STATUS = {
+    d.JobStatus.DONE: "done",
+    d.JobStatus.OVERDUE: "overdue",
+    d.JobStatus.DUE: "pending",
+}
 
 
 def desired_fields(
@@ -209,26 +158,11 @@ def desired_fields(
     now: datetime,
 ) -> dict[str, Any]:
     """The add-on's callback fields for one job, as Odoo values."""
-    state = {
-        "cancelled": "cancelled",
-        "not_required": "not_required",
-    }.get(job.state)
+    state = ODOO_STATE_OF_JOB.get(job.state)
     if state is None:
-        if job.first_callback_at is not None:
-            state = "done"
-        elif job.deadline < now:
-            state = "overdue"
-        else:
-            state = "pending"
+        state = ODOO_STATE_OF_STATUS[d.job_status(job.first_callback_at, job.deadline, now)]
     last = max(callbacks, key=lambda c: (c.done_at, c.id or 0), default=None)
-    rect = "none"
-    if rectifications:
-        if any(r.done_at is None and r.due_at < now for r in rectifications):
-            rect = "late"
-        elif any(r.done_at is None for r in rectifications):
-            rect = "open"
-        else:
-            rect = "done"
+    rect = d.rectifications_state(((r.due_at, r.done_at) for r in rectifications), now)
     return {
         "callback_deadline": format_odoo_datetime(job.deadline),
         "callback_state": state,
@@ -365,15 +299,19 @@ def plan(
         roles = RoleUsers(session, gateway)
         estates = {e.id: e for e in session.exec(select(Estate))}
         ids = sorted(i for i in job_ids if i is not None)
+        # Every job and link planned below is read here, 500 at a time: the notes of new
+        # callbacks and the notices of new rectifications reuse them (no query per row).
+        jobs: dict[int | None, Job] = {}
+        links: dict[int | None, OdooRequestLink] = {}
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
-            jobs = {j.id: j for j in session.exec(select(Job).where(col(Job.id).in_(part)))}
-            links = {
-                ln.job_id: ln
+            jobs.update((j.id, j) for j in session.exec(select(Job).where(col(Job.id).in_(part))))
+            links.update(
+                (ln.job_id, ln)
                 for ln in session.exec(
                     select(OdooRequestLink).where(col(OdooRequestLink.job_id).in_(part))
                 )
-            }
+            )
             cbs: dict[int, list[Callback]] = {}
             for cb in session.exec(select(Callback).where(col(Callback.job_id).in_(part))):
                 cbs.setdefault(cb.job_id, []).append(cb)
@@ -411,7 +349,7 @@ def plan(
                 if job.state == "active" and job.first_callback_at is None and user_id:
                     estate = estates[job.estate_id]
                     due = job.deadline.astimezone(d.zone(estate.timezone)).date()
-                    zh = config.language.startswith("zh")
+                    lang = _lang(config.language)
                     queued += enqueue(
                         session,
                         key=f"activity:assigned:{job_id}:{due.isoformat()}",
@@ -421,29 +359,28 @@ def plan(
                         payload={
                             "user_id": user_id,
                             "due": due.isoformat(),
-                            "summary": (
-                                f"维修回访（{_ROLE_ZH[job.assigned_role]}）"
-                                if zh
-                                else f"Maintenance callback ({_ROLE_EN[job.assigned_role]})"
+                            "summary": t(
+                                "odoo.activity.summary",
+                                lang,
+                                role=t(f"odoo.role.{job.assigned_role}", lang),
                             ),
-                            "note": (
-                                f"请在 {due.isoformat()} 前完成回访：{job.title or job.ref}"
-                                if zh
-                                else f"Call back before {due.isoformat()}: {job.title or job.ref}"
+                            "note": t(
+                                "odoo.activity.note",
+                                lang,
+                                due=due.isoformat(),
+                                what=job.title or job.ref,
                             ),
                         },
                         now=now,
                     )
+        noted = _queued_keys(session, [f"message:callback:{cb.id}" for cb in new_callbacks])
         for cb in new_callbacks:
-            job = session.get(Job, cb.job_id)
-            link = session.exec(
-                select(OdooRequestLink).where(OdooRequestLink.job_id == cb.job_id)
-            ).first()
-            if job is None or link is None:
-                continue
+            job, link = jobs.get(cb.job_id), links.get(cb.job_id)
             key = f"message:callback:{cb.id}"
+            if job is None or link is None or key in noted:
+                continue
             body_html, body_text = callback_message(
-                cb, job, estates[job.estate_id], config.language, key
+                cb, job, estates[job.estate_id], config.language
             )
             queued += enqueue(
                 session,
@@ -455,7 +392,9 @@ def plan(
                 now=now,
             )
         for rect in new_rects:
-            queued += _plan_rectification(session, rect, config, now)
+            job, link = jobs.get(rect.job_id), links.get(rect.job_id)
+            if job is not None and link is not None:
+                queued += _plan_rectification(session, rect, job, link, config, now)
         _save_watermark(session, now)
         session.commit()
     if queued:
@@ -463,22 +402,26 @@ def plan(
     return queued
 
 
+def _queued_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` are queued already, 500 at a time."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        found.update(session.exec(select(OdooOutbox.key).where(col(OdooOutbox.key).in_(part))))
+    return found
+
+
 def _plan_rectification(
-    session: Session, rect: Rectification, config: OutboxConfig, now: datetime
+    session: Session,
+    rect: Rectification,
+    job: Job,
+    link: OdooRequestLink,
+    config: OutboxConfig,
+    now: datetime,
 ) -> int:
-    job = session.get(Job, rect.job_id)
-    link = session.exec(
-        select(OdooRequestLink).where(OdooRequestLink.job_id == rect.job_id)
-    ).first()
-    if job is None or link is None:
-        return 0
-    zh = config.language.startswith("zh")
-    title = f"整改通知：{job.title or job.ref}" if zh else f"Rectification: {job.title or job.ref}"
-    note = (
-        f"回访发现问题：{rect.problems}。请于 24 小时内整改。"
-        if zh
-        else f"Problems found in the callback: {rect.problems}. Fix within 24 hours."
-    )
+    lang = _lang(config.language)
+    title = t("odoo.rectification.title", lang, what=job.title or job.ref)
+    note = t("odoo.rectification.note", lang, problems=rect.problems)
     key = f"rectification:{rect.id}"
     if config.rectification_mode == "request":
         payload: dict[str, Any] = {

@@ -30,9 +30,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service import domain as d
-from service import usecases
 from service.db import begin_write
-from service.models import Estate, Job, utcnow
+from service.models import Estate, Job, OdooCursor, OdooRequestLink, utcnow
 from service.odoo import cursor as cur
 from service.odoo.gateway import ESTATE_MODEL, REQUEST_MODEL, OdooGateway
 from service.odoo.mapping import (
@@ -46,8 +45,10 @@ from service.odoo.mapping import (
     m2o,
     map_request,
 )
-from service.odoo.tables import OdooCursor, OdooRequestLink
 from service.schemas import JobIn
+from service.usecases import jobs as job_cases
+from service.usecases.audit import audit
+from service.usecases.queries import insert_many
 
 log = logging.getLogger(__name__)
 ACTOR = "odoo-sync"
@@ -326,7 +327,7 @@ class Syncer:
         report: SyncReport,
     ) -> Job:
         try:
-            result = usecases.upsert_job(
+            result = job_cases.upsert_job(
                 session=session, job_in=job_in, actor=ACTOR, source="odoo", commit=False
             )
         except d.DomainError as exc:  # e.g. completed again after its callback: job kept
@@ -371,7 +372,7 @@ class Syncer:
             job.state = new_state
             job.updated_at = utcnow()
             session.add(job)
-            usecases.audit(
+            audit(
                 session,
                 actor=ACTOR,
                 action=f"job.{new_state}",
@@ -448,7 +449,7 @@ class Syncer:
                     job.state = "deleted"
                     job.updated_at = utcnow()
                     session.add(job)
-                    usecases.audit(
+                    audit(
                         session,
                         actor=ACTOR,
                         action="job.deleted",
@@ -516,7 +517,7 @@ class _PageWrites:
 
     def flush(self, session: Session) -> int:
         """Write everything; return the number of jobs created."""
-        ids = usecases.create_jobs(session=session, jobs=self.jobs, actor=ACTOR, source="odoo")
+        ids = job_cases.create_jobs(session=session, jobs=self.jobs, actor=ACTOR, source="odoo")
         for link, ref in self.attach_refs:
             link.job_id = ids.get(ref, link.job_id)
             session.add(link)
@@ -530,7 +531,7 @@ class _PageWrites:
                 if ref in ids:
                     values["job_id"] = ids[ref]
                 rows.append(values)
-            usecases.insert_many(session, OdooRequestLink.__table__, rows)  # type: ignore[attr-defined]
+            insert_many(session, OdooRequestLink.__table__, rows)  # type: ignore[attr-defined]
         return len(ids)
 
 

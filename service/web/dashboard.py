@@ -1,7 +1,7 @@
 """The manager dashboard (``/dashboard``), its report download and the ledger pages.
 
 Managers and supervisors sign in and see their own estate. Every figure comes from
-``dashboard_data.build_dashboard``, whose headline numbers are the compliance endpoint's own.
+``usecases.dashboard.build_dashboard``, whose headline numbers are the compliance endpoint's own.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ..api.deps import NowDep, SessionDep
-from . import (
-    charts,
-    dashboard_text,  # noqa: F401 - registers the page text
-)
+from ..catalogue import t
+from ..catalogue.formats import fmt_age, pct
+from ..http.deps import NowDep, SessionDep
+from ..usecases.dashboard import build_dashboard
+from . import charts
 from .auth import UserDep
 from .dashboard_access import Scope, resolve_scope
-from .dashboard_data import build_dashboard, fmt_age, pct
-from .i18n import t
 from .ledger import attachment
 from .ledger import page_router as ledger_pages
 from .reporting import MEDIA_TYPES, render_report, report_filename

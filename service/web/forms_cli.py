@@ -27,8 +27,8 @@ def forms(
     from ..config import get_settings
     from ..db import get_engine, migrate
     from ..domain import InvalidInput, NotFound
-    from ..usecases import get_estate
-    from .phone_forms import day_forms_pdf, parse_page_size
+    from ..usecases.documents import day_forms_pdf, parse_page_size
+    from ..usecases.queries import get_estate
 
     console = Console(stderr=True)
     try:

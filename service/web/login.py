@@ -9,17 +9,10 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..api.deps import SessionDep, SettingsDep
-from ..odoo.errors import OdooError
-from .auth import (
-    COOKIE,
-    SESSION_MAX_AGE,
-    OdooNotLinked,
-    authenticate,
-    authenticate_with_odoo,
-    session_cookie,
-)
-from .i18n import t
+from ..catalogue import t
+from ..http.deps import SessionDep, SettingsDep
+from ..usecases.signin import NotLinked, SignInUnavailable, authenticate, authenticate_outside
+from .auth import COOKIE, SESSION_MAX_AGE, session_cookie
 from .templating import render, request_lang
 
 router = APIRouter(include_in_schema=False)
@@ -59,10 +52,13 @@ def login(
 ) -> Response:
     lang = request_lang(request)
     staff = authenticate(session, login.strip(), password)
-    if staff is None and settings.odoo_configured:
+    outside = getattr(request.app.state, "outside_sign_in", None)
+    if staff is None and settings.odoo_configured and outside is not None:
         try:
-            staff = authenticate_with_odoo(session, settings, login.strip(), password)
-        except OdooNotLinked:
+            staff = authenticate_outside(
+                session, lambda user, word: outside(settings, user, word), login.strip(), password
+            )
+        except NotLinked:
             return render(
                 request,
                 "login.html",
@@ -70,7 +66,7 @@ def login(
                 next=safe_next(next),
                 error=t("login.odoo_not_linked", lang),
             )
-        except OdooError as exc:  # unreachable, or the link itself is misconfigured
+        except SignInUnavailable as exc:
             log.warning("Odoo sign-in failed: %s", exc)
             return render(
                 request,

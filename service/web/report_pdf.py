@@ -27,8 +27,9 @@ from reportlab.platypus import (
 )
 
 from .. import domain as d
-from .dashboard_data import Dashboard, pct
-from .reporting import (
+from ..catalogue.formats import pct
+from ..usecases.dashboard import Dashboard
+from .report_rows import (
     bilingual,
     late_rect_rows,
     overdue_rows,

@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 from service import domain as d
 from service.models import AuditLog, Estate, Job
 from service.schemas import CallbackIn, EstateIn, JobIn
-from service.usecases import create_jobs, put_estate, record_callback, upsert_job
+from service.usecases.callbacks import record_callback
+from service.usecases.estates import put_estate
+from service.usecases.jobs import create_jobs, upsert_job
 
 TITLES = ["厨房水管漏水", "消防栓检查", "走廊灯不亮", "卫生间渗水", "电梯门感应器", "墙面粉刷"]
 

@@ -5,9 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from service.db import alembic_config, load_all_models, make_engine, migrate
-
-load_all_models()
+import service.models  # noqa: F401  (every table)
+from service.db import alembic_config, make_engine, migrate
 
 
 def test_migrated_schema_matches_the_models(engine):

@@ -1,7 +1,7 @@
 from sqlmodel import Session, select
 
 from service.models import AuditLog, Staff
-from service.web.auth import verify_password
+from service.usecases.signin import verify_password
 
 
 def test_staff_with_a_login_can_be_created_and_updated(client, estate, engine):

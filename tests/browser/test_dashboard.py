@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from service.catalogue.formats import pct
 from service.demo import DEMO_PASSWORD, load_demo
-from service.web.dashboard_data import pct
 from tests.conftest import AUTH
 
 pytestmark = pytest.mark.browser

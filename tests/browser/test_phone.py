@@ -20,11 +20,11 @@ from sqlmodel import Session, select
 from qr_forms.payload import make_token
 from service import domain as d
 from service.config import get_settings
-from service.models import Callback, Estate, Staff
+from service.models import Callback, Estate, FormTokenUse, Signature, Staff
 from service.schemas import EstateIn, JobIn
-from service.usecases import put_estate, upsert_job
-from service.web.auth import hash_password
-from service.web.phone_models import FormTokenUse, Signature
+from service.usecases.estates import put_estate
+from service.usecases.jobs import upsert_job
+from service.usecases.signin import hash_password
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 REF = "odoo-5120"

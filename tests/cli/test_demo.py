@@ -4,7 +4,7 @@ from sqlmodel import Session, func, select
 
 from service.demo import load_demo
 from service.models import Callback, Estate, Job, Rectification
-from service.usecases import compliance
+from service.usecases.compliance import compliance
 
 
 def test_demo_data_is_realistic(engine):

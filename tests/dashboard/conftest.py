@@ -15,8 +15,11 @@ from service import domain as d
 from service.demo import DEMO_PASSWORD, load_demo
 from service.models import Staff
 from service.schemas import CallbackIn, EstateIn, JobIn, TargetsIn, WindowsIn
-from service.usecases import close_rectification, put_estate, record_callback, upsert_job
-from service.web.auth import hash_password
+from service.usecases.callbacks import record_callback
+from service.usecases.estates import put_estate
+from service.usecases.jobs import upsert_job
+from service.usecases.rectifications import close_rectification
+from service.usecases.signin import hash_password
 
 
 def sign_in(client: TestClient, login: str, password: str = DEMO_PASSWORD) -> None:

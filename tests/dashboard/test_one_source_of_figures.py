@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from service import domain as d
+from service.catalogue.formats import pct
 from service.demo import DEMO_PASSWORD
-from service.web.dashboard_data import build_dashboard, pct
-from service.web.reporting import report_data
+from service.usecases.dashboard import build_dashboard
+from service.web.report_rows import report_data
 
 from .conftest import GENERATED_PASSWORD, generate, shown_figures, sign_in
 

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from service import domain as d
-from service.web.dashboard_data import PeriodClock, build_dashboard, fmt_age
+from service.catalogue.formats import fmt_age
+from service.usecases.dashboard import PeriodClock, build_dashboard
 from service.web.reporting import render_report
 
 from .conftest import sign_in

@@ -8,11 +8,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-import service.odoo.tables  # noqa: F401  (the link's tables are emptied between tests too)
+import service.models  # noqa: F401  (every table, the link's too, is emptied between tests)
 from service.models import Estate
-from service.odoo.gateway import ConnectionSettings, Odoo, connect
+from service.odoo.connect import connect
+from service.odoo.gateway import Odoo
 from service.odoo.mapping import MappingConfig
 from service.odoo.sync import SyncConfig, Syncer
+from service.odoo.transport import ConnectionSettings
 from tests.support.odoo_standin import OdooStandIn
 
 API_KEY = "standin-api-key"

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from service.models import Job, Staff
+from service.models import Job, OdooOutbox, Staff
 from service.odoo.outbox import OutboxConfig, deliver, plan
-from service.odoo.tables import OdooOutbox
 from service.schemas import CallbackIn
-from service.usecases import record_callback
+from service.usecases.callbacks import record_callback
 
 CONFIG = OutboxConfig(backoff_seconds=1, max_attempts=3)
 

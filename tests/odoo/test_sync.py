@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, func, select
 
-from service.models import Job
+from service.models import Job, OdooRequestLink
 from service.odoo.cursor import Cursor
 from service.odoo.errors import OdooCallError
 from service.odoo.sync import Syncer, load_cursor
-from service.odoo.tables import OdooRequestLink
 from service.schemas import CallbackIn
-from service.usecases import record_callback
+from service.usecases.callbacks import record_callback
 from tests.support.odoo_standin import OdooException, OdooStandIn
 
 

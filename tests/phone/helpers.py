@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from qr_forms.payload import make_token
 from service.config import get_settings
 from service.models import Estate, Staff
-from service.web.auth import hash_password
+from service.usecases.signin import hash_password
 
 PASSWORD = "huifang-test-pw"
 JOB_REF = "odoo-4711"

@@ -12,7 +12,7 @@ from datetime import timedelta
 import httpx
 from sqlmodel import Session, func, select
 
-from service.web.phone_models import Signature
+from service.models import Signature
 from tests.conftest import ADMIN_KEY
 
 from .helpers import data_url, resident_body, signature_png, token

@@ -15,7 +15,8 @@ from service.cli import app
 from service.config import get_settings
 from service.db import get_engine, migrate
 from service.schemas import EstateIn, JobIn
-from service.usecases import put_estate, upsert_job
+from service.usecases.estates import put_estate
+from service.usecases.jobs import upsert_job
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

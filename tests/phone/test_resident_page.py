@@ -12,9 +12,10 @@ import pytest
 from sqlmodel import Session, select
 
 from service.config import get_settings
-from service.models import AuditLog, Callback, Job
-from service.web.phone_flow import ResidentAnswer, load_form, submit_resident
-from service.web.phone_models import FormTokenUse, Signature
+from service.models import AuditLog, Callback, FormTokenUse, Job, Signature
+from service.schemas import ResidentAnswer
+from service.usecases.confirmations import submit_resident
+from service.usecases.form_links import load_form
 
 from .helpers import (
     JOB_REF,
@@ -145,9 +146,9 @@ def test_two_racing_submissions_of_one_link_store_one_signature(client, engine, 
         second.commit()
         assert ctx1.use is None and ctx2.use is None  # both saw an unused link
         submit_resident(first, ctx1, ResidentAnswer(**resident_body()), settings=settings, now=now)
-        from service.web.phone_flow import PhoneError
+        from service.domain import DomainError
 
-        with pytest.raises(PhoneError) as refused:
+        with pytest.raises(DomainError) as refused:
             submit_resident(
                 second,
                 ctx2,
@@ -287,8 +288,7 @@ def test_a_signed_receipt_is_queued_for_the_odoo_request_in_the_same_transaction
     client, session, now
 ):
     """A job that came from Odoo gets its receipt PDF attached there through the outbox."""
-    from service.models import Job
-    from service.odoo.tables import OdooOutbox, OdooRequestLink
+    from service.models import Job, OdooOutbox, OdooRequestLink
 
     setup_job(client, now)
     job = one(session, select(Job))

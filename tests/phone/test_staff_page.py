@@ -12,8 +12,7 @@ from sqlmodel import select
 
 from qr_forms.payload import read_token
 from service.config import get_settings
-from service.models import AuditLog, Callback, Job, Rectification
-from service.web.phone_models import FormTokenUse, Signature
+from service.models import AuditLog, Callback, FormTokenUse, Job, Rectification, Signature
 
 from .helpers import (
     JOB_REF,

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import service.app  # noqa: F401  (imports every page module, which register their text)
-from service.web.i18n import MESSAGES, pick_lang, t
+from service.catalogue import MESSAGES, pick_lang, t
 
 TEMPLATES = Path(service.app.__file__).parent / "web" / "templates"
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from service.config import Settings, get_settings
 from service.models import Estate, Staff
-from service.web.auth import COOKIE, hash_password
+from service.usecases.signin import hash_password
+from service.web.auth import COOKIE
 from tests.support.odoo_standin import OdooStandIn
 
 

@@ -1,7 +1,7 @@
 """Checks on a submitted signature: a real, reasonably sized, non-blank PNG and its strokes.
 
-Nothing here touches the database; every failure is a :class:`SignatureRejected` carrying the
-HTTP status (413 too large, 422 anything else) and a message a person can act on.
+Nothing here touches the database; every failure is a domain error (``TooLarge`` for too
+large, ``InvalidInput`` for anything else) with a message a person can act on.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from .. import domain as d
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DATA_URL_PREFIX = "data:image/png;base64,"
 MIN_WIDTH, MIN_HEIGHT = 100, 50
@@ -26,13 +28,6 @@ MIN_INK_PIXELS = 60
 MAX_STROKES = 400
 MAX_POINTS = 40_000
 MAX_COORDINATE = 100_000.0
-
-
-class SignatureRejected(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +43,15 @@ class CheckedSignature:
 def decode_data_url(data_url: str, *, max_bytes: int) -> bytes:
     """The PNG bytes of a ``data:image/png;base64,...`` URL (as a canvas ``toDataURL`` gives)."""
     if not data_url.startswith(DATA_URL_PREFIX):
-        raise SignatureRejected(422, "signature must be a PNG data URL (data:image/png;base64,…)")
+        raise d.InvalidInput("signature must be a PNG data URL (data:image/png;base64,…)")
     encoded = data_url[len(DATA_URL_PREFIX) :]
     # Refuse before decoding: base64 is 4 characters per 3 bytes.
     if len(encoded) > (max_bytes + 2) // 3 * 4 + 4:
-        raise SignatureRejected(
-            413, f"signature image is larger than the limit of {max_bytes} bytes"
-        )
+        raise d.TooLarge(f"signature image is larger than the limit of {max_bytes} bytes")
     try:
         png = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise SignatureRejected(422, "signature is not valid base64") from None
+        raise d.InvalidInput("signature is not valid base64") from None
     return png
 
 
@@ -78,21 +71,20 @@ def ink_pixels(image: Image.Image) -> int:
 def check_png(png: bytes, *, max_bytes: int) -> tuple[int, int, int]:
     """Return (width, height, ink pixels) of a PNG that may be stored as a signature."""
     if len(png) > max_bytes:
-        raise SignatureRejected(
-            413, f"signature image is {len(png)} bytes, larger than the limit of {max_bytes} bytes"
+        raise d.TooLarge(
+            f"signature image is {len(png)} bytes, larger than the limit of {max_bytes} bytes"
         )
     if not png.startswith(PNG_MAGIC):
-        raise SignatureRejected(422, "signature is not a PNG image")
+        raise d.InvalidInput("signature is not a PNG image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(png)) as probe:
                 if probe.format != "PNG":
-                    raise SignatureRejected(422, "signature is not a PNG image")
+                    raise d.InvalidInput("signature is not a PNG image")
                 width, height = probe.size
                 if not (MIN_WIDTH <= width <= MAX_SIDE and MIN_HEIGHT <= height <= MAX_SIDE):
-                    raise SignatureRejected(
-                        422,
+                    raise d.InvalidInput(
                         f"signature image is {width}x{height} pixels; expected between "
                         f"{MIN_WIDTH}x{MIN_HEIGHT} and {MAX_SIDE}x{MAX_SIDE}",
                     )
@@ -100,29 +92,29 @@ def check_png(png: bytes, *, max_bytes: int) -> tuple[int, int, int]:
             with Image.open(io.BytesIO(png)) as image:
                 image.load()
                 ink = ink_pixels(image)
-    except SignatureRejected:
+    except d.DomainError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
-        raise SignatureRejected(422, f"signature PNG is damaged: {exc}") from None
+        raise d.InvalidInput(f"signature PNG is damaged: {exc}") from None
     if ink < MIN_INK_PIXELS:
-        raise SignatureRejected(422, "the signature is blank: please sign in the box")
+        raise d.InvalidInput("the signature is blank: please sign in the box")
     return width, height, ink
 
 
 def check_strokes(raw: Any) -> list[list[list[float]]]:
     """Strokes as drawn: a list of strokes, each a list of ``[x, y]`` or ``[x, y, ms]`` points."""
     if not isinstance(raw, list) or not raw:
-        raise SignatureRejected(422, "strokes must be a non-empty list of strokes")
+        raise d.InvalidInput("strokes must be a non-empty list of strokes")
     if len(raw) > MAX_STROKES:
-        raise SignatureRejected(422, f"too many strokes (more than {MAX_STROKES})")
+        raise d.InvalidInput(f"too many strokes (more than {MAX_STROKES})")
     total = 0
     strokes: list[list[list[float]]] = []
     for stroke in raw:
         if not isinstance(stroke, list) or not stroke:
-            raise SignatureRejected(422, "each stroke must be a non-empty list of points")
+            raise d.InvalidInput("each stroke must be a non-empty list of points")
         total += len(stroke)
         if total > MAX_POINTS:
-            raise SignatureRejected(422, f"too many points (more than {MAX_POINTS})")
+            raise d.InvalidInput(f"too many points (more than {MAX_POINTS})")
         points: list[list[float]] = []
         for point in stroke:
             if (
@@ -136,8 +128,8 @@ def check_strokes(raw: Any) -> list[list[list[float]]]:
                     for v in point
                 )
             ):
-                raise SignatureRejected(
-                    422, "each point must be [x, y] or [x, y, milliseconds] with finite numbers"
+                raise d.InvalidInput(
+                    "each point must be [x, y] or [x, y, milliseconds] with finite numbers"
                 )
             points.append([float(v) for v in point])
         strokes.append(points)

@@ -1,4 +1,5 @@
-"""From database rows to the printable PDFs of qr_forms: callback forms and signed receipts."""
+"""Documents from database rows, through qr_forms: callback forms with fresh links, and signed
+receipts."""
 
 from __future__ import annotations
 
@@ -22,8 +23,7 @@ from qr_forms import (
 from .. import domain as d
 from ..catalogue.forms import form_labels
 from ..config import Settings
-from ..models import Callback, Estate, Job
-from .phone_models import Signature
+from ..models import Callback, Estate, Job, Signature
 
 NOT_YET = "—"
 
@@ -118,10 +118,8 @@ def receipt_pdf(session: Session, signature: Signature) -> bytes:
 
     A resident who signed before any callback was recorded gets a receipt naming no staff
     member yet (the job's assigned role, staff shown as a dash)."""
-    job = session.get(Job, signature.job_id)
-    assert job is not None
-    estate = session.get(Estate, job.estate_id)
-    assert estate is not None
+    job = signature.job
+    estate = job.estate
     callback = session.get(Callback, signature.callback_id) if signature.callback_id else None
     role = callback.role if callback else job.assigned_role
     receipt = Receipt(

@@ -1,7 +1,7 @@
 """The figures of the manager dashboard and the monthly report, for one estate and period.
 
 The headline figures (quotas, on-time, overdue, satisfaction, rectifications) are exactly
-``service.usecases.compliance``: the same call the compliance endpoint makes. What that endpoint
+``usecases.compliance``: the same call the compliance endpoint makes. What that endpoint
 does not carry (due today/tomorrow, the overdue list, per-staff and per-worker tables, callbacks
 by channel, projections to month end) is read here with aggregate queries over the same
 period selection and turned into figures by the rules in ``service.domain``.
@@ -9,7 +9,6 @@ period selection and turned into figures by the rules in ``service.domain``.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,24 +19,12 @@ from sqlmodel import Session, col, func, select
 
 from .. import domain as d
 from ..models import Callback, Estate, Job, Rectification, Staff
-from ..usecases import compliance, compliance_out
+from .compliance import compliance, compliance_out
+from .queries import estate_period
+from .signin import SignedIn
 
 #: Rows shown in the dashboard's lists (the counts are always complete).
 LIST_LIMIT = 50
-
-
-def period_clause(estate: Estate, period: d.Period) -> Any:
-    """The jobs a period counts: the estate's active jobs completed within the month.
-
-    Mirrors ``usecases.period_counts`` so every list here adds up to its figures.
-    """
-    start, end = period.bounds(estate.timezone)
-    return sa.and_(
-        Job.estate_id == estate.id,
-        Job.state == "active",
-        Job.completed_at >= start,
-        Job.completed_at < end,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +162,49 @@ def visible_estates(session: Session, estate_id: int) -> list[Estate]:
     return [estate] if estate is not None else []
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a signed-in manager or supervisor asked to see, checked."""
+
+    user: SignedIn
+    estate: Estate
+    estates: list[Estate]
+    period: d.Period
+
+
+def dashboard_scope(
+    session: Session,
+    user: SignedIn,
+    estate_code: str | None,
+    period: str | None,
+    now: datetime,
+) -> Scope:
+    """The estate and period a manager or supervisor may see (their own estate, this month by
+    default). Refusals carry the catalogue key of their page: ``dash.forbidden.role`` (403),
+    ``dash.notfound.estate`` (404), ``dash.forbidden.estate`` (403), ``dash.bad.period``
+    (422)."""
+    if not user.can_see_dashboard:
+        raise d.Forbidden(
+            "the dashboard is for managers and supervisors", code="dash.forbidden.role"
+        )
+    allowed = visible_estates(session, user.estate_id)
+    code = (estate_code or user.estate_code).strip()
+    estate = next((e for e in allowed if e.code == code), None)
+    if estate is None:
+        exists = session.exec(select(Estate.id).where(Estate.code == code)).first()
+        if exists is None:
+            raise d.NotFound(f"estate {code!r} not found", code="dash.notfound.estate")
+        raise d.Forbidden(f"estate {code!r} is not yours", code="dash.forbidden.estate")
+    if period:
+        try:
+            parsed = d.Period.parse(period)
+        except d.InvalidInput as exc:
+            raise d.InvalidInput(exc.detail, code="dash.bad.period") from None
+    else:
+        parsed = d.Period.containing(now, estate.timezone)
+    return Scope(user=user, estate=estate, estates=allowed, period=parsed)
+
+
 def _staff_by_role(session: Session, estate: Estate) -> dict[str, list[str]]:
     names: dict[str, list[str]] = defaultdict(list)
     rows = session.exec(
@@ -222,7 +252,7 @@ def build_dashboard(
         session=session, estate_code=estate_code, period=period, as_of=as_of
     )
     tz = d.zone(estate.timezone)
-    in_period = period_clause(estate, result.period)
+    in_period = estate_period(estate, result.period)
     clock = PeriodClock.of(result.period, estate.timezone, as_of)
     people = _staff_by_role(session, estate)
 
@@ -401,16 +431,3 @@ def _late_rectifications(
         )
         for rect, ref, unit in rows
     ]
-
-
-def fmt_age(hours: float, lang: str) -> str:
-    """``3天5小时`` / ``3 d 5 h``: how long past a deadline."""
-    whole = max(0, math.floor(hours))
-    days, rest = divmod(whole, 24)
-    if lang == "zh_CN":
-        return f"{days}天{rest}小时" if days else f"{rest}小时"
-    return f"{days} d {rest} h" if days else f"{rest} h"
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f}%"

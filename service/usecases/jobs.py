@@ -1,0 +1,295 @@
+"""Repair jobs: created (one or thousands at once), updated, listed; deadline and role by rule."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from .. import domain as d
+from ..db import begin_write
+from ..models import AuditLog, Callback, Estate, Job, utcnow
+from ..schemas import JobIn, money
+from .audit import audit
+from .estates import estate_rules
+from .queries import get_estate, insert_many, period_clause, status_clause
+
+_JOB_FIELDS = (
+    "unit",
+    "resident_name",
+    "resident_phone",
+    "title",
+    "erp_category",
+    "worker",
+    "charge",
+)
+
+
+def _assigned_counts(session: Session, estate: Estate, period: d.Period) -> dict[d.Role, int]:
+    """Roles assigned so far to the estate's jobs completed in ``period``."""
+    start, end = period.bounds(estate.timezone)
+    rows = session.exec(
+        select(Job.assigned_role, func.count())
+        .where(Job.estate_id == estate.id, Job.completed_at >= start, Job.completed_at < end)
+        .group_by(Job.assigned_role)
+    ).all()
+    return {d.Role(role): count for role, count in rows}
+
+
+def _lock_estates(session: Session, estates: Sequence[Estate]) -> None:
+    """Serialise role assignment per estate on PostgreSQL (SQLite serialises writers anyway).
+
+    Several estates are locked in id order, so two bulk creations cannot deadlock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for estate_id in sorted({e.id for e in estates if e.id is not None}):
+        session.exec(select(Estate.id).where(Estate.id == estate_id).with_for_update()).one()
+
+
+def create_jobs(
+    *, session: Session, jobs: Sequence[JobIn], actor: str, source: str = "api"
+) -> dict[str, int]:
+    """Create new jobs (none of their refs may exist yet); return the new ids by ref.
+
+    The one place where a job is created, for a single API call as for a first sync of
+    thousands: category (given, or derived), deadline from the estate's windows, role by
+    smooth weighted round-robin over the roles already assigned in the estate's completion
+    month (read once per estate-month, then counted here, in the order given: the same
+    roles as creating the jobs one by one), one ``job.created`` audit row per job.
+
+    Rows go in with bulk inserts inside a savepoint: an ``IntegrityError`` (a ref created
+    concurrently) leaves the caller's transaction as it was. Estates are locked on
+    PostgreSQL first. Nothing is committed. Unknown estates or a ref given twice raise
+    ``InvalidInput`` before anything is written.
+    """
+    if not jobs:
+        return {}
+    begin_write(session)
+    codes = {job_in.estate for job_in in jobs}
+    estates = {e.code: e for e in session.exec(select(Estate).where(col(Estate.code).in_(codes)))}
+    missing = sorted(codes - estates.keys())
+    if missing:
+        raise d.InvalidInput(
+            f"unknown estate {missing[0]!r}: create it with PUT /api/v1/estates/{{code}}"
+        )
+    refs = [job_in.ref for job_in in jobs]
+    if len(set(refs)) != len(refs):
+        twice = sorted(ref for ref, n in Counter(refs).items() if n > 1)
+        raise d.InvalidInput(f"job {twice[0]!r} given more than once")
+    _lock_estates(session, list(estates.values()))
+    rules = {code: estate_rules(estate) for code, estate in estates.items()}
+    counts: dict[tuple[str, d.Period], dict[d.Role, int]] = {}
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for job_in in jobs:
+        estate, estate_rule = estates[job_in.estate], rules[job_in.estate]
+        period = d.Period.containing(job_in.completed_at, estate.timezone)
+        assigned = counts.get((estate.code, period))
+        if assigned is None:
+            assigned = counts[(estate.code, period)] = _assigned_counts(session, estate, period)
+        role = d.assign_role(assigned, estate_rule.targets_pct)
+        assigned[role] = assigned.get(role, 0) + 1
+        category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
+        rows.append(
+            {
+                "ref": job_in.ref,
+                "estate_id": estate.id,
+                "category": str(category),
+                "completed_at": job_in.completed_at,
+                "deadline": d.deadline(job_in.completed_at, d.Category(category), estate_rule),
+                "assigned_role": str(role),
+                "state": "active",
+                "source": source,
+                "first_callback_at": None,
+                "cb_manager": False,
+                "cb_supervisor": False,
+                "cb_lead": False,
+                "sat_satisfied": 0,
+                "sat_fairly_satisfied": 0,
+                "sat_unsatisfied": 0,
+                "created_at": now,
+                "updated_at": now,
+                **{f: getattr(job_in, f) for f in _JOB_FIELDS},
+            }
+        )
+    jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
+    with session.begin_nested():
+        insert_many(session, jobs_table, rows)
+        ids: dict[str, int] = {}
+        for start in range(0, len(refs), 500):
+            part = refs[start : start + 500]
+            found = session.execute(
+                sa.select(jobs_table.c.ref, jobs_table.c.id).where(jobs_table.c.ref.in_(part))
+            )
+            ids.update((ref, job_id) for ref, job_id in found)
+        insert_many(
+            session,
+            AuditLog.__table__,  # type: ignore[attr-defined]
+            [
+                {
+                    "at": now,
+                    "actor": actor,
+                    "action": "job.created",
+                    "entity": "job",
+                    "entity_id": job_in.ref,
+                    "detail": job_in.model_dump(mode="json"),
+                }
+                for job_in in jobs
+            ],
+        )
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    job: Job
+    created: bool
+    changed: bool
+
+
+def upsert_job(
+    *, session: Session, job_in: JobIn, actor: str, source: str = "api", commit: bool = True
+) -> UpsertResult:
+    """Create the job named by ``job_in.ref`` or update it; never two rows for one ref.
+
+    A refused update (``InvalidInput``) changes nothing and leaves the session's
+    transaction to the caller (the API's session ends without committing)."""
+    begin_write(session)
+    estate = session.exec(select(Estate).where(Estate.code == job_in.estate)).first()
+    if estate is None:
+        raise d.InvalidInput(
+            f"unknown estate {job_in.estate!r}: create it with PUT /api/v1/estates/{{code}}"
+        )
+    existing = session.exec(select(Job).where(Job.ref == job_in.ref)).first()
+    if existing is None:
+        try:
+            ids = create_jobs(session=session, jobs=[job_in], actor=actor, source=source)
+        except IntegrityError:  # the same ref was created concurrently: update that one
+            existing = session.exec(select(Job).where(Job.ref == job_in.ref)).first()
+            if existing is None:
+                raise d.Conflict(f"job {job_in.ref!r} changed concurrently; try again") from None
+        else:
+            job = session.get_one(Job, ids[job_in.ref])
+            if commit:
+                session.commit()
+            return UpsertResult(job, True, True)
+
+    job = existing
+    if job.completed_at != job_in.completed_at:
+        # Checked before anything changes, so a refusal leaves the job as it was.
+        earliest = session.exec(
+            select(func.min(Callback.done_at)).where(Callback.job_id == job.id)
+        ).one()
+        if earliest is not None and _aware(earliest) < job_in.completed_at:
+            raise d.InvalidInput(
+                f"completed_at {job_in.completed_at.isoformat()} is after this job's first "
+                "callback "
+                f"({_aware(earliest).isoformat()}): a callback cannot come before the repair"
+            )
+    rules = estate_rules(estate)
+    category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
+    changes: dict[str, Any] = {}
+    if job.estate_id != estate.id:
+        changes["estate"] = estate.code
+        job.estate_id = estate.id  # type: ignore[assignment]
+    for field in _JOB_FIELDS:
+        new = getattr(job_in, field)
+        if getattr(job, field) != new:
+            changes[field] = str(new) if new is not None else None
+            setattr(job, field, new)
+    if job.completed_at != job_in.completed_at:
+        changes["completed_at"] = job_in.completed_at.isoformat()
+        job.completed_at = job_in.completed_at
+    if job.category != category:
+        changes["category"] = str(category)
+        job.category = category
+    if "completed_at" in changes or "category" in changes:
+        job.deadline = d.deadline(job.completed_at, d.Category(job.category), rules)
+    if changes:
+        job.updated_at = utcnow()
+        session.add(job)
+        audit(
+            session,
+            actor=actor,
+            action="job.updated",
+            entity="job",
+            entity_id=job.ref,
+            detail=changes,
+        )
+    if commit:
+        session.commit()
+    return UpsertResult(job, False, bool(changes))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def job_out(job: Job, now: datetime) -> dict[str, Any]:
+    estate = job.estate
+    tz = d.zone(estate.timezone)
+    local = lambda t: None if t is None else t.astimezone(tz)  # noqa: E731
+    return {
+        "ref": job.ref,
+        "estate": estate.code,
+        "unit": job.unit,
+        "resident_name": job.resident_name,
+        "resident_phone": job.resident_phone,
+        "title": job.title,
+        "category": job.category,
+        "erp_category": job.erp_category,
+        "worker": job.worker,
+        "completed_at": local(job.completed_at),
+        "charge": money(job.charge),
+        "deadline": local(job.deadline),
+        "assigned_role": job.assigned_role,
+        "status": d.job_status(job.first_callback_at, job.deadline, now).value,
+        "state": job.state,
+        "source": job.source,
+        "first_callback_at": local(job.first_callback_at),
+    }
+
+
+def list_jobs(
+    *,
+    session: Session,
+    now: datetime,
+    estate: str | None = None,
+    status: str | None = None,
+    period: str | None = None,
+    state: str | None = "active",
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Job], int]:
+    """One page of jobs by completion time, then ref, and the total; their estates are read
+    in the same query (``job.estate`` costs nothing more)."""
+    clauses: list[Any] = []
+    estates: list[Estate]
+    if estate is not None:
+        estates = [get_estate(session, estate)]
+        clauses.append(Job.estate_id == estates[0].id)
+    else:
+        estates = list(session.exec(select(Estate)).all())
+    if status:
+        clauses.append(status_clause(status, now))
+    if period:
+        clauses.append(period_clause(d.Period.parse(period), estates))
+    if state:
+        clauses.append(Job.state == state)
+    where = sa.and_(sa.true(), *clauses)
+    total = session.exec(select(func.count()).select_from(Job).where(where)).one()
+    rows = session.exec(
+        select(Job, Estate)
+        .join(Estate, col(Estate.id) == Job.estate_id)
+        .where(where)
+        .order_by(col(Job.completed_at), col(Job.ref))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [job for job, _estate in rows], total

@@ -1,0 +1,70 @@
+"""What Odoo must be told, as rows: the outbox the Odoo link drains.
+
+A use case that changes something Odoo should hear of (a signed receipt to attach...) writes
+an outbox row in its own transaction; ``service.odoo.outbox`` plans the rest (fields, notes,
+activities) from the tables and delivers every row, each once (``key`` is unique).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..models import Job, OdooOutbox, OdooRequestLink, utcnow
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    odoo_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    job_id: int | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Queue a write once: ``False`` when ``key`` was queued before."""
+    if session.exec(select(OdooOutbox.id).where(OdooOutbox.key == key)).first() is not None:
+        return False
+    row = OdooOutbox(
+        key=key,
+        odoo_id=odoo_id,
+        job_id=job_id,
+        kind=kind,
+        payload=payload,
+        next_attempt_at=now or utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # queued concurrently
+        return False
+    return True
+
+
+def enqueue_receipt(
+    session: Session, *, job: Job, callback_id: int, pdf: bytes, filename: str | None = None
+) -> bool:
+    """Queue the signed receipt of a callback as an attachment on the job's Odoo request
+    (and, with the add-on, as its ``callback_receipt_attachment_id``). No-op for jobs that
+    did not come from Odoo."""
+    link = session.exec(select(OdooRequestLink).where(OdooRequestLink.job_id == job.id)).first()
+    if link is None:
+        return False
+    return enqueue(
+        session,
+        key=f"receipt:callback:{callback_id}",
+        odoo_id=link.odoo_id,
+        job_id=job.id,
+        kind="attachment",
+        payload={
+            "name": filename or f"{job.ref}-callback-{callback_id}.pdf",
+            "mimetype": "application/pdf",
+            "data": base64.b64encode(pdf).decode("ascii"),
+            "set_receipt_field": True,
+        },
+    )

@@ -1,0 +1,112 @@
+"""Shared query clauses and lookups: estates and jobs by their codes, the period and status
+filters every list and figure uses, and bulk inserts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from .. import domain as d
+from ..models import Estate, Job, UTCDateTime
+from ..schemas import ESTATE_CODE_PATTERN, REF_PATTERN
+
+
+def insert_many(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) in one ``executemany``.
+
+    Each column's conversion for the database (``UTCDateTime``, JSON, ...) is looked up once
+    and applied here, so the driver gets ready values: SQLAlchemy's executemany would build
+    and convert every row's parameters one by one, which costs more than the insert itself
+    on a sync of thousands of rows."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    names = list(rows[0])
+    columns = []
+    for name in names:
+        column_type = table.c[name].type
+        convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+        values = [row[name] for row in rows]
+        if convert is None:
+            columns.append(values)
+        elif isinstance(column_type, UTCDateTime):  # few distinct times (now, a batch's)
+            seen: dict[datetime, Any] = {}
+            columns.append(
+                [seen[v] if v in seen else seen.setdefault(v, convert(v)) for v in values]
+            )
+        else:
+            columns.append([convert(v) for v in values])
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def get_estate(session: Session, code: str) -> Estate:
+    if not re.match(ESTATE_CODE_PATTERN, code):  # cannot exist; never sent to the database
+        raise d.NotFound(f"estate {code!r} not found")
+    estate = session.exec(select(Estate).where(Estate.code == code)).first()
+    if estate is None:
+        raise d.NotFound(f"estate {code!r} not found")
+    return estate
+
+
+def get_job(session: Session, ref: str) -> Job:
+    if not re.match(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
+        raise d.NotFound(f"job {ref!r} not found")
+    job = session.exec(select(Job).where(Job.ref == ref)).first()
+    if job is None:
+        raise d.NotFound(f"job {ref!r} not found")
+    return job
+
+
+def status_clause(status: str, now: datetime) -> Any:
+    if status == d.JobStatus.DONE:
+        return col(Job.first_callback_at).is_not(None)
+    if status == d.JobStatus.OVERDUE:
+        return sa.and_(col(Job.first_callback_at).is_(None), col(Job.deadline) < now)
+    if status == d.JobStatus.DUE:
+        return sa.and_(col(Job.first_callback_at).is_(None), col(Job.deadline) >= now)
+    raise d.InvalidInput(f"status {status!r} must be due, overdue or done")
+
+
+def completed_within(estate_id: Any, start: Any, end: Any) -> Any:
+    """The estate's jobs completed in ``[start, end)`` (values or bind parameters)."""
+    return sa.and_(
+        Job.estate_id == estate_id, col(Job.completed_at) >= start, col(Job.completed_at) < end
+    )
+
+
+def in_period(estate_id: Any, start: Any, end: Any) -> Any:
+    """The jobs a period counts: the estate's active jobs completed in ``[start, end)``.
+
+    The compliance figures, the dashboard's lists and the ledger all select with this."""
+    return sa.and_(completed_within(estate_id, start, end), Job.state == "active")
+
+
+def estate_period(estate: Estate, period: d.Period) -> Any:
+    """``in_period`` for one estate and month, in the estate's timezone."""
+    start, end = period.bounds(estate.timezone)
+    return in_period(estate.id, start, end)
+
+
+def period_clause(period: d.Period, estates: Sequence[Estate]) -> Any:
+    """Jobs of any of ``estates`` completed in ``period`` (each in its own timezone)."""
+    parts = []
+    for estate in estates:
+        start, end = period.bounds(estate.timezone)
+        parts.append(completed_within(estate.id, start, end))
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def count_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)

@@ -1,0 +1,92 @@
+"""Staff members and their sign-ins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from .. import domain as d
+from ..db import begin_write
+from ..models import Estate, Staff
+from ..schemas import StaffIn
+from .audit import audit
+from .queries import get_estate
+from .signin import hash_password
+
+
+def upsert_staff(*, session: Session, staff_in: StaffIn, actor: str) -> tuple[Staff, bool]:
+    """Create or update a staff member (by estate and name); a password makes a sign-in."""
+    begin_write(session)
+    estate = session.exec(select(Estate).where(Estate.code == staff_in.estate)).first()
+    if estate is None:
+        raise d.InvalidInput(f"unknown estate {staff_in.estate!r}")
+    if staff_in.password and not staff_in.login:
+        raise d.InvalidInput("a password needs a login")
+    staff = session.exec(
+        select(Staff).where(Staff.estate_id == estate.id, Staff.name == staff_in.name)
+    ).first()
+    created = staff is None
+    if staff is None:
+        staff = Staff(estate_id=estate.id, name=staff_in.name, role=staff_in.role)  # type: ignore[arg-type]
+    if staff_in.login:
+        taken = session.exec(
+            select(Staff).where(Staff.login == staff_in.login, Staff.id != staff.id)
+        ).first()
+        if taken is not None:
+            raise d.Conflict(f"login {staff_in.login!r} is already used by someone else")
+    staff.role = staff_in.role
+    staff.login = staff_in.login or staff.login
+    staff.odoo_user_id = staff_in.odoo_user_id or staff.odoo_user_id
+    staff.active = staff_in.active
+    if staff_in.password:
+        staff.password_hash = hash_password(staff_in.password)
+    session.add(staff)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise d.Conflict("a concurrent change to this staff member won; try again") from None
+    audit(
+        session,
+        actor=actor,
+        action="staff.created" if created else "staff.updated",
+        entity="staff",
+        entity_id=staff.id,
+        detail=staff_in.model_dump(mode="json", exclude={"password"}),
+    )
+    session.commit()
+    return staff, created
+
+
+def staff_out(staff: Staff) -> dict[str, Any]:
+    return {
+        "id": staff.id,
+        "estate": staff.estate.code,
+        "name": staff.name,
+        "role": staff.role,
+        "login": staff.login,
+        "odoo_user_id": staff.odoo_user_id,
+        "active": staff.active,
+    }
+
+
+def list_staff(
+    *, session: Session, estate: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[Staff], int]:
+    """One page of staff members by estate code and name (of one estate, or all), and the
+    total."""
+    where = []
+    if estate is not None:
+        where.append(Staff.estate_id == get_estate(session, estate).id)
+    total = session.exec(select(func.count()).select_from(Staff).where(*where)).one()
+    rows = session.exec(
+        select(Staff, Estate)
+        .join(Estate, col(Estate.id) == Staff.estate_id)
+        .where(*where)
+        .order_by(col(Estate.code), col(Staff.name))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [staff for staff, _estate in rows], total
