@@ -70,6 +70,7 @@ register(
         "dash.not_compliant": ("有角色未达标", "Some roles are short"),
         "dash.days_left": ("本月剩余 {n} 天", "{n} days left this month"),
         "report.title": ("维修回访月度通报", "Monthly maintenance callback report"),
+        "report.file": ("回访通报", "callback-report"),
         "report.estate": ("管理处", "Estate"),
         "report.period": ("期间", "Period"),
         "report.as_of": ("统计时间", "As of"),

@@ -208,7 +208,7 @@ def ledger_export(
     query = _page_query(scope, role, channel, satisfaction, sort)
     rows, _ = ledger_rows(session=session, query=query, limit=None)
     lang = request_lang(request)
-    name = f"回访台帐-{scope.estate.code}-{scope.period}.{fmt}"
+    name = f"{t('ledger.title', 'zh_CN')}-{scope.estate.code}-{scope.period}.{fmt}"
     ascii_name = f"huifang-ledger-{scope.estate.code}-{scope.period}.{fmt}"
     if fmt == "csv":
         return _download(to_csv(rows, lang), name, ascii_name, "text/csv; charset=utf-8")

@@ -27,6 +27,7 @@ from reportlab.platypus import (
 )
 
 from .. import domain as d
+from ..catalogue import t
 from ..catalogue.formats import pct
 from ..usecases.dashboard import Dashboard
 from .report_rows import (
@@ -331,7 +332,11 @@ def to_pdf(dash: Dashboard) -> bytes:
         canvas.saveState()
         canvas.setFont(font_name(), 7.5)
         canvas.setFillColor(MUTED)
-        canvas.drawString(15 * mm, 8 * mm, f"Huifang 回访 · {dash.estate.code} · {dash.period}")
+        canvas.drawString(
+            15 * mm,
+            8 * mm,
+            f"{t('app.name', 'en')} {t('app.name', 'zh_CN')} · {dash.estate.code} · {dash.period}",
+        )
         canvas.drawRightString(A4[0] - 15 * mm, 8 * mm, f"{document.page}")
         canvas.restoreState()
 

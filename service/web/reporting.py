@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import typer
 
 from .. import domain as d
+from ..catalogue import t
 from ..usecases.dashboard import Dashboard
 from .report_pdf import to_pdf
 from .report_rows import (
@@ -62,7 +63,18 @@ def to_xlsx(dash: Dashboard) -> bytes:
 
     book = Workbook()
     book.remove(book.active)
-    names = ["概况", "角色配额", "逾期回访", "整改超时", "回访人员", "维修人员"]
+    # Sheet tabs in Chinese: the office's language, and short enough for Excel's 31 characters.
+    names = [
+        t(key, "zh_CN")
+        for key in (
+            "report.summary",
+            "report.roles",
+            "report.overdue_list",
+            "report.late_rects",
+            "report.staff_table",
+            "report.worker_table",
+        )
+    ]
     for name, (title, head, rows) in zip(names, sections(dash), strict=True):
         sheet = book.create_sheet(name)
         sheet.append([title])
@@ -103,7 +115,7 @@ def render_report(dash: Dashboard, fmt: str) -> bytes:
 
 
 def report_filename(dash: Dashboard, fmt: str) -> str:
-    return f"回访通报-{dash.estate.code}-{dash.period}.{fmt}"
+    return f"{t('report.file', 'zh_CN')}-{dash.estate.code}-{dash.period}.{fmt}"
 
 
 # ---------------------------------------------------------------- command
