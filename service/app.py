@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .api import callbacks, compliance, estates, jobs, rectifications, staff
 from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
+from .catalogue import t
 from .http import errors
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
@@ -17,7 +18,7 @@ from .web import dashboard, login, phone
 
 def create_app() -> FastAPI:
     app = FastAPI(
-        title="Huifang 回访",
+        title=f"{t('app.name', 'en')} {t('app.name', 'zh_CN')}",
         summary="Maintenance callbacks for property-management offices running Odoo",
         version="0.1.0",
     )

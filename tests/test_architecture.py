@@ -5,6 +5,7 @@ product package. The import-linter contracts live in pyproject.toml."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,50 @@ def test_the_stand_in_odoo_is_test_support_not_product():
     assert (ROOT / "tests" / "support" / "odoo_standin" / "__init__.py").exists()
     product = [p for p in (ROOT / "service").rglob("*.py") if "standin" in p.read_text("utf-8")]
     assert product == []
+
+
+CJK = re.compile("[\u4e00-\u9fff]")
+#: Chinese that is not a label shown to people: words read from input (spreadsheet headings,
+#: Odoo stage names), and the console messages of the command-line tools.
+NOT_LABELS = {
+    "service/importer.py",
+    "service/odoo/mapping.py",
+    "service/cli.py",
+    "service/web/forms_cli.py",
+    "service/demo.py",
+    "service/domain/categories.py",  # keywords the rule table matches in repair titles
+    "qr_forms/fonts.py",  # characters a font must draw to be chosen
+}
+
+
+def _label_literals(path: Path) -> list[str]:
+    """Chinese in string literals that are not docstrings (of modules, classes, functions or
+    attributes: a string standing as a statement of its own)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and CJK.search(node.value)
+    ]
+
+
+def test_every_label_comes_from_the_catalogue():
+    """Pages, PDFs, exports and Odoo notes get their zh_CN/en words from service/catalogue;
+    qr_forms receives them as data."""
+    files = [*(ROOT / "service").rglob("*.py"), *(ROOT / "qr_forms").rglob("*.py")]
+    outside = [
+        p
+        for p in files
+        if "catalogue" not in p.relative_to(ROOT).parts
+        and "migrations" not in p.relative_to(ROOT).parts
+        and str(p.relative_to(ROOT)) not in NOT_LABELS
+    ]
+    assert [hit for path in sorted(outside) for hit in _label_literals(path)] == []
