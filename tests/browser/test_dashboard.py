@@ -3,19 +3,16 @@ figures it shows against the compliance API, and saves screenshots (desktop and 
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import httpx
 import pytest
 from sqlmodel import Session
 
 from service.catalogue.formats import pct
 from service.demo import DEMO_PASSWORD, load_demo
+from tests.browser.conftest import publish
 from tests.conftest import AUTH
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _sign_in(page, base: str, target: str) -> None:
@@ -88,6 +85,5 @@ def test_manager_dashboard_shows_the_api_figures(live_server, browser, artifacts
     page.screenshot(path=str(artifacts / "ledger.png"))
     context.close()
 
-    DOCS.mkdir(exist_ok=True)
     for name in ("dashboard.png", "dashboard-mobile.png", "ledger.png"):
-        shutil.copyfile(artifacts / name, DOCS / name)
+        publish(artifacts / name, name)

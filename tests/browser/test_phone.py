@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,8 +24,8 @@ from service.schemas import EstateIn, JobIn
 from service.usecases.estates import put_estate
 from service.usecases.jobs import upsert_job
 from service.usecases.signin import hash_password
+from tests.browser.conftest import publish
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 REF = "odoo-5120"
 PASSWORD = "huifang-demo"
 MAX_RESIDENT_BYTES = 60 * 1024
@@ -134,8 +133,7 @@ def form_pdf(browser, base: str) -> bytes:
 
 
 def keep(artifacts: Path, path: Path, doc_name: str) -> None:
-    DOCS.mkdir(exist_ok=True)
-    shutil.copyfile(path, DOCS / doc_name)
+    publish(path, doc_name)
 
 
 def test_resident_scans_the_form_signs_and_gets_the_receipt(shop, browser, artifacts):
