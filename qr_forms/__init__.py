@@ -1,4 +1,5 @@
-"""QR payloads, printable callback forms and signed receipts: data in, bytes out.
+"""QR payloads, printable callback forms, signed receipts and rectification notices: data in,
+bytes out.
 
 The package knows nothing of the database or the web: the service hands it plain values and
 gets back strings (tokens, URLs) and bytes (PNG, SVG, PDF). It holds no text of its own either:
@@ -8,7 +9,8 @@ catalogue (``key -> (zh_CN, en)``, the keys in ``REQUIRED_KEYS``).
 The rooms: :mod:`.payload` (signed tokens), :mod:`.qr` (QR codes), :mod:`.fonts` (the CJK font),
 :mod:`.data` (choice types, validation, value formats), :mod:`.labels` (the labels needed),
 :mod:`.layout` (the drawing engine), and one module per document: :mod:`.forms` (callback
-forms) and :mod:`.receipts` (signed receipts).
+forms), :mod:`.receipts` (signed receipts) and :mod:`.notices` (written rectification notices to
+the repair worker, 整改通知单).
 
 Typical use, printing a job's form::
 
@@ -30,6 +32,7 @@ from .data import (
     Category,
     Channel,
     FormDataError,
+    NoticeSource,
     Role,
     Satisfaction,
     mask_phone,
@@ -39,6 +42,7 @@ from .fonts import FONT_ENV_VAR, PdfFont, PdfFontError, cjk_font, load_font_file
 from .forms import FormItem, FormJob, render_callback_form, render_forms
 from .labels import CHECKLIST, REQUIRED_KEYS, Labels, LabelsError
 from .layout import PAGE_SIZES, PageSize
+from .notices import Notice, render_notice, render_notices
 from .payload import (
     PURPOSES,
     Purpose,
@@ -80,13 +84,15 @@ __all__ = [
     "REQUIRED_KEYS",
     "Labels",
     "LabelsError",
-    # forms and receipts
+    # forms, receipts and notices
     "PAGE_SIZES",
     "Category",
     "Channel",
     "FormDataError",
     "FormItem",
     "FormJob",
+    "Notice",
+    "NoticeSource",
     "PageSize",
     "Receipt",
     "Role",
@@ -94,6 +100,8 @@ __all__ = [
     "mask_phone",
     "render_callback_form",
     "render_forms",
+    "render_notice",
+    "render_notices",
     "render_receipt",
     "signature_sha256",
     # fonts

@@ -1,6 +1,6 @@
 """The values every qr_forms document prints, and how they print: the single source of the
-choice types (category, role, satisfaction, channel), of their validation (``FormDataError``)
-and of the value formats (money, local time, masked phone, signature SHA-256).
+choice types (category, role, satisfaction, channel, notice source), of their validation
+(``FormDataError``) and of the value formats (money, local time, masked phone, signature SHA-256).
 
 No text and no drawing here: the labels come from :mod:`qr_forms.labels`, the drawing from
 :mod:`qr_forms.layout`.
@@ -20,6 +20,7 @@ __all__ = [
     "Role",
     "Satisfaction",
     "Channel",
+    "NoticeSource",
     "FormDataError",
     "mask_phone",
     "signature_sha256",
@@ -29,6 +30,9 @@ Category = Literal["safety", "leak", "general"]
 Role = Literal["manager", "supervisor", "lead"]
 Satisfaction = Literal["satisfied", "fairly_satisfied", "unsatisfied"]
 Channel = Literal["on_site", "phone"]
+NoticeSource = Literal["problems", "unsatisfied", "resident"]
+"""What a rectification notice answers: problems the callback found, an unsatisfied answer,
+or the resident's own answer on their phone."""
 
 PNG_MAGIC: Final = b"\x89PNG\r\n\x1a\n"
 

@@ -14,17 +14,19 @@ three satisfaction levels, the problems found and their written rectification no
 QR codes lead to the staff page (record the callback) and the resident page (confirm and sign).
 
 The job block, header and footer (:func:`job_rows`, :func:`job_header`, :func:`job_footer`)
-serve every document printed for a job.
+serve every document printed for a job (form, receipt, rectification notice); each document
+picks the job's cells it prints with a grid of ``form.job.*`` keys (:data:`JOB_GRID` is the
+form's).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import get_args
+from typing import Final, get_args
 
 from reportlab.lib.units import mm
 
@@ -223,33 +225,45 @@ def cell(labels: Labels, key: str, value: str) -> tuple[str, str, str]:
     return zh, en, value
 
 
-def job_rows(job: FormJob, labels: Labels) -> list[list[tuple[str, str, str]]]:
-    """The job's details, as rows of cells for :func:`layout.details`."""
+JOB_GRID: Final[tuple[tuple[str, ...], ...]] = (
+    ("form.job.ref", "form.job.estate"),
+    ("form.job.unit", "form.job.resident"),
+    ("form.job.phone", "form.job.worker"),
+    ("form.job.title",),
+    ("form.job.category", "form.job.charge"),
+    ("form.job.completed", "form.job.deadline"),
+    ("form.job.assigned", "form.job.window"),
+)
+"""The callback form's job block: rows of ``form.job.*`` keys, one or two cells a row."""
+
+
+def job_values(job: FormJob, labels: Labels) -> dict[str, str]:
+    """The printed value of each ``form.job.*`` cell of the job block."""
     window = f"{_window_hours(job)} {labels.both('form.job.hours')}"
-    return [
-        [cell(labels, "form.job.ref", job.ref), cell(labels, "form.job.estate", job.estate_name)],
-        [
-            cell(labels, "form.job.unit", job.unit),
-            cell(labels, "form.job.resident", job.resident_name),
-        ],
-        [
-            cell(labels, "form.job.phone", mask_phone(job.resident_phone)),
-            cell(labels, "form.job.worker", job.worker),
-        ],
-        [cell(labels, "form.job.title", job.title)],
-        [
-            cell(labels, "form.job.category", labels.both(f"category.{job.category}")),
-            cell(labels, "form.job.charge", money(job.charge)),
-        ],
-        [
-            cell(labels, "form.job.completed", local_time(job.completed_at, job.timezone)),
-            cell(labels, "form.job.deadline", local_time(job.deadline, job.timezone)),
-        ],
-        [
-            cell(labels, "form.job.assigned", labels.both(f"role.{job.assigned_role}")),
-            cell(labels, "form.job.window", window),
-        ],
-    ]
+    return {
+        "form.job.ref": job.ref,
+        "form.job.estate": job.estate_name,
+        "form.job.unit": job.unit,
+        "form.job.resident": job.resident_name,
+        "form.job.phone": mask_phone(job.resident_phone),
+        "form.job.worker": job.worker,
+        "form.job.title": job.title,
+        "form.job.category": labels.both(f"category.{job.category}"),
+        "form.job.charge": money(job.charge),
+        "form.job.completed": local_time(job.completed_at, job.timezone),
+        "form.job.deadline": local_time(job.deadline, job.timezone),
+        "form.job.assigned": labels.both(f"role.{job.assigned_role}"),
+        "form.job.window": window,
+    }
+
+
+def job_rows(
+    job: FormJob, labels: Labels, grid: Sequence[Sequence[str]] = JOB_GRID
+) -> list[list[tuple[str, str, str]]]:
+    """The job's details laid out as ``grid`` (a document picks its cells; the form's by
+    default), as rows of cells for :func:`layout.details`."""
+    values = job_values(job, labels)
+    return [[cell(labels, key, values[key]) for key in row] for row in grid]
 
 
 def job_footer(pen: Pen, x: float, width: float, s: Sizes, job: FormJob, labels: Labels) -> None:

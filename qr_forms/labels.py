@@ -15,11 +15,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Final, get_args
 
-from .data import Category, Channel, FormDataError, Role, Satisfaction
+from .data import Category, Channel, FormDataError, NoticeSource, Role, Satisfaction
 
 __all__ = [
     "CHECKLIST",
     "FORM_KEYS",
+    "NOTICE_KEYS",
     "RECEIPT_KEYS",
     "REQUIRED_KEYS",
     "VOCABULARY_KEYS",
@@ -94,7 +95,8 @@ FORM_KEYS: Final[frozenset[str]] = frozenset(
         "form.footer.rule",
     }
 )
-"""The callback form's own labels; the job block, header and footer also serve the receipt."""
+"""The callback form's own labels; the job block, header and footer also serve the receipt and
+the rectification notice."""
 
 RECEIPT_KEYS: Final[frozenset[str]] = frozenset(
     {
@@ -127,8 +129,34 @@ RECEIPT_KEYS: Final[frozenset[str]] = frozenset(
 )
 """The signed receipt's own labels."""
 
+NOTICE_KEYS: Final[frozenset[str]] = frozenset(
+    {
+        "notice.title",
+        "notice.pdf_title",
+        "notice.number",
+        "notice.section.job",
+        "notice.section.problem",
+        "notice.section.due",
+        "notice.section.ack",
+        "notice.section.signatures",
+        "notice.source",
+        *(f"notice.source.{value}" for value in get_args(NoticeSource)),
+        "notice.found_by",
+        "notice.found_at",
+        "notice.problem",
+        "notice.notice_due",
+        "notice.notice_due.rule",
+        "notice.fix_due",
+        "notice.fix_due.rule",
+        "notice.qr",
+        "notice.signature.worker",
+        "notice.signature.issuer",
+    }
+)
+"""The rectification notice's own labels (its job block, dates and footer are the form's)."""
+
 REQUIRED_KEYS: Final[frozenset[str]] = (
-    VOCABULARY_KEYS | frozenset(CHECKLIST) | FORM_KEYS | RECEIPT_KEYS
+    VOCABULARY_KEYS | frozenset(CHECKLIST) | FORM_KEYS | RECEIPT_KEYS | NOTICE_KEYS
 )
 """Every key a :class:`Labels` must have, with a non-empty Chinese and English text."""
 

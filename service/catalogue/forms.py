@@ -1,5 +1,6 @@
-"""The printed documents' text: the single source of every label the callback form (维修回访单)
-and the signed receipt (回访确认回执) print, and of the :class:`qr_forms.Labels` built from it.
+"""The printed documents' text: the single source of every label the callback form (维修回访单),
+the signed receipt (回访确认回执) and the written rectification notice (整改通知单) print, and of
+the :class:`qr_forms.Labels` built from it.
 
 qr_forms holds no text of its own: it declares the keys it needs (``qr_forms.REQUIRED_KEYS``)
 and prints what ``form_labels()`` gives it. The shared words (``category.*``, ``role.*``,
@@ -112,6 +113,39 @@ register(
         "receipt.refused_at": ("拒签时间", "Refused at"),
         "receipt.sha256": ("签名图像 SHA-256", "SHA-256 of the signature image"),
         "receipt.no_image": ("无签名图像", "no image"),
+        # The written rectification notice to the repair worker; its job block, date line and
+        # footer are the form's.
+        "notice.title": ("整改通知单", "Rectification Notice"),
+        "notice.pdf_title": ("整改通知单", "Rectification notice"),
+        "notice.number": ("通知单号", "Notice No."),
+        "notice.section.job": ("一、工单信息", "Job details"),
+        "notice.section.problem": ("二、发现问题", "Problem found"),
+        "notice.section.due": ("三、整改时限", "Deadlines"),
+        "notice.section.ack": ("四、维修人员确认", "Worker's acknowledgement"),
+        "notice.section.signatures": ("五、签收", "Signatures"),
+        "notice.source": ("问题来源", "Source"),
+        "notice.source.problems": ("回访发现问题", "Problems found in a callback"),
+        "notice.source.unsatisfied": ("回访不满意", "Unsatisfied at the callback"),
+        "notice.source.resident": ("住户反馈", "The resident's own answer"),
+        "notice.found_by": ("发现人", "Found by"),
+        "notice.found_at": ("发现时间", "Found at"),
+        "notice.problem": ("问题描述", "Problem"),
+        "notice.notice_due": ("通知期限", "Notify by"),
+        "notice.notice_due.rule": (
+            "发现问题后24小时内书面通知维修人员",
+            "in writing to the repair worker within 24 hours of finding the problem",
+        ),
+        "notice.fix_due": ("整改期限", "Fix by"),
+        "notice.fix_due.rule": (
+            "维修人员须在此时间前完成整改",
+            "the repair worker completes the fix by this time",
+        ),
+        "notice.qr": (
+            "维修人员扫码确认收到（或提出异议）",
+            "Worker: scan to acknowledge (or dispute)",
+        ),
+        "notice.signature.worker": ("维修人员签收", "Received by the worker"),
+        "notice.signature.issuer": ("发出人", "Issued by"),
     }
 )
 

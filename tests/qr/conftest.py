@@ -1,5 +1,5 @@
-"""Shared data and helpers for the qr_forms tests: a sample job, its URLs, the labels the
-service prints with, PDF inspection."""
+"""Shared data and helpers for the qr_forms tests: a sample job, its URLs, a rectification
+notice, the labels the service prints with, PDF inspection."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from qr_forms import FormJob, Labels, build_form_url, make_token
+from qr_forms import FormJob, Labels, Notice, build_form_url, make_token
 from service.catalogue.forms import form_labels
 
 SECRET = "test-form-secret-0123456789abcdef"
@@ -49,6 +49,31 @@ def form_urls(job_ref: str = "odoo-12345") -> tuple[str, str]:
     staff = make_token(SECRET, purpose="staff", job_ref=job_ref, now=issued)
     resident = make_token(SECRET, purpose="resident", job_ref=job_ref, now=issued)
     return build_form_url(BASE_URL, "staff", staff), build_form_url(BASE_URL, "resident", resident)
+
+
+def ack_url(rectification_id: int = 42) -> str:
+    """The link a notice's QR code carries, as the service might print it."""
+    return f"{BASE_URL}/w/ack/{rectification_id}/tok-{rectification_id:06d}-abcdefghijklmnop"
+
+
+def sample_notice(**changes: object) -> Notice:
+    """A notice for :func:`sample_job` (or ``job=``): a problem found at the callback the day
+    after the repair, notified within 24 hours, to be fixed within 3 days; keyword arguments
+    replace fields."""
+    found = datetime(2024, 5, 4, 16, 30, tzinfo=SHANGHAI)
+    fields: dict[str, object] = {
+        "job": sample_job(),
+        "rectification_id": 42,
+        "source": "problems",
+        "problem": "弯头接口处仍有渗水，楼下天花板出现水渍",
+        "found_by": "赵明",
+        "found_at": found,
+        "notice_due_at": found + timedelta(hours=24),
+        "fix_due_at": found + timedelta(hours=72),
+        "ack_url": ack_url(),
+    }
+    fields.update(changes)
+    return Notice(**fields)  # type: ignore[arg-type]
 
 
 def page_image(pdf: bytes, index: int = 0, *, scale: float = 3.0) -> Image.Image:

@@ -16,15 +16,17 @@ from qr_forms import (
     FormItem,
     Labels,
     LabelsError,
+    NoticeSource,
     PageSize,
     Receipt,
     render_forms,
+    render_notice,
     render_receipt,
 )
 from service.catalogue import MESSAGES
 from service.catalogue.forms import form_labels
 
-from .conftest import SHANGHAI, form_urls, page_text, sample_job, signature_png
+from .conftest import SHANGHAI, form_urls, page_text, sample_job, sample_notice, signature_png
 
 
 def test_the_catalogue_supplies_every_key_qr_forms_needs_in_both_languages() -> None:
@@ -105,8 +107,9 @@ def _complete() -> dict[str, tuple[str, str]]:
 
 
 def _render_everything(labels: Labels) -> list[str]:
-    """The page text of both form layouts (one job of each category) and of signed and refused
-    receipts, for data that shares no word with the catalogue."""
+    """The page text of both form layouts (one job of each category), of signed and refused
+    receipts and of rectification notices (one of each source, both layouts), for data that
+    shares no word with the catalogue."""
     staff_url, resident_url = form_urls()
     pages: tuple[tuple[Category, PageSize], ...] = (
         ("safety", "A4"),
@@ -135,4 +138,12 @@ def _render_everything(labels: Labels) -> list[str]:
         }
         receipt = Receipt(**fields)  # type: ignore[arg-type]
         texts.append(page_text(render_receipt(receipt, labels=labels)))
+    notices: tuple[tuple[NoticeSource, PageSize], ...] = (
+        ("problems", "A4"),
+        ("unsatisfied", "A5-landscape"),
+        ("resident", "A4"),
+    )
+    for source, size in notices:
+        notice = sample_notice(job=job, source=source, problem="弯头渗水", found_by="赵明")
+        texts.append(page_text(render_notice(notice, labels=labels, page_size=size)))
     return texts
