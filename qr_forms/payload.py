@@ -14,7 +14,7 @@ scan from a crumpled paper form. A typical token is about 50 characters::
     s<nonce>.<job ref>.<timestamp>.<signature>
     sq3Zb1TkP.odoo-12345.Zp8xYA.Xo3f...(22 chars)
 
-- the first character is the purpose (``s`` staff, ``r`` resident);
+- the first character is the purpose (``s`` staff, ``r`` resident, ``w`` worker);
 - the nonce is 8 URL-safe base64 characters (48 random bits) unless the caller gives one;
 - the job ref is written as is when it only uses ``A-Z a-z 0-9 _ -``; any other ref is written
   as ``~`` followed by its UTF-8 bytes in URL-safe base64;
@@ -54,14 +54,15 @@ __all__ = [
     "new_nonce",
 ]
 
-Purpose = Literal["staff", "resident"]
-"""Who a token is for: the callback staff member or the resident."""
+Purpose = Literal["staff", "resident", "worker"]
+"""Who a token is for: the callback staff member, the resident, or the repair worker (who
+acknowledges a written rectification notice)."""
 
 PURPOSES: Final[tuple[Purpose, ...]] = get_args(Purpose)
 
-_PURPOSE_CODE: Final[dict[Purpose, str]] = {"staff": "s", "resident": "r"}
+_PURPOSE_CODE: Final[dict[Purpose, str]] = {"staff": "s", "resident": "r", "worker": "w"}
 _CODE_PURPOSE: Final[dict[str, Purpose]] = {code: p for p, code in _PURPOSE_CODE.items()}
-_URL_PATH: Final[dict[Purpose, str]] = {"staff": "s", "resident": "r"}
+_URL_PATH: Final[dict[Purpose, str]] = {"staff": "s", "resident": "r", "worker": "w"}
 
 _SALT: Final = b"huifang.qr_forms.token.v1"
 _SEP: Final = "."
@@ -100,7 +101,7 @@ class TokenExpired(TokenError):
 
 
 class TokenWrongPurpose(TokenError):
-    """The token is genuine but was issued for the other audience (staff vs resident).
+    """The token is genuine but was issued for the other audience (staff, resident or worker).
 
     Attributes:
         expected: the purpose the reader asked for.
@@ -119,7 +120,7 @@ class TokenData:
 
     Attributes:
         job_ref: the job's reference, unique in the deployment (e.g. ``"odoo-12345"``).
-        purpose: ``"staff"`` or ``"resident"``.
+        purpose: ``"staff"``, ``"resident"`` or ``"worker"``.
         nonce: random URL-safe string; the service stores used nonces for single use.
         issued_at: when the token was made, an aware UTC datetime (whole seconds).
     """
@@ -174,7 +175,7 @@ def make_token(
 
     Args:
         secret: the deployment's signing secret (``HUIFANG_SECRET_KEY``); must not be empty.
-        purpose: ``"staff"`` or ``"resident"``.
+        purpose: ``"staff"``, ``"resident"`` or ``"worker"``.
         job_ref: the job's reference; any non-empty string up to 200 characters.
         nonce: URL-safe string (``A-Z a-z 0-9 _ -``, 1-32 chars); a random one when omitted.
         now: the issue time, an aware datetime; the current time when omitted.
@@ -254,7 +255,7 @@ def build_form_url(base_url: str, purpose: Purpose, token: str) -> str:
     Args:
         base_url: the public address of the service, e.g. ``"https://wy.example.com"``; a
             trailing slash is ignored. It may include a path prefix.
-        purpose: ``"staff"`` or ``"resident"``.
+        purpose: ``"staff"``, ``"resident"`` or ``"worker"``.
         token: a token from :func:`make_token`.
 
     Raises:

@@ -133,14 +133,15 @@ def import_jobs(
 
 
 def _register_feature_commands() -> None:
-    """Commands that live beside their feature: sync (Odoo link), report, forms."""
+    """Commands that live beside their feature: sync (Odoo link), report, forms, notices."""
     from .odoo.cli import odoo_app, sync
-    from .web.forms_cli import forms
+    from .web.forms_cli import forms, notices
     from .web.reporting import report
 
     app.command("sync")(sync)
     app.command("report")(report)
     app.command("forms")(forms)
+    app.command("notices")(notices)
     app.add_typer(odoo_app, name="odoo")
 
 

@@ -12,11 +12,12 @@ from sqlmodel import Session
 
 from . import domain as d
 from .models import Staff
-from .schemas import CallbackIn, EstateIn, JobIn, TargetsIn, WindowsIn
+from .schemas import CallbackIn, EstateIn, JobIn, PhoneAttemptIn, TargetsIn, WindowsIn
 from .usecases.callbacks import record_callback
 from .usecases.estates import put_estate
 from .usecases.jobs import upsert_job
-from .usecases.rectifications import close_rectification
+from .usecases.phone import record_attempt
+from .usecases.rectifications import mark_fixed, mark_notified, verify
 from .usecases.signin import hash_password
 
 DEMO_PASSWORD = "huifang-demo"
@@ -163,6 +164,11 @@ def _demo_callbacks(
     people: dict[str, list[str]],
 ) -> int:
     if rng.random() < 0.12:  # never called back: some of these are overdue
+        if rng.random() < 0.5:  # ... though some were called and nobody answered
+            for k in range(rng.randint(1, 3)):
+                at = completed + timedelta(hours=2 + 20 * k + rng.uniform(0, 4))
+                if at <= now:
+                    _demo_call(session, ref, people[assigned][0], assigned, at, now, "no_answer")
         return 0
     count = 0
     roles = [assigned] + [
@@ -180,6 +186,17 @@ def _demo_callbacks(
         problems = (
             rng.choice(PROBLEMS) if satisfaction == "unsatisfied" or rng.random() < 0.04 else None
         )
+        staff = rng.choice(people[role])
+        attempt_id = None
+        if (
+            channel == "phone"
+        ):  # a phone callback is the call that got through, after any that did not
+            failed = rng.choices([0, 1, 2], [70, 22, 8])[0]
+            for k in range(failed, 0, -1):
+                at = max(completed, done_at - timedelta(hours=3 * k))
+                outcome = rng.choice(["no_answer", "no_answer", "busy"])
+                _demo_call(session, ref, staff, role, at, now, outcome)
+            attempt_id = _demo_call(session, ref, staff, role, done_at, now, "reached")
         callback, rect = record_callback(
             session=session,
             ref=ref,
@@ -187,9 +204,10 @@ def _demo_callbacks(
             actor="demo",
             cb_in=CallbackIn(
                 role=d.Role(role),
-                staff=rng.choice(people[role]),
+                staff=staff,
                 channel=d.Channel(channel),
                 done_at=done_at,
+                attempt_id=attempt_id,
                 inspected=channel == "on_site",
                 service_feedback=rng.choice(FEEDBACK),
                 suggestions=rng.choice(SUGGESTIONS) or None,
@@ -199,15 +217,70 @@ def _demo_callbacks(
             ),
         )
         count += 1
-        if rect is not None and rng.random() < 0.7:
-            fixed = rect.due_at + timedelta(hours=rng.uniform(-20, 10))
-            if fixed <= now:
-                close_rectification(
-                    session=session,
-                    rectification_id=rect.id,  # type: ignore[arg-type]
-                    done_at=max(fixed, done_at),
-                    resolution="已返修并经住户确认",
-                    now=now,
-                    actor="demo",
-                )
+        if rect is not None:
+            _demo_rectification(
+                session, rng, rect.id, rect.worker, people["supervisor"][0], done_at, now
+            )
     return count
+
+
+def _demo_call(
+    session: Session, ref: str, staff: str, role: str, at: datetime, now: datetime, outcome: str
+) -> int:
+    attempt = record_attempt(
+        session=session,
+        ref=ref,
+        now=now,
+        actor="demo",
+        attempt_in=PhoneAttemptIn(staff=staff, role=d.Role(role), at=at, outcome=outcome),
+    )
+    return attempt.id  # type: ignore[return-value]
+
+
+def _demo_rectification(
+    session: Session,
+    rng: random.Random,
+    rect_id: int,
+    worker: str | None,
+    verifier: str,
+    found: datetime,
+    now: datetime,
+) -> None:
+    """Most notices reach the worker on paper within the day, most fixes are made and checked;
+    a few run late."""
+    notified = found + timedelta(hours=rng.uniform(1, 30))
+    if notified > now:
+        return
+    mark_notified(
+        session=session,
+        rectification_id=rect_id,
+        at=notified,
+        by=verifier,
+        via=d.NoticeChannel.PAPER,
+        now=now,
+        actor="demo",
+    )
+    fixed = notified + timedelta(hours=rng.uniform(4, 90))
+    if fixed > now or rng.random() < 0.15:
+        return
+    mark_fixed(
+        session=session,
+        rectification_id=rect_id,
+        at=fixed,
+        by=worker or "demo",
+        note="已返修并经住户确认",
+        now=now,
+        actor="demo",
+    )
+    checked = fixed + timedelta(hours=rng.uniform(2, 30))
+    if checked <= now and rng.random() < 0.8:
+        verify(
+            session=session,
+            rectification_id=rect_id,
+            at=checked,
+            by=verifier,
+            accepted=rng.random() < 0.9,
+            note=None,
+            now=now,
+            actor="demo",
+        )

@@ -53,6 +53,13 @@ class Estate(SQLModel, table=True):
     target_manager_pct: int = d.DEFAULT_TARGETS_PCT[d.Role.MANAGER]
     target_supervisor_pct: int = d.DEFAULT_TARGETS_PCT[d.Role.SUPERVISOR]
     target_lead_pct: int = d.DEFAULT_TARGETS_PCT[d.Role.LEAD]
+    # Follow-up settings (domain.FollowUp): reminders, escalation, calls, fixes, late entries.
+    reminder_hours_before: int = d.DEFAULT_FOLLOW_UP.reminder_hours_before
+    escalation_step_hours: int = d.DEFAULT_FOLLOW_UP.escalation_step_hours
+    phone_attempts_before_visit: int = d.DEFAULT_FOLLOW_UP.phone_attempts_before_visit
+    rectification_fix_hours: int = d.DEFAULT_FOLLOW_UP.rectification_fix_hours
+    late_entry_hours: int = d.DEFAULT_FOLLOW_UP.late_entry_hours
+    repeat_window_days: int = d.DEFAULT_FOLLOW_UP.repeat_window_days
     created_at: datetime = _time(default=utcnow)
     updated_at: datetime = _time(default=utcnow)
 
@@ -88,12 +95,13 @@ class Job(SQLModel, table=True):
             "cb_manager",
             "cb_supervisor",
             "cb_lead",
-            "sat_satisfied",
-            "sat_fairly_satisfied",
-            "sat_unsatisfied",
+            "answer",
+            "calls",
+            "calls_reached",
             "assigned_role",
             "id",
         ),
+        sa.Index("ix_jobs_unit_repeat", "estate_id", "unit", "category", "completed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -118,14 +126,28 @@ class Job(SQLModel, table=True):
     cb_manager: bool = False
     cb_supervisor: bool = False
     cb_lead: bool = False
-    sat_satisfied: int = 0  # callbacks of this job by answer
-    sat_fairly_satisfied: int = 0
-    sat_unsatisfied: int = 0
+    # The job's answer (domain.job_answer): the resident's latest, else the staff's latest.
+    answer: str | None = Field(default=None, max_length=20)
+    answer_source: str | None = Field(default=None, max_length=16)
+    # Phone attempts: all of them, those that reached the resident, those that failed, and
+    # the latest by its time (it decides whether the next step is a visit).
+    calls: int = 0
+    calls_reached: int = 0
+    failed_calls: int = 0
+    last_call_at: datetime | None = _time(nullable=True)
+    last_call_outcome: str | None = Field(default=None, max_length=16)
+    # A repair of the same unit and category soon after an earlier one (estate's window).
+    repeat_of_id: int | None = Field(default=None, foreign_key="jobs.id")
+    followed_by_repeat: bool = False
     created_at: datetime = _time(default=utcnow)
     updated_at: datetime = _time(default=utcnow)
 
     # Many-to-one: an estate already in the session is taken from it, without a query.
     estate: Estate = Relationship(sa_relationship_kwargs={"viewonly": True})
+    # ``None`` when the job repeats nothing (SQLModel wants the bare class name here).
+    repeat_of: Job = Relationship(
+        sa_relationship_kwargs={"viewonly": True, "remote_side": "Job.id"}
+    )
 
 
 class Callback(SQLModel, table=True):
@@ -145,25 +167,63 @@ class Callback(SQLModel, table=True):
     charge_amount: Decimal | None = Field(default=None, sa_column=sa.Column(sa.Numeric(12, 2)))
     satisfaction: str | None = Field(default=None, max_length=20)
     problems: str | None = None
+    # The reached phone call this phone callback followed, when it says so.
+    attempt_id: int | None = Field(default=None, foreign_key="phone_attempts.id")
     created_at: datetime = _time(default=utcnow)
 
     job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
 
 
 class Rectification(SQLModel, table=True):
+    """A problem found, to be notified in writing to the worker and fixed (domain.followup)."""
+
     __tablename__ = "rectifications"
 
     id: int | None = Field(default=None, primary_key=True)
     job_id: int = Field(foreign_key="jobs.id", index=True)
-    callback_id: int = Field(foreign_key="callbacks.id", index=True)
+    # What opened it: a callback (problems or an unsatisfied answer), or the resident's own
+    # confirmation (unsatisfied, or the charge disputed).
+    callback_id: int | None = Field(default=None, foreign_key="callbacks.id", index=True)
+    confirmation_id: int | None = Field(default=None, foreign_key="signatures.id", index=True)
+    source: str = Field(max_length=16)  # problems | unsatisfied | resident
+    problem: str
+    found_by: str = Field(max_length=100)
     worker: str | None = Field(default=None, max_length=100)
-    problems: str
-    due_at: datetime = _time()
-    done_at: datetime | None = _time(nullable=True)
-    resolution: str | None = None
+    state: str = Field(default="open", max_length=12, index=True)
+    opened_at: datetime = _time()
+    notice_due_at: datetime = _time()
+    notified_at: datetime | None = _time(nullable=True)
+    notified_via: str | None = Field(default=None, max_length=12)
+    # The worker's own answer to the written notice, through its QR code.
+    ack_nonce: str = Field(max_length=16, unique=True)
+    acknowledged_at: datetime | None = _time(nullable=True)
+    dispute: str | None = None
+    fix_due_at: datetime = _time()
+    fixed_at: datetime | None = _time(nullable=True)
+    fix_note: str | None = None
+    verified_at: datetime | None = _time(nullable=True)
+    verified_by: str | None = Field(default=None, max_length=100)
+    verify_note: str | None = None
     created_at: datetime = _time(default=utcnow)
 
     job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
+
+
+class PhoneAttempt(SQLModel, table=True):
+    """One phone call to the resident (电话回访), answered or not."""
+
+    __tablename__ = "phone_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="jobs.id", index=True)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    staff: str = Field(max_length=100)
+    role: str = Field(max_length=16)
+    at: datetime = _time()
+    outcome: str = Field(max_length=16)
+    next_at: datetime | None = _time(nullable=True)
+    note: str | None = None
+    created_at: datetime = _time(default=utcnow)
 
 
 class AuditLog(SQLModel, table=True):
@@ -222,6 +282,9 @@ class Signature(SQLModel, table=True):
     height: int | None = None
     strokes: Any | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
     sha256: str | None = Field(default=None, max_length=64)
+    # The resident disputes the charge the office recorded (one tap, with a note).
+    charge_disputed: bool = False
+    charge_note: str | None = None
 
     job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
 

@@ -19,11 +19,14 @@ from pydantic import (
 )
 
 from .domain import (
+    DEFAULT_FOLLOW_UP,
     DEFAULT_TARGETS_PCT,
     DEFAULT_TIMEZONE,
     DEFAULT_WINDOWS_HOURS,
+    CallOutcome,
     Category,
     Channel,
+    NoticeChannel,
     Role,
     Satisfaction,
     zone,
@@ -125,6 +128,23 @@ class TargetsIn(Strict):
     lead: int = Field(DEFAULT_TARGETS_PCT[Role.LEAD], ge=0, le=100, strict=True)
 
 
+_F = DEFAULT_FOLLOW_UP
+_HOURS = {"gt": 0, "le": 24 * 365, "strict": True}
+
+
+class FollowUpIn(Strict):
+    """An estate's follow-up settings; each optional, in whole hours (attempts: a count)."""
+
+    reminder_hours_before: int = Field(_F.reminder_hours_before, **_HOURS)
+    escalation_step_hours: int = Field(_F.escalation_step_hours, **_HOURS)
+    phone_attempts_before_visit: int = Field(
+        _F.phone_attempts_before_visit, ge=1, le=100, strict=True
+    )
+    rectification_fix_hours: int = Field(_F.rectification_fix_hours, **_HOURS)
+    late_entry_hours: int = Field(_F.late_entry_hours, **_HOURS)
+    repeat_window_days: int = Field(_F.repeat_window_days, ge=1, le=366, strict=True)
+
+
 class EstateIn(Strict):
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -133,6 +153,7 @@ class EstateIn(Strict):
     timezone: str = DEFAULT_TIMEZONE
     windows_hours: WindowsIn = Field(default_factory=WindowsIn)
     targets_pct: TargetsIn = Field(default_factory=TargetsIn)
+    follow_up: FollowUpIn = Field(default_factory=FollowUpIn)
 
     @field_validator("timezone")
     @classmethod
@@ -150,6 +171,7 @@ class EstateOut(BaseModel):
     timezone: str
     windows_hours: dict[str, int]
     targets_pct: dict[str, int]
+    follow_up: dict[str, int]
 
 
 class JobIn(Strict):
@@ -186,6 +208,12 @@ class JobOut(BaseModel):
     state: str
     source: str
     first_callback_at: datetime | None
+    answer: Satisfaction | None
+    answer_source: Literal["resident", "staff"] | None
+    failed_calls: int
+    next_step: Literal["none", "callback", "visit"]
+    repeat_of: str | None
+    followed_by_repeat: bool
 
 
 class CallbackAnswers(Strict):
@@ -200,11 +228,62 @@ class CallbackAnswers(Strict):
     problems: LongText | None = None
 
 
-class CallbackIn(CallbackAnswers):
+class _CallbackWho(Strict):
     role: Role
     staff: Name
     channel: Channel
     done_at: Time
+
+
+# pydantic lists the fields of the last base first: who called back, then what they found.
+class CallbackIn(CallbackAnswers, _CallbackWho):
+    attempt_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="the reached call a phone callback follows"
+    )
+
+
+class PhoneAttemptIn(Strict):
+    staff: Name
+    role: Role
+    at: Time
+    outcome: CallOutcome
+    next_at: Time | None = None
+    note: LongText | None = None
+
+
+class PageCallIn(Strict):
+    """A call made from the staff page: its outcome; the time is the server's."""
+
+    outcome: CallOutcome
+    next_at: Time | None = None
+    note: LongText | None = None
+
+
+class PhoneAttemptOut(BaseModel):
+    id: int
+    job: str
+    staff: str
+    role: Role
+    at: datetime
+    outcome: CallOutcome
+    next_at: datetime | None
+    note: str | None
+
+
+class ConfirmationOut(BaseModel):
+    """What the resident answered and signed on their own phone."""
+
+    id: int
+    at: datetime
+    satisfaction: Satisfaction | None
+    comment: str | None
+    signed: bool
+    refused: bool
+    refusal_reason: str | None
+    signature_sha256: str | None
+    charge_disputed: bool
+    charge_note: str | None
+    rectification_id: int | None
 
 
 class CallbackOut(BaseModel):
@@ -228,16 +307,56 @@ class CallbackOut(BaseModel):
 class RectificationOut(BaseModel):
     id: int
     job: str
-    callback_id: int
+    source: Literal["problems", "unsatisfied", "resident"]
+    problem: str
+    found_by: str
     worker: str | None
-    problems: str
-    due_at: datetime
-    done_at: datetime | None
-    resolution: str | None
-    late: bool
+    callback_id: int | None
+    confirmation_id: int | None
+    opened_at: datetime
+    notice_due_at: datetime
+    notified_at: datetime | None
+    notified_via: str | None
+    acknowledged_at: datetime | None
+    dispute: str | None
+    fix_due_at: datetime
+    fixed_at: datetime | None
+    fix_note: str | None
+    verified_at: datetime | None
+    verified_by: str | None
+    state: Literal["open", "notified", "fixed", "verified"]
+    notice_late: bool
+    fix_late: bool
+
+
+class VerifiedOut(RectificationOut):
+    """The rectification after a verification, and the fresh confirmation link for the
+    resident when the fix was accepted (the office sends it, or it goes on a new form)."""
+
+    resident_link: str | None
+
+
+class MoveIn(Strict):
+    at: Time
+    by: Name
+
+
+class NotifiedIn(MoveIn):
+    via: NoticeChannel
+
+
+class FixedIn(MoveIn):
+    note: LongText | None = None
+
+
+class VerifyIn(MoveIn):
+    accepted: bool
+    note: LongText | None = None
 
 
 class RectificationClose(Strict):
+    """The old way to say a rectification was fixed (``POST .../close``)."""
+
     done_at: Time
     resolution: LongText | None = None
 
@@ -261,14 +380,18 @@ class LedgerRowOut(BaseModel):
     on_time: bool
     inspected: bool
     charge_verified: bool
+    charge: str | None
     charge_amount: str | None
+    charge_differs: bool
     satisfaction: Satisfaction | None
     service_feedback: str | None
     suggestions: str | None
     problems: str | None
     rectification_id: int | None
-    rectification: Literal["open", "closed"] | None
+    rectification: Literal["open", "notified", "fixed", "verified"] | None
     signature: Literal["signed", "unsigned"] | None
+    repeat_of: str | None
+    followed_by_repeat: bool
 
 
 class Page(BaseModel, Generic[T]):
@@ -294,6 +417,15 @@ class OnTimeFigures(BaseModel):
 class RectificationFigures(BaseModel):
     open: int
     late: int
+    notice_late: int
+    fix_late: int
+    verified: int
+
+
+class PhoneFigures(BaseModel):
+    attempts: int
+    reached: int
+    success_rate: float | None
 
 
 class ComplianceOut(BaseModel):
@@ -306,7 +438,9 @@ class ComplianceOut(BaseModel):
     on_time: OnTimeFigures
     overdue_open: int
     satisfaction: dict[str, int]
+    answered: int
     complaint_rate: float | None
+    phone: PhoneFigures
     rectifications: RectificationFigures
 
 
@@ -385,20 +519,27 @@ class SignatureIn(Strict):
 class ResidentAnswer(SignatureIn):
     satisfaction: Satisfaction
     comment: LongText | None = None
+    # The resident disputes the charge shown (one tap), optionally saying why.
+    charge_disputed: bool = False
+    charge_note: LongText | None = None
     submission_key: SubmissionKey
 
 
 MAX_HELD_MS = 24 * 3600 * 1000
 
 
-class StaffAnswer(CallbackAnswers):
-    """The staff page's callback: its answers, signed in as the staff member who called back."""
-
+class _StaffHow(Strict):
     channel: Channel
     # How long the page held the answer before this send (a draft resent after a dropped
     # connection): the callback is dated by the server's clock minus this, whatever the phone's
     # clock says, but never before the link was issued and at most a day back, so nobody can
     # backdate a late callback into its window.
     held_ms: int = Field(default=0, ge=0, le=MAX_HELD_MS)
+
+
+class StaffAnswer(CallbackAnswers, _StaffHow):
+    """The staff page's callback: its answers, signed in as the staff member who called back."""
+
+    attempt_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     resident: SignatureIn | None = None
     submission_key: SubmissionKey

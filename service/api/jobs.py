@@ -5,9 +5,20 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 
 from ..http.deps import ActorDep, Limit, NowDep, Offset, SessionDep
-from ..schemas import CallbackIn, CallbackOut, JobIn, JobOut, Page
+from ..schemas import (
+    CallbackIn,
+    CallbackOut,
+    ConfirmationOut,
+    JobIn,
+    JobOut,
+    Page,
+    PhoneAttemptIn,
+    PhoneAttemptOut,
+)
 from ..usecases.callbacks import callback_out, list_callbacks, record_callback
+from ..usecases.confirmations import confirmation_out, list_confirmations
 from ..usecases.jobs import job_out, list_jobs, upsert_job
+from ..usecases.phone import attempt_out, list_attempts, record_attempt
 from ..usecases.queries import get_job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -58,7 +69,8 @@ def list_(
 
 @router.post("/{ref}/callbacks", response_model=CallbackOut, status_code=201, tags=["callbacks"])
 def add_callback(ref: str, cb_in: CallbackIn, session: SessionDep, now: NowDep, actor: ActorDep):
-    """Record a callback; non-empty ``problems`` open a rectification due in 24 hours."""
+    """Record a callback; non-empty ``problems`` or an unsatisfied answer open a
+    rectification (its written notice is due within 24 hours)."""
     callback, rect = record_callback(session=session, ref=ref, cb_in=cb_in, now=now, actor=actor)
     return callback_out(callback, rect.id if rect else None)
 
@@ -67,3 +79,31 @@ def add_callback(ref: str, cb_in: CallbackIn, session: SessionDep, now: NowDep, 
 def get_callbacks(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
     rows, total = list_callbacks(session=session, ref=ref, limit=limit, offset=offset)
     return {"data": [callback_out(cb, rid) for cb, rid in rows], "count": total}
+
+
+@router.post(
+    "/{ref}/phone-attempts", response_model=PhoneAttemptOut, status_code=201, tags=["phone"]
+)
+def add_phone_attempt(
+    ref: str, attempt_in: PhoneAttemptIn, session: SessionDep, now: NowDep, actor: ActorDep
+):
+    """Record one call to the resident and its outcome; failed calls lead to an on-site visit
+    after the estate's ``phone_attempts_before_visit`` (or at once when refused or a wrong
+    number)."""
+    attempt = record_attempt(session=session, ref=ref, attempt_in=attempt_in, now=now, actor=actor)
+    return attempt_out(attempt, get_job(session, ref))
+
+
+@router.get("/{ref}/phone-attempts", response_model=Page[PhoneAttemptOut], tags=["phone"])
+def get_phone_attempts(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
+    rows, job, total = list_attempts(session=session, ref=ref, limit=limit, offset=offset)
+    return {"data": [attempt_out(a, job) for a in rows], "count": total}
+
+
+@router.get("/{ref}/confirmations", response_model=Page[ConfirmationOut], tags=["confirmations"])
+def get_confirmations(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
+    """What the resident answered and signed on their own phone (``/r/`` links)."""
+    rows, total = list_confirmations(
+        session=session, job=get_job(session, ref), limit=limit, offset=offset
+    )
+    return {"data": [confirmation_out(sig, rid) for sig, rid in rows], "count": total}

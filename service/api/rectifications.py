@@ -1,31 +1,167 @@
+"""Rectifications (整改): list, read, and the moves of their lifecycle; the written notice."""
+
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query, Response
 
-from ..http.deps import ActorDep, NowDep, SessionDep
-from ..schemas import RectificationClose, RectificationOut
-from ..usecases.rectifications import close_rectification, rectification_out
+from ..http.deps import ActorDep, Limit, NowDep, Offset, SessionDep, SettingsDep
+from ..schemas import (
+    FixedIn,
+    NotifiedIn,
+    Page,
+    RectificationClose,
+    RectificationOut,
+    VerifiedOut,
+    VerifyIn,
+)
+from ..usecases import rectifications as uc
+from ..usecases.documents import form_url, notice_pdf
 
 router = APIRouter(prefix="/rectifications", tags=["rectifications"])
 
+RectificationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+State = Literal["open", "notified", "fixed", "verified"]
 
-@router.post("/{rectification_id}/close", response_model=RectificationOut)
+
+@router.get("", response_model=Page[RectificationOut])
+def list_(
+    session: SessionDep,
+    now: NowDep,
+    estate: Annotated[str | None, Query(description="estate code; default all")] = None,
+    state: State | None = None,
+    late: Annotated[bool | None, Query(description="notice or fix late (as of now)")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    """Rectifications by the time they were opened."""
+    rows, total = uc.list_rectifications(
+        session=session,
+        as_of=now,
+        estate=estate or None,
+        state=state,
+        late=late,
+        limit=limit,
+        offset=offset,
+    )
+    return {"data": [uc.rectification_out(r, now) for r in rows], "count": total}
+
+
+@router.get("/{rectification_id}", response_model=RectificationOut)
+def get(rectification_id: RectificationId, session: SessionDep, now: NowDep) -> Any:
+    return uc.rectification_out(uc.get_rectification(session, rectification_id), now)
+
+
+@router.post("/{rectification_id}/notified", response_model=RectificationOut)
+def notified(
+    rectification_id: RectificationId,
+    body: NotifiedIn,
+    session: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+) -> Any:
+    """The written notice reached the worker (open -> notified)."""
+    rect = uc.mark_notified(
+        session=session,
+        rectification_id=rectification_id,
+        at=body.at,
+        by=body.by,
+        via=body.via,
+        now=now,
+        actor=actor,
+    )
+    return uc.rectification_out(rect, now)
+
+
+@router.post("/{rectification_id}/fixed", response_model=RectificationOut)
+def fixed(
+    rectification_id: RectificationId,
+    body: FixedIn,
+    session: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+) -> Any:
+    """The worker fixed it (open or notified -> fixed)."""
+    rect = uc.mark_fixed(
+        session=session,
+        rectification_id=rectification_id,
+        at=body.at,
+        by=body.by,
+        note=body.note,
+        now=now,
+        actor=actor,
+    )
+    return uc.rectification_out(rect, now)
+
+
+@router.post("/{rectification_id}/verify", response_model=VerifiedOut)
+def verify(
+    rectification_id: RectificationId,
+    body: VerifyIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    actor: ActorDep,
+) -> Any:
+    """Someone other than the worker checks the fix: accepted (-> verified, and the resident
+    gets a fresh confirmation link, ``resident_link``), or not (back to notified, with a new
+    fix due time)."""
+    rect = uc.verify(
+        session=session,
+        rectification_id=rectification_id,
+        at=body.at,
+        by=body.by,
+        accepted=body.accepted,
+        note=body.note,
+        now=now,
+        actor=actor,
+    )
+    link = form_url(settings, "resident", rect.job.ref, now) if body.accepted else None
+    return {**uc.rectification_out(rect, now), "resident_link": link}
+
+
+@router.post(
+    "/{rectification_id}/close",
+    response_model=RectificationOut,
+    deprecated=True,
+    summary="Mark fixed (old name of POST .../fixed)",
+)
 def close(
-    rectification_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    rectification_id: RectificationId,
     body: RectificationClose,
     session: SessionDep,
     now: NowDep,
     actor: ActorDep,
-):
-    """Mark a rectification done (the worker fixed what the callback found)."""
-    rect = close_rectification(
+) -> Any:
+    rect = uc.mark_fixed(
         session=session,
         rectification_id=rectification_id,
-        done_at=body.done_at,
-        resolution=body.resolution,
+        at=body.done_at,
+        by=actor,
+        note=body.resolution,
         now=now,
         actor=actor,
     )
-    return rectification_out(rect)
+    return uc.rectification_out(rect, now)
+
+
+@router.get(
+    "/{rectification_id}/notice.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def notice(
+    rectification_id: RectificationId,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> Response:
+    """The written rectification notice (整改通知单) for the worker, with the QR code with which
+    they acknowledge it."""
+    rect = uc.get_rectification(session, rectification_id)
+    return Response(
+        notice_pdf([rect], settings, now),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="notice-{rect.id}.pdf"'},
+    )

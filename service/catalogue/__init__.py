@@ -9,7 +9,16 @@ all. ``qr_forms`` receives its labels from here as data (``forms.form_labels``).
 
 from __future__ import annotations
 
-from . import access, dashboard, forms, ledger, odoo, phone, vocabulary  # noqa: F401 (texts)
+from . import (  # noqa: F401 (the texts)
+    access,
+    dashboard,
+    forms,
+    ledger,
+    odoo,
+    phone,
+    rectifications,
+    vocabulary,
+)
 from .core import DEFAULT_LANG, LANGS, MESSAGES, pick_lang, register, t
 
 __all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "pick_lang", "register", "t"]

@@ -21,13 +21,16 @@ LEDGER_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     ("on_time", "是否按时", "On time", 9),
     ("inspected", "现场查看", "Inspected", 9),
     ("charge_verified", "收费核实", "Charge verified", 9),
-    ("charge_amount", "核实金额", "Charge", 10),
+    ("charge", "收费金额", "Charge", 10),
+    ("charge_amount", "核实金额", "Verified charge", 10),
+    ("charge_differs", "金额不符", "Charge differs", 9),
     ("satisfaction", "满意度", "Satisfaction", 10),
     ("service_feedback", "服务评价", "Feedback", 28),
     ("suggestions", "改进建议", "Suggestions", 28),
     ("problems", "发现问题", "Problems", 28),
     ("rectification", "整改情况", "Rectification", 12),
     ("signature", "签名", "Signature", 10),
+    ("repeat_of", "重复维修(原单)", "Repeat of", 18),
 )
 
 register(
@@ -45,8 +48,6 @@ register(
         "ledger.yes": ("是", "Yes"),
         "ledger.no": ("否", "No"),
         "ledger.signed": ("已签名", "Signed"),
-        "ledger.rect.open": ("整改中", "Open"),
-        "ledger.rect.done": ("已整改", "Closed"),
         **{f"ledger.col.{key}": (zh, en) for key, zh, en, _ in LEDGER_COLUMNS},
     }
 )

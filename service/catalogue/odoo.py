@@ -40,8 +40,8 @@ register(
         "odoo.activity.note": ("请在 {due} 前完成回访：{what}", "Call back before {due}: {what}"),
         "odoo.rectification.title": ("整改通知：{what}", "Rectification: {what}"),
         "odoo.rectification.note": (
-            "回访发现问题：{problems}。请于 24 小时内整改。",
-            "Problems found in the callback: {problems}. Fix within 24 hours.",
+            "回访发现问题：{problems}。请于 {due} 前完成整改。",
+            "Problems found in the callback: {problems}. Fix by {due}.",
         ),
     }
 )

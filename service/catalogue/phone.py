@@ -25,6 +25,9 @@ register(
         "phone.job.free": ("免费", "Free"),
         "phone.q.satisfaction": ("您对本次维修满意吗？", "Are you satisfied with the repair?"),
         "phone.q.comment": ("意见或建议（选填）", "Comments or suggestions (optional)"),
+        "phone.q.charge": ("本次收费", "What you were charged"),
+        "phone.q.charge_dispute": ("我对收费有异议", "I dispute this charge"),
+        "phone.q.charge_note": ("请说明（选填）", "Say why (optional)"),
         "phone.q.name": ("签名人姓名（选填）", "Your name (optional)"),
         "phone.sign.label": ("请在框内签名", "Sign in the box"),
         "phone.sign.undo": ("撤销", "Undo"),
@@ -61,8 +64,8 @@ register(
         "phone.staff.charge_amount": ("核实金额（元）", "Verified amount (CNY)"),
         "phone.staff.satisfaction": ("住户满意度", "Resident's satisfaction"),
         "phone.staff.problems": (
-            "发现的问题（填写后将通知维修人员 24 小时内整改）",
-            "Problems found (the worker is notified to fix them within 24 h)",
+            "发现的问题（填写后将在 24 小时内书面通知维修人员整改）",
+            "Problems found (the worker gets a written notice within 24 h)",
         ),
         "phone.staff.signature": ("住户签名", "Resident's signature"),
         "phone.staff.signature_skip": (
@@ -75,6 +78,21 @@ register(
             "The resident confirmed on their phone",
         ),
         "phone.staff.previous": ("已有回访", "Earlier callbacks"),
+        "phone.staff.charge_disputed": ("对收费有异议", "disputes the charge"),
+        "phone.call.title": ("电话回访", "Call the resident"),
+        "phone.call.after": ("通话结束后，点一下结果：", "After the call, tap how it went:"),
+        "phone.call.visit": (
+            "电话多次未能联系上住户，请安排上门回访。",
+            "The calls did not reach the resident: visit them on site.",
+        ),
+        "phone.call.reached": (
+            "已接通：请在下面填写电话回访记录。",
+            "Reached: fill in the phone callback below.",
+        ),
+        "phone.call.logged": ("已记录本次拨打。", "This call is recorded."),
+        "phone.call.next_at": ("改约的时间", "The new time agreed"),
+        "phone.call.note": ("说明（超过回访期限时必填）", "Why (needed past the deadline)"),
+        "phone.call.save": ("保存改约", "Save the new time"),
         "phone.staff.draft_restored": ("已恢复未提交的草稿", "Unsent draft restored"),
         "phone.staff.offline": (
             "网络已断开：草稿已保存在本机，恢复网络后会自动重新提交。",

@@ -40,5 +40,10 @@ register(
         "login.forbidden": ("您的角色无权查看此页面", "Your role may not open this page"),
         "logout": ("退出", "Sign out"),
         "error.title": ("出错了", "Something went wrong"),
+        "error": ("出错了", "Something went wrong"),
+        "error.help": (
+            "请返回上一页重试；如仍有问题，请联系管理处。",
+            "Go back and try again; if it keeps happening, ask the management office.",
+        ),
     }
 )

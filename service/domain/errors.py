@@ -2,7 +2,9 @@
 
 Each kind stands for one HTTP status (``STATUS``, the one table both the REST API and the pages
 use) and carries a ``code``, the catalogue key of the friendly page the phone pages show
-(``link.expired``, ``staff.other_estate``...), beside the readable ``detail``.
+(``link.expired``, ``staff.other_estate``...), beside the readable ``detail``. The code is
+given where the refusal is raised; a refusal raised without one shows the general ``error``
+page (bad input: ``form.invalid``, "please check the form").
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class DomainError(Exception):
 class BadRequest(DomainError):
     """The request cannot be read at all: an altered link, a wrong kind of link (400)."""
 
-    code = "link.invalid"
+    code = "error"
 
 
 class NotSignedIn(DomainError):
@@ -41,25 +43,25 @@ class NotSignedIn(DomainError):
 class Forbidden(DomainError):
     """The signed-in person may not do this: another estate, a role without the right (403)."""
 
-    code = "staff.other_estate"
+    code = "error"
 
 
 class NotFound(DomainError):
     """A job, estate or record named in the path or a filter does not exist (404)."""
 
-    code = "link.no_job"
+    code = "error"
 
 
 class Conflict(DomainError):
     """The request clashes with the record's current state (409)."""
 
-    code = "link.used"
+    code = "error"
 
 
 class Gone(DomainError):
     """It existed but is no longer valid: an expired link (410)."""
 
-    code = "link.expired"
+    code = "error"
 
 
 class TooLarge(DomainError):

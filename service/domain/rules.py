@@ -51,7 +51,6 @@ DEFAULT_WINDOWS_HOURS: Mapping[Category, int] = {
 }
 DEFAULT_TARGETS_PCT: Mapping[Role, int] = {Role.MANAGER: 10, Role.SUPERVISOR: 30, Role.LEAD: 60}
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-RECTIFICATION_HOURS = 24
 CALLBACK_FUTURE_TOLERANCE = timedelta(minutes=5)
 COMPLAINT_TARGET_PCT = 1
 
@@ -222,9 +221,14 @@ class PeriodCounts:
     callbacks_done: int = 0  # jobs with at least one callback
     on_time: int = 0  # jobs whose earliest callback was at or before the deadline
     overdue_open: int = 0
-    satisfaction: Mapping[Satisfaction, int] = field(default_factory=dict)
-    rectifications_open: int = 0
-    rectifications_late: int = 0
+    satisfaction: Mapping[Satisfaction, int] = field(default_factory=dict)  # jobs by answer
+    phone_attempts: int = 0
+    phone_reached: int = 0
+    rectifications_open: int = 0  # not yet verified
+    rectifications_late: int = 0  # notice or fix late (in any state)
+    rectifications_notice_late: int = 0
+    rectifications_fix_late: int = 0
+    rectifications_verified: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,18 +241,33 @@ class Compliance:
     on_time_rate: float | None
     overdue_open: int
     satisfaction: dict[Satisfaction, int]
+    phone_attempts: int
+    phone_reached: int
     rectifications_open: int
     rectifications_late: int
+    rectifications_notice_late: int
+    rectifications_fix_late: int
+    rectifications_verified: int
 
     @property
     def compliant(self) -> bool:
         return all(quota.compliant for quota in self.roles.values())
 
     @property
+    def answered(self) -> int:
+        """Jobs with an answer (the resident's own, else the staff's)."""
+        return sum(self.satisfaction.values())
+
+    @property
     def complaint_rate(self) -> float | None:
-        """Unsatisfied answers over all answers (the office aims below 1%)."""
-        answers = sum(self.satisfaction.values())
+        """Unsatisfied jobs over answered jobs (the office aims below 1%)."""
+        answers = self.answered
         return None if answers == 0 else self.satisfaction[Satisfaction.UNSATISFIED] / answers
+
+    @property
+    def phone_success_rate(self) -> float | None:
+        """Calls that reached the resident over all calls ("4,428 calls, 3,158 reached")."""
+        return None if self.phone_attempts == 0 else self.phone_reached / self.phone_attempts
 
 
 def compliance(period: Period, counts: PeriodCounts, rules: EstateRules) -> Compliance:
@@ -264,8 +283,13 @@ def compliance(period: Period, counts: PeriodCounts, rules: EstateRules) -> Comp
         on_time_rate=None if counts.callbacks_done == 0 else counts.on_time / counts.callbacks_done,
         overdue_open=counts.overdue_open,
         satisfaction={s: counts.satisfaction.get(s, 0) for s in Satisfaction},
+        phone_attempts=counts.phone_attempts,
+        phone_reached=counts.phone_reached,
         rectifications_open=counts.rectifications_open,
         rectifications_late=counts.rectifications_late,
+        rectifications_notice_late=counts.rectifications_notice_late,
+        rectifications_fix_late=counts.rectifications_fix_late,
+        rectifications_verified=counts.rectifications_verified,
     )
 
 
@@ -301,15 +325,6 @@ def assign_role(assigned: Mapping[Role, int], targets_pct: Mapping[Role, int]) -
         if best_score is None or score > best_score:
             best, best_score = role, score
     return best
-
-
-def rectification_due(done_at: datetime) -> datetime:
-    return require_aware(done_at).astimezone(UTC) + timedelta(hours=RECTIFICATION_HOURS)
-
-
-def is_rectification_late(due_at: datetime, done_at: datetime | None, as_of: datetime) -> bool:
-    """Fixed after its due time, or still open with the due time passed."""
-    return done_at > due_at if done_at is not None else due_at < as_of
 
 
 def rectifications_state(

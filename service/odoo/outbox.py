@@ -50,6 +50,7 @@ from service.odoo.errors import (
 from service.odoo.gateway import OdooGateway
 from service.odoo.mapping import format_odoo_datetime
 from service.usecases.outbox import enqueue
+from service.usecases.rectifications import notice_delivered
 
 log = logging.getLogger(__name__)
 WATERMARK = "outbox-plan"
@@ -162,7 +163,7 @@ def desired_fields(
     if state is None:
         state = ODOO_STATE_OF_STATUS[d.job_status(job.first_callback_at, job.deadline, now)]
     last = max(callbacks, key=lambda c: (c.done_at, c.id or 0), default=None)
-    rect = d.rectifications_state(((r.due_at, r.done_at) for r in rectifications), now)
+    rect = d.rectifications_state(((r.fix_due_at, r.fixed_at) for r in rectifications), now)
     return {
         "callback_deadline": format_odoo_datetime(job.deadline),
         "callback_state": state,
@@ -189,6 +190,7 @@ class RoleUsers:
         self.gateway = gateway
         self._from_groups: dict[str, list[int]] | None = None
         self._active: set[int] = set()
+        self._linked: dict[tuple[int, str], int | None] = {}
 
     def _load(self) -> dict[str, list[int]]:
         if self._from_groups is None:
@@ -215,17 +217,23 @@ class RoleUsers:
                 )
         return self._from_groups
 
+    def _linked_staff(self, estate_id: int, role: str) -> int | None:
+        """The estate's first active staff member in ``role`` linked to Odoo (read once)."""
+        if (estate_id, role) not in self._linked:
+            self._linked[(estate_id, role)] = self.session.exec(
+                select(Staff.odoo_user_id)
+                .where(
+                    Staff.estate_id == estate_id,
+                    Staff.role == role,
+                    Staff.active == True,  # noqa: E712
+                    col(Staff.odoo_user_id).is_not(None),
+                )
+                .order_by(col(Staff.id))
+            ).first()
+        return self._linked[(estate_id, role)]
+
     def user_for(self, estate_id: int, role: str, technician: int | None = None) -> int | None:
-        staff = self.session.exec(
-            select(Staff.odoo_user_id)
-            .where(
-                Staff.estate_id == estate_id,
-                Staff.role == role,
-                Staff.active == True,  # noqa: E712
-                col(Staff.odoo_user_id).is_not(None),
-            )
-            .order_by(col(Staff.id))
-        ).first()
+        staff = self._linked_staff(estate_id, role)
         if staff:
             return staff
         groups = self._load()
@@ -270,8 +278,8 @@ def plan(
                     col(Rectification.job_id).in_(linked),
                     or_(
                         col(Rectification.created_at) > since,
-                        col(Rectification.done_at).is_(None),
-                        col(Rectification.done_at) > since - timedelta(days=2),
+                        col(Rectification.fixed_at).is_(None),
+                        col(Rectification.fixed_at) > since - timedelta(days=2),
                     ),
                 )
             )
@@ -390,6 +398,7 @@ def plan(
                 kind="message",
                 payload={"body_html": body_html, "body_text": body_text},
                 now=now,
+                checked=True,
             )
         for rect in new_rects:
             job, link = jobs.get(rect.job_id), links.get(rect.job_id)
@@ -421,7 +430,13 @@ def _plan_rectification(
 ) -> int:
     lang = _lang(config.language)
     title = t("odoo.rectification.title", lang, what=job.title or job.ref)
-    note = t("odoo.rectification.note", lang, problems=rect.problems)
+    due = rect.fix_due_at.astimezone(d.zone(job.estate.timezone))
+    note = t(
+        "odoo.rectification.note",
+        lang,
+        problems=rect.problem,
+        due=due.strftime("%Y-%m-%d %H:%M"),
+    )
     key = f"rectification:{rect.id}"
     if config.rectification_mode == "request":
         payload: dict[str, Any] = {
@@ -429,7 +444,7 @@ def _plan_rectification(
                 "name": title[:200],
                 "user_id": link.worker_user_id or False,
                 "maintenance_team_id": link.team_id or False,
-                "schedule_date": format_odoo_datetime(rect.due_at),
+                "schedule_date": format_odoo_datetime(rect.fix_due_at),
                 "description": f"<p>{html.escape(note)}</p>",
             }
         }
@@ -440,7 +455,7 @@ def _plan_rectification(
             return 0
         payload = {
             "user_id": link.worker_user_id,
-            "due": rect.due_at.date().isoformat(),
+            "due": due.date().isoformat(),
             "summary": title[:200],
             "note": note,
         }
@@ -569,6 +584,13 @@ def deliver(
                     row.sent_at = now()
                     row.last_error = None
                     report.sent += 1
+                    if row.key.startswith("rectification:"):
+                        notice_delivered(
+                            session,
+                            rectification_id=int(row.key.split(":", 1)[1]),
+                            at=row.sent_at,
+                            via=d.NoticeChannel.ODOO,
+                        )
                 session.add(row)
                 session.commit()
             if len(rows) < config.batch:

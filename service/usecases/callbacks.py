@@ -9,11 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
+from ..catalogue import t
 from ..db import begin_write
-from ..models import Callback, Job, Rectification, Staff, utcnow
+from ..models import Callback, Job, PhoneAttempt, Rectification, Staff, utcnow
 from ..schemas import CallbackIn, money
+from .answers import refresh_answer
 from .audit import audit
 from .queries import get_job
+from .rectifications import open_rectification
 
 _ROLE_FLAG = {
     d.Role.MANAGER: "cb_manager",
@@ -22,7 +25,7 @@ _ROLE_FLAG = {
 }
 
 
-def _staff_for(session: Session, estate_id: int, name: str, role: str) -> Staff:
+def staff_for(session: Session, estate_id: int, name: str, role: str) -> Staff:
     staff = session.exec(
         select(Staff).where(Staff.estate_id == estate_id, Staff.name == name)
     ).first()
@@ -36,6 +39,17 @@ def _staff_for(session: Session, estate_id: int, name: str, role: str) -> Staff:
                 select(Staff).where(Staff.estate_id == estate_id, Staff.name == name)
             ).one()
     return staff
+
+
+def _check_attempt(session: Session, job: Job, cb_in: CallbackIn) -> None:
+    """A phone callback may name the call it came from: a reached call of the same job."""
+    attempt = session.get(PhoneAttempt, cb_in.attempt_id)
+    if attempt is None or attempt.job_id != job.id:
+        raise d.InvalidInput(f"attempt_id {cb_in.attempt_id} is not a call to this job")
+    if cb_in.channel != d.Channel.PHONE:
+        raise d.InvalidInput("attempt_id: only a phone callback comes from a call")
+    if attempt.outcome != d.CallOutcome.REACHED:
+        raise d.InvalidInput(f"attempt_id {attempt.id} did not reach the resident")
 
 
 def record_callback(
@@ -56,7 +70,9 @@ def record_callback(
         inspected=cb_in.inspected,
         now=now,
     )
-    staff = _staff_for(session, job.estate_id, cb_in.staff, cb_in.role)
+    if cb_in.attempt_id is not None:
+        _check_attempt(session, job, cb_in)
+    staff = staff_for(session, job.estate_id, cb_in.staff, cb_in.role)
     callback = Callback(
         job_id=job.id,  # type: ignore[arg-type]
         staff_id=staff.id,
@@ -66,23 +82,27 @@ def record_callback(
     if job.first_callback_at is None or cb_in.done_at < job.first_callback_at:
         job.first_callback_at = cb_in.done_at
     setattr(job, _ROLE_FLAG[cb_in.role], True)
-    if cb_in.satisfaction is not None:
-        answer = f"sat_{cb_in.satisfaction.value}"
-        setattr(job, answer, getattr(job, answer) + 1)
     job.updated_at = utcnow()
     session.add(job)
     session.flush()
+    if cb_in.satisfaction is not None:
+        refresh_answer(session, job)
     rectification = None
-    if cb_in.problems:
-        rectification = Rectification(
-            job_id=job.id,  # type: ignore[arg-type]
-            callback_id=callback.id,  # type: ignore[arg-type]
-            worker=job.worker,
-            problems=cb_in.problems,
-            due_at=d.rectification_due(cb_in.done_at),
+    if d.followup.opens_rectification(cb_in.problems, cb_in.satisfaction):
+        rectification = open_rectification(
+            session,
+            job=job,
+            source=(
+                d.RectificationSource.PROBLEMS
+                if cb_in.problems and cb_in.problems.strip()
+                else d.RectificationSource.UNSATISFIED
+            ),
+            problem=(cb_in.problems or "").strip() or t("rect.problem.unsatisfied", "zh_CN"),
+            found_by=cb_in.staff,
+            opened_at=cb_in.done_at,
+            actor=actor,
+            callback_id=callback.id,
         )
-        session.add(rectification)
-        session.flush()
     audit(
         session,
         actor=actor,

@@ -13,6 +13,7 @@ from ..models import Estate, Job, Rectification, UTCDateTime
 from . import queries
 from .estates import estate_rules
 from .queries import count_if, get_estate
+from .rectifications import late_clause
 
 
 def _compliance_statements() -> tuple[Any, Any]:
@@ -33,15 +34,21 @@ def _compliance_statements() -> tuple[Any, Any]:
         func.count(first),
         count_if(first <= col(Job.deadline)),
         count_if(sa.and_(first.is_(None), col(Job.deadline) < as_of)),
-        func.coalesce(func.sum(Job.sat_satisfied), 0),
-        func.coalesce(func.sum(Job.sat_fairly_satisfied), 0),
-        func.coalesce(func.sum(Job.sat_unsatisfied), 0),
+        count_if(Job.answer == d.Satisfaction.SATISFIED.value),
+        count_if(Job.answer == d.Satisfaction.FAIRLY_SATISFIED.value),
+        count_if(Job.answer == d.Satisfaction.UNSATISFIED.value),
+        func.coalesce(func.sum(Job.calls), 0),
+        func.coalesce(func.sum(Job.calls_reached), 0),
     ).where(in_period)
-    due, done = col(Rectification.due_at), col(Rectification.done_at)
+    notice_late, fix_late = late_clause(as_of)
+    verified = Rectification.state == d.RectificationState.VERIFIED.value
     rectifications = (
         select(
-            count_if(done.is_(None)),
-            count_if(sa.or_(done > due, sa.and_(done.is_(None), due < as_of))),
+            count_if(sa.not_(verified)),
+            count_if(sa.or_(notice_late, fix_late)),
+            count_if(notice_late),
+            count_if(fix_late),
+            count_if(verified),
         )
         .select_from(Rectification)
         .join(Job, col(Job.id) == Rectification.job_id)
@@ -76,8 +83,13 @@ def period_counts(
             d.Satisfaction.FAIRLY_SATISFIED: int(row[8]),
             d.Satisfaction.UNSATISFIED: int(row[9]),
         },
+        phone_attempts=int(row[10]),
+        phone_reached=int(row[11]),
         rectifications_open=int(rect[0]),
         rectifications_late=int(rect[1]),
+        rectifications_notice_late=int(rect[2]),
+        rectifications_fix_late=int(rect[3]),
+        rectifications_verified=int(rect[4]),
     )
 
 
@@ -124,6 +136,18 @@ def compliance_out(estate: Estate, result: d.Compliance, as_of: datetime) -> dic
         },
         "overdue_open": result.overdue_open,
         "satisfaction": {s.value: n for s, n in result.satisfaction.items()},
+        "answered": result.answered,
         "complaint_rate": result.complaint_rate,
-        "rectifications": {"open": result.rectifications_open, "late": result.rectifications_late},
+        "phone": {
+            "attempts": result.phone_attempts,
+            "reached": result.phone_reached,
+            "success_rate": result.phone_success_rate,
+        },
+        "rectifications": {
+            "open": result.rectifications_open,
+            "late": result.rectifications_late,
+            "notice_late": result.rectifications_notice_late,
+            "fix_late": result.rectifications_fix_late,
+            "verified": result.rectifications_verified,
+        },
     }

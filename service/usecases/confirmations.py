@@ -12,18 +12,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from .. import domain as d
+from ..catalogue import t
 from ..config import Settings
-from ..models import FormTokenUse, Job, Signature
+from ..models import FormTokenUse, Job, Rectification, Signature
 from ..schemas import ResidentAnswer, SignatureIn
+from .answers import refresh_answer
 from .audit import audit
 from .callbacks import latest_callback
 from .documents import receipt_pdf
 from .form_links import FormContext, Stored, check_job_open, mark_used, previous
 from .outbox import enqueue_receipt
+from .rectifications import open_rectification
 from .signatures import CheckedSignature, check_signature
 
 
@@ -116,12 +120,71 @@ def pending_resident_signatures(session: Session, job: Job) -> list[Signature]:
     )
 
 
+def _follow_up(
+    session: Session, job: Job, row: Signature, answer: ResidentAnswer, now: datetime
+) -> None:
+    """A resident's 不满意, or a disputed charge, opens a rectification at once, whether or not
+    staff have called back yet (件件有着落)."""
+    problems = []
+    if answer.satisfaction == d.Satisfaction.UNSATISFIED:
+        problems.append(t("rect.problem.resident_unsatisfied", "zh_CN"))
+    if answer.charge_disputed:
+        problems.append(t("rect.problem.charge", "zh_CN"))
+    if not problems:
+        return
+    said = [text for text in (answer.comment, answer.charge_note) if text and text.strip()]
+    open_rectification(
+        session,
+        job=job,
+        source=d.RectificationSource.RESIDENT,
+        problem="；".join(problems) + ("：" + "；".join(said) if said else ""),
+        found_by=row.signer_name or t("rect.found_by.resident", "zh_CN"),
+        opened_at=now,
+        actor="resident",
+        confirmation_id=row.id,
+    )
+
+
+def list_confirmations(
+    *, session: Session, job: Job, limit: int = 100, offset: int = 0
+) -> tuple[list[tuple[Signature, int | None]], int]:
+    """One page of the resident's own confirmations of a job (by time), each with the
+    rectification it opened, and how many there are."""
+    where = sa.and_(Signature.job_id == job.id, Signature.taken_on == "resident")
+    total = session.exec(select(func.count()).select_from(Signature).where(where)).one()
+    rows = session.exec(
+        select(Signature, Rectification.id)
+        .join(Rectification, col(Rectification.confirmation_id) == Signature.id, isouter=True)
+        .where(where)
+        .order_by(col(Signature.signed_at), col(Signature.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [(sig, rid) for sig, rid in rows], total
+
+
+def confirmation_out(sig: Signature, rectification_id: int | None) -> dict[str, object]:
+    tz = d.zone(sig.job.estate.timezone)
+    return {
+        "id": sig.id,
+        "at": sig.signed_at.astimezone(tz),
+        "satisfaction": sig.satisfaction,
+        "comment": sig.comment,
+        "signed": not sig.refused and sig.sha256 is not None,
+        "refused": sig.refused,
+        "refusal_reason": sig.refuse_reason,
+        "signature_sha256": sig.sha256,
+        "charge_disputed": sig.charge_disputed,
+        "charge_note": sig.charge_note,
+        "rectification_id": rectification_id,
+    }
+
+
 def check_resident_link_open(ctx: FormContext) -> None:
     """The resident page may be filled in: the link is unused and the job needs a callback."""
     if ctx.use is not None:
         raise d.Conflict("this link was already used", code="link.used", job_ref=ctx.job.ref)
-    if ctx.job.state != "active":
-        raise d.Conflict(f"this repair is {ctx.job.state}", code="job.inactive")
+    check_job_open(ctx.job)
 
 
 def submit_resident(
@@ -147,7 +210,11 @@ def submit_resident(
             comment=answer.comment,
             now=now,
         )
+        row.charge_disputed = answer.charge_disputed
+        row.charge_note = answer.charge_note if answer.charge_disputed else None
         store_signature(session, ctx, row, actor)
+        refresh_answer(session, ctx.job)
+        _follow_up(session, ctx.job, row, answer, now)
         session.commit()
     except IntegrityError:
         session.rollback()

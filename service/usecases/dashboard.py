@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
-from ..models import Callback, Estate, Job, Rectification, Staff
+from ..models import Callback, Estate, Job, PhoneAttempt, Rectification, Staff
 from .compliance import compliance, compliance_out
-from .queries import estate_period
+from .queries import count_if, estate_period, status_clause
+from .rectifications import late_clause, late_flags
 from .signin import SignedIn
 
 #: Rows shown in the dashboard's lists (the counts are always complete).
@@ -57,8 +58,12 @@ class StaffRow:
     on_time: int
     on_site: int
     phone: int
-    #: Phone success rate needs call attempts, which are not recorded yet: ``None`` then.
-    phone_success_rate: float | None = None
+    calls: int = 0  # phone attempts this person made on the period's jobs
+    calls_reached: int = 0
+
+    @property
+    def phone_success_rate(self) -> float | None:
+        return None if self.calls == 0 else self.calls_reached / self.calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +88,17 @@ class WorkerRow:
 
 @dataclass(frozen=True, slots=True)
 class LateRectification:
+    """A rectification whose written notice or fix is late; ``due_at``/``done_at`` are the
+    fix's when the fix is late, else the notice's."""
+
     id: int
     job_ref: str
     unit: str | None
     worker: str | None
-    problems: str
+    problem: str
+    state: str
+    notice_late: bool
+    fix_late: bool
     due_at: datetime
     done_at: datetime | None
     hours_late: float
@@ -136,6 +147,13 @@ class Dashboard:
     channels: dict[str, int]
     late_rectifications: list[LateRectification]
     late_rectifications_count: int
+    # Jobs whose calls failed: an on-site visit for their assigned role (any month).
+    visits: list[JobItem] = field(default_factory=list)
+    visits_count: int = 0
+    # The period's jobs that repeat an earlier repair of the same unit and category.
+    repeats: list[JobItem] = field(default_factory=list)
+    repeats_count: int = 0
+    rectification_states: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -280,18 +298,23 @@ def build_dashboard(
     waiting = sa.and_(
         Job.estate_id == estate.id,
         Job.state == "active",
-        col(Job.first_callback_at).is_(None),
-        col(Job.deadline) >= as_of,
+        status_clause(d.JobStatus.DUE, as_of),
     )
     due_today_where = sa.and_(waiting, col(Job.deadline) < midnight[1])
     due_tomorrow_where = sa.and_(
         waiting, col(Job.deadline) >= midnight[1], col(Job.deadline) < midnight[2]
     )
-    overdue_where = sa.and_(
-        in_period, col(Job.first_callback_at).is_(None), col(Job.deadline) < as_of
-    )
+    overdue_where = sa.and_(in_period, status_clause(d.JobStatus.OVERDUE, as_of))
 
     groups = _callback_groups(session, in_period)
+    visit_where = sa.and_(
+        waiting_or_late(estate),
+        sa.or_(
+            col(Job.failed_calls) >= estate.phone_attempts_before_visit,
+            col(Job.last_call_outcome).in_([o.value for o in d.followup.VISIT_AT_ONCE]),
+        ),
+    )
+    repeat_where = sa.and_(in_period, col(Job.repeat_of_id).is_not(None))
     return Dashboard(
         estate=estate,
         period=result.period,
@@ -305,15 +328,35 @@ def build_dashboard(
         due_tomorrow_count=_count(session, due_tomorrow_where),
         overdue=_job_items(session, overdue_where, col(Job.deadline), as_of, people),
         staff=groups.staff,
-        workers=_worker_rows(session, in_period, as_of, groups.answers_by_worker),
+        workers=_worker_rows(session, in_period, as_of),
         channels=groups.channels,
         late_rectifications=_late_rectifications(session, in_period, as_of),
         late_rectifications_count=result.rectifications_late,
+        visits=_job_items(session, visit_where, col(Job.deadline), as_of, people),
+        visits_count=_count(session, visit_where),
+        repeats=_job_items(session, repeat_where, col(Job.completed_at), as_of, people),
+        repeats_count=_count(session, repeat_where),
+        rectification_states=_rectification_states(session, in_period),
     )
 
 
-def _as_int(cond: Any) -> Any:
-    return func.coalesce(func.sum(sa.case((cond, 1), else_=0)), 0)
+def waiting_or_late(estate: Estate) -> Any:
+    """The estate's active jobs still without a callback, due or overdue."""
+    return sa.and_(
+        Job.estate_id == estate.id, Job.state == "active", col(Job.first_callback_at).is_(None)
+    )
+
+
+def _rectification_states(session: Session, in_period: Any) -> dict[str, int]:
+    rows = session.exec(
+        select(Rectification.state, func.count())
+        .join(Job, col(Job.id) == Rectification.job_id)
+        .where(in_period)
+        .group_by(Rectification.state)
+    ).all()
+    counts = {state.value: 0 for state in d.RectificationState}
+    counts.update({state: int(n) for state, n in rows})
+    return counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,32 +365,20 @@ class _CallbackGroups:
 
     staff: list[StaffRow]
     channels: dict[str, int]
-    answers_by_worker: dict[str, dict[str, int]]
 
 
 def _callback_groups(session: Session, in_period: Any) -> _CallbackGroups:
-    worker = func.coalesce(Job.worker, "")
     on_time = sa.case((col(Callback.done_at) <= col(Job.deadline), 1), else_=0)
     rows = session.exec(
-        select(
-            Callback.staff,
-            Callback.role,
-            worker,
-            Callback.channel,
-            Callback.satisfaction,
-            on_time,
-            func.count(),
-        )
+        select(Callback.staff, Callback.role, Callback.channel, on_time, func.count())
         .join(Job, col(Job.id) == Callback.job_id)
         .where(in_period)
-        .group_by(
-            Callback.staff, Callback.role, worker, Callback.channel, Callback.satisfaction, on_time
-        )
+        .group_by(Callback.staff, Callback.role, Callback.channel, on_time)
     ).all()
-    per_staff: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    # callbacks, on time, on site, by phone, calls made, calls that reached the resident
+    per_staff: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     channels = {c.value: 0 for c in d.Channel}
-    answers: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for name, role, worker_name, channel, satisfaction, in_time, n in rows:
+    for name, role, channel, in_time, n in rows:
         n = int(n)
         figures = per_staff[(name, role)]
         figures[0] += n
@@ -355,31 +386,56 @@ def _callback_groups(session: Session, in_period: Any) -> _CallbackGroups:
         figures[2] += n if channel == d.Channel.ON_SITE else 0
         figures[3] += n if channel == d.Channel.PHONE else 0
         channels[channel] = channels.get(channel, 0) + n
-        if satisfaction is not None:
-            answers[worker_name][satisfaction] += n
+    reached = sa.case((PhoneAttempt.outcome == d.CallOutcome.REACHED.value, 1), else_=0)
+    calls = session.exec(
+        select(PhoneAttempt.staff, PhoneAttempt.role, reached, func.count())
+        .join(Job, col(Job.id) == PhoneAttempt.job_id)
+        .where(in_period)
+        .group_by(PhoneAttempt.staff, PhoneAttempt.role, reached)
+    ).all()
+    for name, role, got_through, n in calls:
+        figures = per_staff[(name, role)]
+        figures[4] += int(n)
+        figures[5] += int(n) if got_through else 0
     order = {role.value: i for i, role in enumerate(d.ROLE_ORDER)}
     staff = [
-        StaffRow(name=name, role=role, callbacks=f[0], on_time=f[1], on_site=f[2], phone=f[3])
+        StaffRow(
+            name=name,
+            role=role,
+            callbacks=f[0],
+            on_time=f[1],
+            on_site=f[2],
+            phone=f[3],
+            calls=f[4],
+            calls_reached=f[5],
+        )
         for (name, role), f in per_staff.items()
     ]
     staff.sort(key=lambda row: (order.get(row.role, 9), -row.callbacks, row.name))
-    return _CallbackGroups(staff=staff, channels=channels, answers_by_worker=answers)
+    return _CallbackGroups(staff=staff, channels=channels)
 
 
-def _worker_rows(
-    session: Session, in_period: Any, as_of: datetime, answers: dict[str, dict[str, int]]
-) -> list[WorkerRow]:
+def _worker_rows(session: Session, in_period: Any, as_of: datetime) -> list[WorkerRow]:
+    """Per repair worker: jobs, the jobs' answers (one per job), rectifications."""
     worker = func.coalesce(Job.worker, "")
-    jobs = dict(session.exec(select(worker, func.count()).where(in_period).group_by(worker)).all())
-    due, done = col(Rectification.due_at), col(Rectification.done_at)
+    jobs: dict[str, int] = defaultdict(int)
+    answers: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for name, answer, n in session.exec(
+        select(worker, Job.answer, func.count()).where(in_period).group_by(worker, Job.answer)
+    ).all():
+        jobs[name] += int(n)
+        if answer is not None:
+            answers[name][answer] += int(n)
+    notice_late, fix_late = late_clause(as_of)
+    verified = Rectification.state == d.RectificationState.VERIFIED.value
     rects = {
         name: (int(total), int(open_), int(late))
         for name, total, open_, late in session.exec(
             select(
                 worker,
                 func.count(),
-                _as_int(done.is_(None)),
-                _as_int(sa.or_(done > due, sa.and_(done.is_(None), due < as_of))),
+                count_if(sa.not_(verified)),
+                count_if(sa.or_(notice_late, fix_late)),
             )
             .select_from(Rectification)
             .join(Job, col(Job.id) == Rectification.job_id)
@@ -409,25 +465,33 @@ def _worker_rows(
 def _late_rectifications(
     session: Session, in_period: Any, as_of: datetime
 ) -> list[LateRectification]:
-    due, done = col(Rectification.due_at), col(Rectification.done_at)
-    late = sa.or_(done > due, sa.and_(done.is_(None), due < as_of))
+    notice_late, fix_late = late_clause(as_of)
     rows = session.exec(
         select(Rectification, Job.ref, Job.unit)
         .join(Job, col(Job.id) == Rectification.job_id)
-        .where(in_period, late)
-        .order_by(due, col(Rectification.id))
+        .where(in_period, sa.or_(notice_late, fix_late))
+        .order_by(col(Rectification.notice_due_at), col(Rectification.id))
         .limit(LIST_LIMIT)
     ).all()
-    return [
-        LateRectification(
-            id=rect.id,  # type: ignore[arg-type]
-            job_ref=ref,
-            unit=unit,
-            worker=rect.worker,
-            problems=rect.problems,
-            due_at=rect.due_at,
-            done_at=rect.done_at,
-            hours_late=((rect.done_at or as_of) - rect.due_at).total_seconds() / 3600,
+    items = []
+    for rect, ref, unit in rows:
+        notice, fix = late_flags(rect, as_of)
+        due, done = (
+            (rect.fix_due_at, rect.fixed_at) if fix else (rect.notice_due_at, rect.notified_at)
         )
-        for rect, ref, unit in rows
-    ]
+        items.append(
+            LateRectification(
+                id=rect.id,  # type: ignore[arg-type]
+                job_ref=ref,
+                unit=unit,
+                worker=rect.worker,
+                problem=rect.problem,
+                state=rect.state,
+                notice_late=notice,
+                fix_late=fix,
+                due_at=due,
+                done_at=done,
+                hours_late=((done or as_of) - due).total_seconds() / 3600,
+            )
+        )
+    return items

@@ -3,6 +3,7 @@ receipts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Literal, cast
@@ -12,18 +13,22 @@ from sqlmodel import Session, col, select
 from qr_forms import (
     FormItem,
     FormJob,
+    Notice,
     PageSize,
     Receipt,
     build_form_url,
     make_token,
     render_forms,
+    render_notices,
     render_receipt,
 )
 
 from .. import domain as d
 from ..catalogue.forms import form_labels
 from ..config import Settings
-from ..models import Callback, Estate, Job, Signature
+from ..models import Callback, Estate, Job, Rectification, Signature
+from .queries import in_period
+from .rectifications import rectifications_of_day
 
 NOT_YET = "—"
 
@@ -87,12 +92,7 @@ def day_jobs(session: Session, estate: Estate, day: date) -> list[Job]:
     return list(
         session.exec(
             select(Job)
-            .where(
-                Job.estate_id == estate.id,
-                Job.state == "active",
-                Job.completed_at >= start,
-                Job.completed_at < end,
-            )
+            .where(in_period(estate.id, start, end))
             .order_by(col(Job.completed_at), col(Job.ref))
         ).all()
     )
@@ -142,3 +142,53 @@ def receipt_pdf(session: Session, signature: Signature) -> bytes:
         refusal_reason=signature.refuse_reason if signature.refused else None,
     )
     return render_receipt(receipt, labels=form_labels())
+
+
+def worker_url(settings: Settings, rect: Rectification, now: datetime) -> str:
+    """The link on a written notice: the worker acknowledges (or disputes) it there. The
+    token names the job and carries the rectification's own nonce."""
+    token = make_token(
+        settings.secret_key, purpose="worker", job_ref=rect.job.ref, nonce=rect.ack_nonce, now=now
+    )
+    return build_form_url(settings.public_base_url, "worker", token)
+
+
+def notice_of(rect: Rectification, settings: Settings, now: datetime) -> Notice:
+    job = rect.job
+    return Notice(
+        job=form_job(job, job.estate),
+        rectification_id=rect.id,  # type: ignore[arg-type]
+        source=cast(Literal["problems", "unsatisfied", "resident"], rect.source),
+        problem=rect.problem,
+        found_by=rect.found_by,
+        found_at=rect.opened_at,
+        notice_due_at=rect.notice_due_at,
+        fix_due_at=rect.fix_due_at,
+        ack_url=worker_url(settings, rect, now),
+    )
+
+
+def notice_pdf(
+    rects: Sequence[Rectification], settings: Settings, now: datetime, size: PageSize = "A4"
+) -> bytes:
+    """The written rectification notices (整改通知单), one page each, in the order given."""
+    return render_notices(
+        [notice_of(rect, settings, now) for rect in rects], labels=form_labels(), page_size=size
+    )
+
+
+def day_notices_pdf(
+    session: Session,
+    estate: Estate,
+    day: date,
+    settings: Settings,
+    now: datetime,
+    size: PageSize = "A4",
+) -> tuple[bytes | None, int]:
+    """The notices of the rectifications the estate opened on ``day`` (its timezone)."""
+    tz = d.zone(estate.timezone)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    rects = rectifications_of_day(session, estate, (start, start + timedelta(days=1)))
+    if not rects:
+        return None, 0
+    return notice_pdf(rects, settings, now, size), len(rects)

@@ -31,6 +31,14 @@ def estate_rules(estate: Estate) -> d.EstateRules:
     )
 
 
+FOLLOW_UP_FIELDS = tuple(d.FollowUp.__dataclass_fields__)
+
+
+def follow_up(estate: Estate) -> d.FollowUp:
+    """The estate's follow-up settings (reminders, calls before a visit, fix hours...)."""
+    return d.FollowUp(**{name: getattr(estate, name) for name in FOLLOW_UP_FIELDS})
+
+
 def put_estate(
     *, session: Session, code: str, estate_in: EstateIn, actor: str
 ) -> tuple[Estate, bool]:
@@ -67,6 +75,7 @@ def _put_estate(
         "target_manager_pct": estate_in.targets_pct.manager,
         "target_supervisor_pct": estate_in.targets_pct.supervisor,
         "target_lead_pct": estate_in.targets_pct.lead,
+        **estate_in.follow_up.model_dump(),
     }
     for key, value in values.items():
         setattr(estate, key, value)
@@ -100,6 +109,7 @@ def estate_out(estate: Estate) -> dict[str, Any]:
             "supervisor": estate.target_supervisor_pct,
             "lead": estate.target_lead_pct,
         },
+        "follow_up": {name: getattr(estate, name) for name in FOLLOW_UP_FIELDS},
     }
 
 

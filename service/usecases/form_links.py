@@ -29,7 +29,7 @@ from ..config import Settings
 from ..models import Callback, Estate, FormTokenUse, Job, Signature
 from .signin import SignedIn
 
-Purpose = Literal["staff", "resident"]
+Purpose = Literal["staff", "resident", "worker"]
 MAX_TOKEN_CHARS = 400
 
 

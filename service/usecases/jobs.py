@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from ..models import AuditLog, Callback, Estate, Job, utcnow
 from ..schemas import JobIn, money
 from .audit import audit
 from .estates import estate_rules
-from .queries import get_estate, insert_many, period_clause, status_clause
+from .queries import completed_within, get_estate, insert_many, period_clause, status_clause
 
 _JOB_FIELDS = (
     "unit",
@@ -36,7 +36,7 @@ def _assigned_counts(session: Session, estate: Estate, period: d.Period) -> dict
     start, end = period.bounds(estate.timezone)
     rows = session.exec(
         select(Job.assigned_role, func.count())
-        .where(Job.estate_id == estate.id, Job.completed_at >= start, Job.completed_at < end)
+        .where(completed_within(estate.id, start, end))
         .group_by(Job.assigned_role)
     ).all()
     return {d.Role(role): count for role, count in rows}
@@ -110,9 +110,15 @@ def create_jobs(
                 "cb_manager": False,
                 "cb_supervisor": False,
                 "cb_lead": False,
-                "sat_satisfied": 0,
-                "sat_fairly_satisfied": 0,
-                "sat_unsatisfied": 0,
+                "answer": None,
+                "answer_source": None,
+                "calls": 0,
+                "calls_reached": 0,
+                "failed_calls": 0,
+                "last_call_at": None,
+                "last_call_outcome": None,
+                "repeat_of_id": None,
+                "followed_by_repeat": False,
                 "created_at": now,
                 "updated_at": now,
                 **{f: getattr(job_in, f) for f in _JOB_FIELDS},
@@ -128,6 +134,7 @@ def create_jobs(
                 sa.select(jobs_table.c.ref, jobs_table.c.id).where(jobs_table.c.ref.in_(part))
             )
             ids.update((ref, job_id) for ref, job_id in found)
+        _link_repeats(session, list(estates.values()), [ids[ref] for ref in refs])
         insert_many(
             session,
             AuditLog.__table__,  # type: ignore[attr-defined]
@@ -144,6 +151,54 @@ def create_jobs(
             ],
         )
     return ids
+
+
+def _link_repeats(session: Session, estates: Sequence[Estate], new_ids: Sequence[int]) -> None:
+    """Link each new job to the earlier repair of the same unit and category it repeats
+    (within the estate's ``repeat_window_days``), and mark that earlier job as followed by a
+    repeat. One query per estate and 500 units."""
+    table = Job.__table__  # type: ignore[attr-defined]
+    columns = (table.c.id, table.c.estate_id, table.c.unit, table.c.category, table.c.completed_at)
+    fresh = []
+    for start in range(0, len(new_ids), 500):
+        part = new_ids[start : start + 500]
+        fresh += session.execute(
+            sa.select(*columns).where(table.c.id.in_(part), table.c.unit.is_not(None))
+        ).all()
+    windows = {e.id: timedelta(days=e.repeat_window_days) for e in estates}
+    links: dict[int, int] = {}
+    for estate_id in {row.estate_id for row in fresh}:
+        mine = [row for row in fresh if row.estate_id == estate_id]
+        window = windows[estate_id]
+        units = sorted({row.unit for row in mine})
+        for start in range(0, len(units), 500):
+            part = units[start : start + 500]
+            in_part = [row for row in mine if row.unit in set(part)]
+            others = [
+                d.RepairKey(row.id, row.unit, row.category, row.completed_at)
+                for row in session.execute(
+                    sa.select(*columns).where(
+                        table.c.estate_id == estate_id,
+                        table.c.unit.in_(part),
+                        table.c.state == "active",
+                        table.c.completed_at >= min(r.completed_at for r in in_part) - window,
+                        table.c.completed_at < max(r.completed_at for r in in_part),
+                    )
+                )
+            ]
+            for row in in_part:
+                key = d.RepairKey(row.id, row.unit, row.category, row.completed_at)
+                earlier = d.repeat_of(key, others, window.days)
+                if earlier is not None:
+                    links[row.id] = earlier
+    for job_id, earlier in links.items():
+        session.execute(sa.update(table).where(table.c.id == job_id).values(repeat_of_id=earlier))
+    if links:
+        session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(sorted(set(links.values()))))
+            .values(followed_by_repeat=True)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +286,16 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def job_next_step(job: Job) -> d.NextStep:
+    """What the job needs next: nothing once called back, else a call or an on-site visit."""
+    return d.followup.next_step(
+        done=job.first_callback_at is not None,
+        failed_calls=job.failed_calls,
+        last_outcome=d.CallOutcome(job.last_call_outcome) if job.last_call_outcome else None,
+        attempts_before_visit=job.estate.phone_attempts_before_visit,
+    )
+
+
 def job_out(job: Job, now: datetime) -> dict[str, Any]:
     estate = job.estate
     tz = d.zone(estate.timezone)
@@ -250,6 +315,12 @@ def job_out(job: Job, now: datetime) -> dict[str, Any]:
         "deadline": local(job.deadline),
         "assigned_role": job.assigned_role,
         "status": d.job_status(job.first_callback_at, job.deadline, now).value,
+        "answer": job.answer,
+        "answer_source": job.answer_source,
+        "failed_calls": job.failed_calls,
+        "next_step": job_next_step(job).value,
+        "repeat_of": job.repeat_of.ref if job.repeat_of is not None else None,
+        "followed_by_repeat": job.followed_by_repeat,
         "state": job.state,
         "source": job.source,
         "first_callback_at": local(job.first_callback_at),

@@ -105,7 +105,7 @@ def ledger_rows(
         .where(where)
     ).one()
     stmt = (
-        select(Callback, Job, Rectification.id, Rectification.done_at)
+        select(Callback, Job, Rectification.id, Rectification.state)
         .join(Job, col(Job.id) == Callback.job_id)
         .join(Rectification, col(Rectification.callback_id) == Callback.id, isouter=True)
         .where(where)
@@ -119,12 +119,13 @@ def ledger_rows(
     codes = {e.id: e.code for e in query.estates}
     signatures = _signatures(session, [cb.id for cb, *_ in rows])  # type: ignore[misc]
     out = []
-    for cb, job, rect_id, rect_done in rows:
+    repeats = _refs(session, {job.repeat_of_id for _, job, *_ in rows if job.repeat_of_id})
+    for cb, job, rect_id, rect_state in rows:
         tz = zones[job.estate_id]
         if rect_id is None:
             rectification = None
         else:
-            rectification = "closed" if rect_done is not None else "open"
+            rectification = rect_state
         signature = "signed" if cb.id in signatures else "unsigned"
         out.append(
             {
@@ -144,7 +145,13 @@ def ledger_rows(
                 "on_time": d.is_on_time(cb.done_at, job.deadline),
                 "inspected": cb.inspected,
                 "charge_verified": cb.charge_verified,
+                "charge": money(job.charge),
                 "charge_amount": money(cb.charge_amount),
+                "charge_differs": (
+                    cb.charge_amount is not None
+                    and job.charge is not None
+                    and cb.charge_amount != job.charge
+                ),
                 "satisfaction": cb.satisfaction,
                 "service_feedback": cb.service_feedback,
                 "suggestions": cb.suggestions,
@@ -152,9 +159,19 @@ def ledger_rows(
                 "rectification_id": rect_id,
                 "rectification": rectification,
                 "signature": signature,
+                "repeat_of": repeats.get(job.repeat_of_id) if job.repeat_of_id else None,
+                "followed_by_repeat": job.followed_by_repeat,
             }
         )
     return out, int(total)
+
+
+def _refs(session: Session, job_ids: set[int]) -> dict[int, str]:
+    """The refs of some jobs, by id (the earlier repairs that rows repeat)."""
+    if not job_ids:
+        return {}
+    rows = session.exec(select(Job.id, Job.ref).where(col(Job.id).in_(sorted(job_ids)))).all()
+    return {job_id: ref for job_id, ref in rows if job_id is not None}
 
 
 def ledger_estates(session: Session, code: str | None) -> list[Estate]:

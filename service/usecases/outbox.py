@@ -26,9 +26,11 @@ def enqueue(
     payload: dict[str, Any],
     job_id: int | None = None,
     now: datetime | None = None,
+    checked: bool = False,
 ) -> bool:
-    """Queue a write once: ``False`` when ``key`` was queued before."""
-    if session.exec(select(OdooOutbox.id).where(OdooOutbox.key == key)).first() is not None:
+    """Queue a write once: ``False`` when ``key`` was queued before. ``checked``: the caller
+    already looked the key up (in a batch); the unique key still refuses a concurrent twin."""
+    if not checked and session.exec(select(OdooOutbox.id).where(OdooOutbox.key == key)).first():
         return False
     row = OdooOutbox(
         key=key,

@@ -25,7 +25,14 @@ from .confirmations import (
     signature_row,
     store_signature,
 )
-from .form_links import FormContext, Stored, check_same_estate, mark_used, previous
+from .form_links import (
+    FormContext,
+    Stored,
+    check_job_open,
+    check_same_estate,
+    mark_used,
+    previous,
+)
 from .signin import SignedIn
 
 
@@ -38,8 +45,7 @@ def check_may_record(ctx: FormContext, user: SignedIn) -> None:
         )
     check_same_estate(user, ctx.job)
     _check_role(user)
-    if ctx.job.state != "active":
-        raise d.Conflict(f"this repair is {ctx.job.state}", code="job.inactive")
+    check_job_open(ctx.job)
 
 
 def _check_role(user: SignedIn) -> None:
@@ -77,6 +83,7 @@ def submit_staff(
             staff=user.name,
             channel=answer.channel,
             done_at=done_at,
+            attempt_id=answer.attempt_id,
             **answer.model_dump(include=set(CallbackAnswers.model_fields)),
         )
     except ValidationError as exc:
@@ -108,6 +115,9 @@ def submit_staff(
             )
             store_signature(session, ctx, row, actor)
         session.commit()
+    except d.NotSignedIn:  # the link's use needs a signed-in person: sign in again
+        session.rollback()
+        raise
     except d.DomainError as exc:  # the callback itself was refused: the form says why
         session.rollback()
         kind = d.Conflict if isinstance(exc, d.Conflict) else d.InvalidInput

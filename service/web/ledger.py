@@ -1,11 +1,7 @@
-"""The callback ledger (回访台帐): every callback with its job, filterable and sortable.
+"""The callback ledger (回访台帐) pages: ``GET /ledger``, ``/ledger.csv`` (UTF-8 with BOM) and
+``/ledger.xlsx``, for signed-in managers and supervisors, their own estate only.
 
-- ``GET /api/v1/callbacks`` (bearer key): ``{"data": [...], "count": n}``.
-- ``GET /ledger``, ``/ledger.csv`` (UTF-8 with BOM), ``/ledger.xlsx``: for signed-in managers
-  and supervisors, their own estate only.
-
-A period selects callbacks on the jobs completed in that month (the same jobs the compliance
-figures count), so the ledger's satisfaction answers add up to the dashboard's.
+The rows are ``usecases.ledger``'s, the same as ``GET /api/v1/callbacks`` (``api/callbacks.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +28,7 @@ from ..usecases.ledger import (
     ledger_rows,
 )
 from .auth import UserDep
-from .dashboard_access import Scope, resolve_scope
+from .dashboard_access import Scope, problem_page, resolve_scope
 from .spreadsheet import append_text_row, csv_row
 from .templating import render, request_lang
 
@@ -42,9 +38,6 @@ page_router = APIRouter(include_in_schema=False)
 COLUMNS: tuple[tuple[str, int], ...] = tuple(
     (key, width) for key, _zh, _en, width in LEDGER_COLUMNS
 )
-
-
-# ---------------------------------------------------------------- API
 
 
 # ---------------------------------------------------------------- pages and exports
@@ -61,7 +54,7 @@ def cell_text(key: str, value: Any, lang: str) -> str:
     if key in ("role", "category", "channel", "satisfaction"):
         return t(f"{key}.{value}", lang)
     if key == "rectification":
-        return t(f"ledger.rect.{value}", lang)
+        return t(f"rect.state.{value}", lang)
     if key == "signature":
         return t("ledger.signed", lang) if value == "signed" else "—"
     return str(value)
@@ -199,8 +192,6 @@ def ledger_export(
     sort: SortKey = "done_at",
 ) -> Response:
     if fmt not in ("csv", "xlsx"):
-        from .dashboard_access import problem_page
-
         return problem_page(request, 404, f"/ledger.{fmt}: csv or xlsx")
     scope = resolve_scope(request, session, user, estate, period, now)
     if not isinstance(scope, Scope):

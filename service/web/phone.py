@@ -27,10 +27,11 @@ from .. import domain as d
 from ..config import get_settings
 from ..http.deps import NowDep, SessionDep, SettingsDep
 from ..models import Estate, Job
-from ..schemas import ResidentAnswer, StaffAnswer, Strict, money, validation_detail
+from ..schemas import PageCallIn, ResidentAnswer, StaffAnswer, Strict, money, validation_detail
 from ..usecases.callbacks import callbacks_of
 from ..usecases.confirmations import (
     check_resident_link_open,
+    list_confirmations,
     pending_resident_signatures,
     submit_resident,
 )
@@ -43,6 +44,9 @@ from ..usecases.form_links import (
     staff_job,
     used_resident_link,
 )
+from ..usecases.jobs import job_next_step
+from ..usecases.phone import call_from_page, list_attempts
+from ..usecases.queries import get_job
 from ..usecases.rectifications import rectification_of
 from ..usecases.signin import SignedIn
 from ..usecases.staff_submissions import check_may_record, submit_staff
@@ -266,6 +270,16 @@ def staff_page(
             for cb in callbacks_of(session, ctx.job)
         ],
         pending=pending_resident_signatures(session, ctx.job),
+        confirmed=[sig for sig, _rid in list_confirmations(session=session, job=ctx.job)[0]],
+        calls=[
+            {
+                "at": a.at.astimezone(view["tz"]).strftime("%m-%d %H:%M"),
+                "staff": a.staff,
+                "outcome": a.outcome,
+            }
+            for a in list_attempts(session=session, ref=ctx.job.ref)[0]
+        ],
+        next_step=job_next_step(ctx.job).value,
     )
 
 
@@ -298,6 +312,38 @@ def staff_submit(
             "sha256": stored.signature.sha256 if stored.signature else None,
         },
         status_code=200 if stored.replay else 201,
+    )
+
+
+@router.post("/s/{token}/call")
+def staff_call(
+    token: str,
+    body: BodyDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    user: UserDep,
+) -> Response:
+    """One tap after a call: its outcome (reached leads into the phone callback form)."""
+    try:
+        if user is None:
+            raise d.NotSignedIn("sign in again", code="login.required")
+        if isinstance(body, d.DomainError):
+            raise body
+        ctx = load_form(session, token, "staff", settings=settings, now=now, staff_id=user.staff_id)
+        call_in = parse_body(PageCallIn, body)
+        attempt = call_from_page(session=session, ctx=ctx, user=user, call_in=call_in, now=now)
+    except d.DomainError as exc:
+        return error_json(exc)
+    job = get_job(session, ctx.job.ref)
+    return JSONResponse(
+        {
+            "attempt_id": attempt.id,
+            "outcome": attempt.outcome,
+            "failed_calls": job.failed_calls,
+            "next_step": job_next_step(job).value,
+        },
+        status_code=201,
     )
 
 

@@ -323,7 +323,6 @@ def to_pdf(dash: Dashboard) -> bytes:
         _table(*late_rect_rows(dash), widths=[width * w for w in (0.18, 0.12, 0.34, 0.18, 0.18)]),
         Paragraph(bilingual("report.staff_table"), styles["h2"]),
         _table(*staff_rows(dash)),
-        Paragraph(bilingual("dash.phone_not_tracked"), styles["muted"]),
         Paragraph(bilingual("report.worker_table"), styles["h2"]),
         _table(*worker_rows(dash)),
     ]

@@ -77,7 +77,10 @@ def report_data(dash: Dashboard) -> dict[str, Any]:
                     "job": r.job_ref,
                     "unit": r.unit,
                     "worker": r.worker,
-                    "problems": r.problems,
+                    "problem": r.problem,
+                    "state": r.state,
+                    "notice_late": r.notice_late,
+                    "fix_late": r.fix_late,
                     "due_at": local(r.due_at),
                     "done_at": local(r.done_at),
                     "hours_late": round(r.hours_late, 1),
@@ -85,9 +88,14 @@ def report_data(dash: Dashboard) -> dict[str, Any]:
                 for r in dash.late_rectifications
             ],
             "channels": dash.channels,
-            # Completed callbacks only are recorded: no attempts, so no success rate yet.
-            "phone_attempts_tracked": False,
-            "phone_success_rate": None,
+            "visits": {"count": dash.visits_count, "jobs": [j.ref for j in dash.visits]},
+            "repeats": {"count": dash.repeats_count, "jobs": [j.ref for j in dash.repeats]},
+            "rectification_states": dash.rectification_states,
+            "phone": {
+                "attempts": dash.result.phone_attempts,
+                "reached": dash.result.phone_reached,
+                "success_rate": dash.result.phone_success_rate,
+            },
             "staff": [
                 {
                     "name": s.name,
@@ -96,6 +104,8 @@ def report_data(dash: Dashboard) -> dict[str, Any]:
                     "on_time": s.on_time,
                     "on_site": s.on_site,
                     "phone": s.phone,
+                    "calls": s.calls,
+                    "calls_reached": s.calls_reached,
                     "phone_success_rate": s.phone_success_rate,
                 }
                 for s in dash.staff
@@ -140,11 +150,22 @@ def summary_rows(dash: Dashboard) -> list[list[str]]:
             bilingual("dash.complaint_rate"),
             f"{pct(r.complaint_rate, 2)} / {pct(dash.complaint_target, 0)}",
         ],
+        [bilingual("dash.answered"), str(r.answered)],
         [bilingual("dash.rect_open"), str(r.rectifications_open)],
         [bilingual("dash.rect_late"), str(r.rectifications_late)],
+        [bilingual("rect.notice_late"), str(r.rectifications_notice_late)],
+        [bilingual("rect.fix_late"), str(r.rectifications_fix_late)],
         [bilingual("channel.on_site"), str(dash.channels["on_site"])],
         [bilingual("channel.phone"), str(dash.channels["phone"])],
-        [bilingual("dash.phone_success"), bilingual("dash.phone_not_tracked")],
+        [bilingual("dash.visits"), str(dash.visits_count)],
+        [bilingual("dash.repeats"), str(dash.repeats_count)],
+        *[
+            [bilingual(f"rect.state.{state}"), str(n)]
+            for state, n in dash.rectification_states.items()
+        ],
+        [bilingual("dash.calls"), str(r.phone_attempts)],
+        [bilingual("dash.calls_reached"), str(r.phone_reached)],
+        [bilingual("dash.phone_success"), pct(r.phone_success_rate)],
     ]
 
 
@@ -209,7 +230,7 @@ def late_rect_rows(dash: Dashboard) -> tuple[list[str], list[list[str]]]:
         [
             r.job_ref,
             r.worker or "",
-            r.problems,
+            r.problem,
             _when(r.due_at, dash),
             fmt_age(r.hours_late, "zh_CN") + ("" if r.done_at else " (" + t("dash.open") + ")"),
         ]
@@ -228,6 +249,8 @@ def staff_rows(dash: Dashboard) -> tuple[list[str], list[list[str]]]:
             "report.on_time",
             "channel.on_site",
             "channel.phone",
+            "dash.calls",
+            "dash.calls_reached",
             "dash.phone_success",
         )
     ]
@@ -239,7 +262,9 @@ def staff_rows(dash: Dashboard) -> tuple[list[str], list[list[str]]]:
             str(s.on_time),
             str(s.on_site),
             str(s.phone),
-            "—",
+            str(s.calls),
+            str(s.calls_reached),
+            pct(s.phone_success_rate),
         ]
         for s in dash.staff
     ]

@@ -41,7 +41,7 @@ def to_json(dash: Dashboard) -> bytes:
     return json.dumps(report_data(dash), ensure_ascii=False, indent=2).encode("utf-8")
 
 
-# ---------------------------------------------------------------- tables shared by CSV/XLSX/PDF
+# ---------------------------------------------------------------- CSV and XLSX (rows: report_rows)
 
 
 def to_csv(dash: Dashboard) -> bytes:

@@ -72,7 +72,7 @@ def test_callback_for_an_unknown_job_is_404(client, estate):
     assert response.status_code == 404
 
 
-def test_problems_open_a_rectification_due_in_24_hours(client, job, engine):
+def test_problems_open_a_rectification_whose_notice_is_due_in_24_hours(client, job, engine):
     body = client.post(
         "/api/v1/jobs/J-1/callbacks",
         json=callback_body(problems="维修后仍有渗水", satisfaction="unsatisfied"),
@@ -81,7 +81,9 @@ def test_problems_open_a_rectification_due_in_24_hours(client, job, engine):
     with Session(engine) as s:
         rect = s.exec(select(Rectification)).one()
         assert rect.worker == "孙师傅"
-        assert rect.due_at.isoformat() == "2026-05-12T02:00:00+00:00"
+        assert rect.notice_due_at.isoformat() == "2026-05-12T02:00:00+00:00"
+        assert rect.fix_due_at.isoformat() == "2026-05-14T02:00:00+00:00"  # 72 h by default
+        assert (rect.state, rect.source, rect.found_by) == ("open", "problems", "张伟")
 
 
 def test_blank_problems_open_nothing(client, job, engine):
@@ -90,7 +92,7 @@ def test_blank_problems_open_nothing(client, job, engine):
         assert s.exec(select(func.count()).select_from(Rectification)).one() == 0
 
 
-def test_closing_a_rectification(client, job):
+def test_closing_a_rectification_is_the_old_name_of_fixed(client, job):
     rid = client.post("/api/v1/jobs/J-1/callbacks", json=callback_body(problems="渗水")).json()[
         "rectification_id"
     ]
@@ -98,7 +100,8 @@ def test_closing_a_rectification(client, job):
         f"/api/v1/rectifications/{rid}/close",
         json={"done_at": "2026-05-12T08:00:00+08:00", "resolution": "已返修"},
     )
-    assert closed.status_code == 200 and closed.json()["late"] is False
+    assert closed.status_code == 200
+    assert (closed.json()["state"], closed.json()["fix_late"]) == ("fixed", False)
     again = client.post(
         f"/api/v1/rectifications/{rid}/close", json={"done_at": "2026-05-12T08:00:00+08:00"}
     )

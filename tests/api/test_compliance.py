@@ -80,7 +80,7 @@ def test_overdue_open_depends_on_as_of(client, estate):
     assert (before["overdue_open"], after["overdue_open"]) == (0, 2)
 
 
-def test_satisfaction_counts_callbacks_and_rectifications_open_and_late(client, estate):
+def test_satisfaction_counts_jobs_and_rectifications_open_and_late(client, estate):
     _jobs(client, 3)
     _callback(
         client,
@@ -101,8 +101,16 @@ def test_satisfaction_counts_callbacks_and_rectifications_open_and_late(client, 
     _callback(client, "J002", "manager", satisfaction="satisfied", channel="phone", inspected=False)
     body = client.get("/api/v1/compliance?estate=YG&period=2026-05").json()
     assert body["satisfaction"] == {"satisfied": 1, "fairly_satisfied": 1, "unsatisfied": 1}
-    # both open; the 5 May one was due 6 May and is late as of 20 May, the 18 May one was due 19 May
-    assert body["rectifications"] == {"open": 2, "late": 2}
+    # Both open, neither notice delivered: due 6 May and 19 May, late as of 20 May. The fixes
+    # are due 72 h after the finding: 8 May (late) and 21 May (not yet).
+    assert body["rectifications"] == {
+        "open": 2,
+        "late": 2,
+        "notice_late": 2,
+        "fix_late": 1,
+        "verified": 0,
+    }
+    assert body["answered"] == 3
     assert body["complaint_rate"] == pytest.approx(1 / 3)
 
 

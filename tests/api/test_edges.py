@@ -104,8 +104,8 @@ def test_a_closed_rectification_answers_in_the_estate_offset(client, estate):
     body = client.post(
         f"/api/v1/rectifications/{rid}/close", json={"done_at": "2026-05-11T20:00:00-05:00"}
     ).json()
-    assert body["done_at"] == "2026-05-12T09:00:00+08:00"
-    assert body["due_at"] == "2026-05-12T10:00:00+08:00"
+    assert body["fixed_at"] == "2026-05-12T09:00:00+08:00"
+    assert body["notice_due_at"] == "2026-05-12T10:00:00+08:00"
 
 
 def test_without_a_period_compliance_is_for_the_current_month_whatever_as_of(client, estate):

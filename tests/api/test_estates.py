@@ -10,6 +10,14 @@ def test_put_creates_with_defaults_then_replaces(client):
         "timezone": "Asia/Shanghai",
         "windows_hours": {"safety": 48, "leak": 72, "general": 168},
         "targets_pct": {"manager": 10, "supervisor": 30, "lead": 60},
+        "follow_up": {
+            "reminder_hours_before": 24,
+            "escalation_step_hours": 24,
+            "phone_attempts_before_visit": 3,
+            "rectification_fix_hours": 72,
+            "late_entry_hours": 24,
+            "repeat_window_days": 30,
+        },
     }
     replaced = client.put(
         "/api/v1/estates/YG",

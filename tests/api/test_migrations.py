@@ -44,10 +44,74 @@ def test_upgrading_from_the_first_revision_fills_the_satisfaction_counts(tmp_pat
         conn.execute(sa.text(JOB))
         for answer in ("unsatisfied", "unsatisfied", "satisfied"):
             conn.execute(sa.text(CALLBACK), {"a": answer})
-    migrate(engine)
+    migrate(engine, "0004_cover_assigned_role")  # the revision that fills them
     with engine.connect() as conn:
         row = conn.execute(
             sa.text("SELECT sat_satisfied, sat_fairly_satisfied, sat_unsatisfied FROM jobs")
         ).one()
     assert tuple(row) == (1, 0, 2)
+    engine.dispose()
+
+
+BEFORE_FOLLOW_UP = ("0003_phone", "0004_cover_assigned_role", "0101_odoo_link")
+
+
+def test_upgrading_moves_rectifications_into_their_lifecycle_and_jobs_get_their_answer(tmp_path):
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    for head in BEFORE_FOLLOW_UP:
+        command.upgrade(alembic_config(engine), head)
+    with engine.begin() as conn:
+        conn.execute(sa.text(ESTATE))
+        conn.execute(sa.text(JOB))
+        for answer in ("unsatisfied", "satisfied"):
+            conn.execute(sa.text(CALLBACK), {"a": answer})
+        conn.execute(
+            sa.text(
+                "INSERT INTO rectifications (job_id, callback_id, worker, problems, due_at,"
+                " done_at, resolution, created_at) VALUES"
+                " (1, 1, '孙', '漏', '2026-01-03 00:00:00', NULL, NULL, '2026-01-02'),"
+                " (1, 2, '孙', '松', '2026-01-03 00:00:00', '2026-01-02 12:00:00', '好',"
+                " '2026-01-02')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO odoo_outbox (key, odoo_id, job_id, kind, payload, status, attempts,"
+                " next_attempt_at, created_at, sent_at) VALUES ('rectification:1', 7, 1,"
+                " 'activity', '{}', 'sent', 1, '2026-01-02', '2026-01-02', '2026-01-02 03:00:00')"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as conn:
+        rects = conn.execute(
+            sa.text(
+                "SELECT state, notified_via, notified_at, opened_at, fix_due_at, fixed_at,"
+                " fix_note, problem, source, found_by, length(ack_nonce) FROM rectifications"
+                " ORDER BY id"
+            )
+        ).all()
+        job = conn.execute(sa.text("SELECT answer, answer_source, failed_calls FROM jobs")).one()
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("jobs")}
+    # the first was taken by Odoo: notified then; the second was fixed
+    assert rects[0][:4] == (
+        "notified",
+        "odoo",
+        "2026-01-02 03:00:00.000000",
+        "2026-01-02 00:00:00.000000",
+    )
+    assert rects[0][4] == "2026-01-05 00:00:00.000000"  # 72 h after the finding
+    assert rects[1][:2] == ("fixed", "paper") and rects[1][5:7] == (
+        "2026-01-02 12:00:00",
+        "好",
+    )
+    assert [r[7:10] for r in rects] == [("漏", "problems", "x"), ("松", "problems", "x")]
+    assert all(r[10] >= 8 for r in rects)
+    assert tuple(job) == (
+        "satisfied",
+        "staff",
+        0,
+    )  # the latest callback's answer (same time: by id)
+    assert not {"sat_satisfied", "sat_fairly_satisfied", "sat_unsatisfied"} & columns
     engine.dispose()

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
+
+from service.config import get_settings
+from service.models import Estate, Staff
+from service.schemas import EstateIn, JobIn
+from service.usecases.estates import put_estate
+from service.usecases.jobs import upsert_job
+from service.usecases.signin import hash_password
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -50,3 +60,57 @@ def publish(screenshot: Path, doc_name: str) -> None:
     if os.environ.get("HUIFANG_UPDATE_DOCS") == "1":
         DOCS.mkdir(exist_ok=True)
         shutil.copyfile(screenshot, DOCS / doc_name)
+
+
+# ---------------------------------------------------------------- a repaired job to call back
+
+REF = "odoo-5120"
+PASSWORD = "huifang-demo"
+
+
+@pytest.fixture
+def shop(live_server, now, monkeypatch):
+    """An estate with one repaired job and a maintenance lead who can sign in; QR codes point
+    at the live server."""
+    monkeypatch.setenv("HUIFANG_PUBLIC_BASE_URL", live_server.url)
+    get_settings.cache_clear()
+    with Session(live_server.engine, expire_on_commit=False) as session:
+        put_estate(
+            session=session, code="YGHY", estate_in=EstateIn(name="阳光花园管理处"), actor="t"
+        )
+        upsert_job(
+            session=session,
+            actor="t",
+            job_in=JobIn(
+                ref=REF,
+                estate="YGHY",
+                unit="3栋2单元1201",
+                resident_name="王女士",
+                resident_phone="13812345678",
+                title="厨房水管漏水",
+                worker="孙师傅",
+                completed_at=now - timedelta(days=1, hours=3),
+                charge=Decimal("80"),
+            ),
+        )
+        estate = session.exec(select(Estate)).one()
+        session.add(
+            Staff(
+                estate_id=estate.id,  # type: ignore[arg-type]
+                name="张伟",
+                role="lead",
+                login="zhang.yghy",
+                password_hash=hash_password(PASSWORD),
+            )
+        )
+        session.commit()
+    yield live_server
+    monkeypatch.delenv("HUIFANG_PUBLIC_BASE_URL")
+    get_settings.cache_clear()
+
+
+def sign_in(page, base: str, next_path: str = "/") -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("#login", "zhang.yghy")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")

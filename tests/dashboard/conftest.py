@@ -18,7 +18,7 @@ from service.schemas import CallbackIn, EstateIn, JobIn, TargetsIn, WindowsIn
 from service.usecases.callbacks import record_callback
 from service.usecases.estates import put_estate
 from service.usecases.jobs import upsert_job
-from service.usecases.rectifications import close_rectification
+from service.usecases.rectifications import mark_fixed
 from service.usecases.signin import hash_password
 
 
@@ -128,13 +128,14 @@ def generate(session: Session, now: datetime, seed: int, jobs: int = 120) -> lis
                 ),
             )
             if rect is not None and rng.random() < 0.6:
-                fixed = rect.due_at + timedelta(hours=rng.uniform(-20, 20))
+                fixed = rect.notice_due_at + timedelta(hours=rng.uniform(-20, 20))
                 if fixed <= now:
-                    close_rectification(
+                    mark_fixed(
                         session=session,
                         rectification_id=rect.id,
-                        done_at=max(fixed, done_at),
-                        resolution="ok",
+                        at=max(fixed, done_at),
+                        by="test",
+                        note="ok",
                         now=now,
                         actor="test",
                     )

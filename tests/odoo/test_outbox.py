@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from service.models import Job, OdooOutbox, Staff
+from service import domain as d
+from service.models import Job, OdooOutbox, Rectification, Staff
 from service.odoo.outbox import OutboxConfig, deliver, plan
 from service.schemas import CallbackIn
 from service.usecases.callbacks import record_callback
@@ -144,8 +145,13 @@ def test_rectification_becomes_an_activity_for_the_worker(odoo, syncer_for, engi
         "mail.activity", [("res_id", "=", rid)], ["user_id", "date_deadline", "summary"]
     )
     assert activity["user_id"][0] == worker
-    assert activity["date_deadline"] == rect.due_at.date().isoformat()
+    with Session(engine) as session:  # due when the fix is due, in the estate's calendar
+        zone = d.zone(session.get_one(Job, rect.job_id).estate.timezone)
+    assert activity["date_deadline"] == rect.fix_due_at.astimezone(zone).date().isoformat()
     assert activity["summary"].startswith("整改通知")
+    with Session(engine) as session:  # Odoo took the written notice: the worker has it
+        delivered = session.get_one(Rectification, rect.id)
+        assert (delivered.state, delivered.notified_via) == ("notified", "odoo")
 
 
 def test_rectification_as_a_new_request_when_configured(odoo, syncer_for, engine):

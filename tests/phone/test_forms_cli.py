@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.config import get_settings
 from service.db import get_engine, migrate
-from service.schemas import EstateIn, JobIn
+from service.schemas import CallbackIn, EstateIn, JobIn
+from service.usecases.callbacks import record_callback
 from service.usecases.estates import put_estate
 from service.usecases.jobs import upsert_job
 
@@ -89,3 +90,41 @@ def test_forms_explains_what_is_wrong(database, args, code, words):
     result = CliRunner().invoke(app, ["forms", *args])
     assert result.exit_code == code
     assert words in result.output
+
+
+def _problems_found(refs_and_times):
+    with Session(get_engine()) as session:
+        for ref, local in refs_and_times:
+            record_callback(
+                session=session,
+                ref=ref,
+                now=datetime(2026, 5, 21, tzinfo=SHANGHAI),
+                actor="t",
+                cb_in=CallbackIn(
+                    role="lead", staff="张伟", channel="on_site", done_at=local, problems="锁芯松动"
+                ),
+            )
+
+
+def test_notices_prints_the_days_rectification_notices_with_their_qr(database):
+    _problems_found(
+        [
+            ("a-19th", datetime(2026, 5, 19, 9, 0, tzinfo=SHANGHAI)),
+            ("b-19th", datetime(2026, 5, 19, 23, 30, tzinfo=SHANGHAI)),
+            ("early-20th", datetime(2026, 5, 20, 0, 30, tzinfo=SHANGHAI)),
+        ]
+    )
+    out = database / "notices.pdf"
+    result = CliRunner().invoke(
+        app, ["notices", "--estate", "YGHY", "--date", "2026-05-19", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 rectification notice(s)" in result.output
+    doc = pdfium.PdfDocument(out.read_bytes())
+    assert len(doc) == 2
+    for page, ref in zip(doc, ("a-19th", "b-19th"), strict=True):
+        assert ref in page.get_textpage().get_text_range()
+        (code,) = zxingcpp.read_barcodes(page.render(scale=3).to_pil())
+        assert code.text.startswith("https://wy.example.com/w/")
+    empty = CliRunner().invoke(app, ["notices", "--estate", "YGHY", "--date", "2026-05-18"])
+    assert empty.exit_code == 1 and "No rectifications" in empty.output

@@ -134,8 +134,11 @@ def test_resident_confirmation_waits_for_the_staff_callback(signed_in, session, 
     assert post_json(signed_in, f"/s/{token('staff', now)}", body).status_code == 201
     callback = one(session, select(Callback))
     assert one(session, select(Signature)).callback_id == callback.id
-    rect = one(session, select(Rectification))
-    assert rect.callback_id == callback.id and rect.due_at == now + timedelta(hours=24)
+    # The resident's own 不满意 opened a rectification at once; the callback's problems another.
+    resident, found = rows(session, select(Rectification).order_by(Rectification.id))
+    assert (resident.source, resident.callback_id) == ("resident", None)
+    assert resident.confirmation_id == one(session, select(Signature)).id
+    assert found.callback_id == callback.id and found.notice_due_at == now + timedelta(hours=24)
 
 
 @pytest.mark.parametrize(

@@ -26,11 +26,11 @@ from service.domain import (
     deadline,
     is_on_time,
     job_status,
-    rectification_due,
     required_callbacks,
     role_quota,
     rules_from_mapping,
 )
+from service.domain.followup import notice_due
 from service.domain.rules import projection
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -200,9 +200,9 @@ def test_job_status(first, offset_hours, expected):
     assert job_status(first_at, due, due + timedelta(hours=offset_hours)) == expected
 
 
-def test_rectification_is_due_24_hours_after_the_callback():
+def test_rectification_notice_is_due_24_hours_after_the_callback():
     done = datetime(2026, 5, 3, 10, tzinfo=SHANGHAI)
-    assert rectification_due(done) == done + timedelta(hours=24)
+    assert notice_due(done) == done + timedelta(hours=24)
 
 
 def test_compliance_figures_from_counts():
