@@ -13,7 +13,7 @@ from .catalogue import t
 from .http import errors
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
-from .web import dashboard, login, phone, worker
+from .web import dashboard, login, phone, rectification_pages, worker
 
 
 def create_app() -> FastAPI:
@@ -30,7 +30,14 @@ def create_app() -> FastAPI:
     app.state.outside_sign_in = verify_login
     # Pages (not under the bearer key): sign-in, phone pages, dashboard and ledger, and the
     # Odoo add-on's push and links (verified by their own signature / sign-in).
-    for router in (login.router, phone.router, worker.router, dashboard.router, odoo_routes.router):
+    for router in (
+        login.router,
+        phone.router,
+        worker.router,
+        rectification_pages.router,
+        dashboard.router,
+        odoo_routes.router,
+    ):
         app.include_router(router)
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -214,6 +214,8 @@ class JobOut(BaseModel):
     next_step: Literal["none", "callback", "visit"]
     repeat_of: str | None
     followed_by_repeat: bool
+    calls: int
+    calls_reached: int
 
 
 class CallbackAnswers(Strict):
@@ -392,6 +394,10 @@ class LedgerRowOut(BaseModel):
     signature: Literal["signed", "unsigned"] | None
     repeat_of: str | None
     followed_by_repeat: bool
+    calls: int
+    calls_reached: int
+    calls: int
+    calls_reached: int
 
 
 class Page(BaseModel, Generic[T]):

@@ -31,6 +31,9 @@ LEDGER_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     ("rectification", "整改情况", "Rectification", 12),
     ("signature", "签名", "Signature", 10),
     ("repeat_of", "重复维修(原单)", "Repeat of", 18),
+    ("followed_by_repeat", "后有重复维修", "Repeated later", 10),
+    ("calls", "拨打次数", "Calls", 8),
+    ("calls_reached", "接通次数", "Reached", 8),
 )
 
 register(

@@ -318,6 +318,8 @@ def job_out(job: Job, now: datetime) -> dict[str, Any]:
         "answer": job.answer,
         "answer_source": job.answer_source,
         "failed_calls": job.failed_calls,
+        "calls": job.calls,
+        "calls_reached": job.calls_reached,
         "next_step": job_next_step(job).value,
         "repeat_of": job.repeat_of.ref if job.repeat_of is not None else None,
         "followed_by_repeat": job.followed_by_repeat,

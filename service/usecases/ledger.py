@@ -161,6 +161,8 @@ def ledger_rows(
                 "signature": signature,
                 "repeat_of": repeats.get(job.repeat_of_id) if job.repeat_of_id else None,
                 "followed_by_repeat": job.followed_by_repeat,
+                "calls": job.calls,
+                "calls_reached": job.calls_reached,
             }
         )
     return out, int(total)

@@ -23,8 +23,9 @@ from ..db import begin_write
 from ..models import Callback, Estate, Job, Rectification
 from .audit import audit
 from .estates import follow_up
-from .form_links import read_form_token
+from .form_links import check_same_estate, read_form_token
 from .queries import get_estate
+from .signin import SignedIn
 
 F = d.followup
 
@@ -212,6 +213,17 @@ def notice_delivered(
         entity_id=rect.id,
         detail={"at": at.isoformat(), "via": via.value},
     )
+
+
+def rectification_for_staff(
+    session: Session, rectification_id: int, user: SignedIn
+) -> Rectification:
+    """A rectification of the signed-in staff member's own estate."""
+    rect = session.get(Rectification, rectification_id)
+    if rect is None:
+        raise d.NotFound(f"rectification {rectification_id} not found", code="notice.unknown")
+    check_same_estate(user, rect.job)
+    return rect
 
 
 def worker_notice(

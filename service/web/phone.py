@@ -15,16 +15,18 @@ What a submission stores is a use case (``usecases.confirmations``,
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from qr_forms import mask_phone
 
 from .. import domain as d
-from ..config import get_settings
+from ..config import Settings, get_settings
 from ..http.deps import NowDep, SessionDep, SettingsDep
 from ..models import Estate, Job
 from ..schemas import PageCallIn, ResidentAnswer, StaffAnswer, Strict, money, validation_detail
@@ -37,6 +39,7 @@ from ..usecases.confirmations import (
 )
 from ..usecases.documents import form_pdf, form_url, parse_page_size, receipt_pdf
 from ..usecases.form_links import (
+    FormContext,
     load_form,
     recorded_callback,
     recorded_staff_link,
@@ -283,6 +286,24 @@ def staff_page(
     )
 
 
+def _staff_post(
+    session: Session,
+    token: str,
+    body: bytes | d.DomainError,
+    settings: Settings,
+    now: datetime,
+    user: SignedIn | None,
+    model: type[Strict],
+) -> tuple[SignedIn, FormContext, Any]:
+    """What a JSON post to a staff link carries: the signed-in person, the link and the body."""
+    if user is None:
+        raise d.NotSignedIn("sign in again: your draft is kept", code="login.required")
+    if isinstance(body, d.DomainError):
+        raise body
+    ctx = load_form(session, token, "staff", settings=settings, now=now, staff_id=user.staff_id)
+    return user, ctx, parse_body(model, body)
+
+
 @router.post("/s/{token}")
 def staff_submit(
     request: Request,
@@ -294,12 +315,7 @@ def staff_submit(
     user: UserDep,
 ) -> Response:
     try:
-        if user is None:
-            raise d.NotSignedIn("sign in again: your draft is kept", code="login.required")
-        if isinstance(body, d.DomainError):
-            raise body
-        ctx = load_form(session, token, "staff", settings=settings, now=now, staff_id=user.staff_id)
-        answer = parse_body(StaffAnswer, body)
+        user, ctx, answer = _staff_post(session, token, body, settings, now, user, StaffAnswer)
         stored = submit_staff(session, ctx, user, answer, settings=settings, now=now)
     except d.DomainError as exc:
         return error_json(exc)
@@ -326,12 +342,7 @@ def staff_call(
 ) -> Response:
     """One tap after a call: its outcome (reached leads into the phone callback form)."""
     try:
-        if user is None:
-            raise d.NotSignedIn("sign in again", code="login.required")
-        if isinstance(body, d.DomainError):
-            raise body
-        ctx = load_form(session, token, "staff", settings=settings, now=now, staff_id=user.staff_id)
-        call_in = parse_body(PageCallIn, body)
+        user, ctx, call_in = _staff_post(session, token, body, settings, now, user, PageCallIn)
         attempt = call_from_page(session=session, ctx=ctx, user=user, call_in=call_in, now=now)
     except d.DomainError as exc:
         return error_json(exc)
