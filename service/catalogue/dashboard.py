@@ -43,7 +43,7 @@ register(
         "dash.projection.closed_ok": ("本月已结束：{role}已达标", "Month closed: {role} met"),
         "dash.staff_names": ("人员：{names}", "Staff: {names}"),
         "dash.satisfaction": ("满意度分布", "Satisfaction"),
-        "dash.answers": ("共 {n} 次回答", "{n} answers"),
+        "dash.answers": ("共 {n} 个工单有答复", "{n} jobs answered"),
         "dash.no_answers": ("暂无回答", "No answers yet"),
         "dash.due_lists": ("即将到期的回访", "Callbacks due soon"),
         "dash.none": ("无", "None"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pypdfium2 as pdfium
 from sqlmodel import Session, select
 
 from qr_forms.payload import make_token
@@ -13,8 +14,9 @@ from service.models import Callback, PhoneAttempt, Rectification
 from service.schemas import CallbackIn
 from service.usecases.callbacks import record_callback
 from service.usecases.documents import worker_url
-from tests.browser.conftest import REF, sign_in
+from tests.browser.conftest import REF, publish, sign_in
 from tests.browser.test_phone import draw_signature
+from tests.conftest import AUTH
 
 PHONE = {"viewport": {"width": 360, "height": 640}, "device_scale_factor": 2}
 
@@ -43,6 +45,7 @@ def test_a_failed_call_then_a_reached_one_lead_into_the_phone_callback(
     page.wait_for_function("document.querySelector('input[name=channel][value=phone]').checked")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "phone-staff-call.png"), full_page=True)
+    publish(artifacts / "phone-staff-call.png", "phone-staff-call.png")
     page.click("input[name=satisfaction][value=satisfied] + span")
     page.fill("#service_feedback", "师傅很准时")
     page.click("#submit")
@@ -98,6 +101,13 @@ def test_the_worker_acknowledges_the_written_notice(shop, browser, now, artifact
     assert "接口仍有渗水" in page.locator("#worker-problem").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "phone-worker.png"), full_page=True)
+    publish(artifacts / "phone-worker.png", "phone-worker.png")
+    notice = page.request.get(
+        f"{shop.url}/api/v1/rectifications/{rect.id}/notice.pdf", headers=AUTH
+    )
+    assert notice.status == 200
+    pdfium.PdfDocument(notice.body())[0].render(scale=1.2).to_pil().save(artifacts / "notice.png")
+    publish(artifacts / "notice.png", "notice.png")
     page.click("#worker-ack")
     page.wait_for_selector("#worker-acknowledged")
     (done,) = rows(shop.engine, Rectification)
