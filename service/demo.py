@@ -182,7 +182,7 @@ def _demo_callbacks(
         if done_at > now:
             continue
         channel = "phone" if rng.random() < 0.35 else "on_site"
-        satisfaction = rng.choices(["satisfied", "fairly_satisfied", "unsatisfied"], [78, 17, 5])[0]
+        satisfaction = rng.choices(["satisfied", "fairly_satisfied", "unsatisfied"], [80, 18, 2])[0]
         problems = (
             rng.choice(PROBLEMS) if satisfaction == "unsatisfied" or rng.random() < 0.04 else None
         )
