@@ -169,6 +169,10 @@ class Callback(SQLModel, table=True):
     problems: str | None = None
     # The reached phone call this phone callback followed, when it says so.
     attempt_id: int | None = Field(default=None, foreign_key="phone_attempts.id")
+    # When the service received it (its own clock) and from whom: a callback entered long
+    # after ``done_at`` is a late entry, shown for review.
+    recorded_at: datetime = _time(default=utcnow)
+    recorded_by: str | None = Field(default=None, max_length=100)
     created_at: datetime = _time(default=utcnow)
 
     job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})

@@ -129,7 +129,8 @@ class TargetsIn(Strict):
 
 
 _F = DEFAULT_FOLLOW_UP
-_HOURS = {"gt": 0, "le": 24 * 365, "strict": True}
+# Whole hours > 0, up to ten years: the bound keeps date arithmetic inside the calendar.
+_HOURS = {"gt": 0, "le": 24 * 366 * 10, "strict": True}
 
 
 class FollowUpIn(Strict):
@@ -138,11 +139,11 @@ class FollowUpIn(Strict):
     reminder_hours_before: int = Field(_F.reminder_hours_before, **_HOURS)
     escalation_step_hours: int = Field(_F.escalation_step_hours, **_HOURS)
     phone_attempts_before_visit: int = Field(
-        _F.phone_attempts_before_visit, ge=1, le=100, strict=True
+        _F.phone_attempts_before_visit, ge=1, le=2**31 - 1, strict=True
     )
     rectification_fix_hours: int = Field(_F.rectification_fix_hours, **_HOURS)
     late_entry_hours: int = Field(_F.late_entry_hours, **_HOURS)
-    repeat_window_days: int = Field(_F.repeat_window_days, ge=1, le=366, strict=True)
+    repeat_window_days: int = Field(_F.repeat_window_days, ge=1, le=366 * 10, strict=True)
 
 
 class EstateIn(Strict):
@@ -303,6 +304,8 @@ class CallbackOut(BaseModel):
     satisfaction: Satisfaction | None
     problems: str | None
     on_time: bool
+    recorded_at: datetime
+    late_entry: bool
     rectification_id: int | None = None
 
 
@@ -380,6 +383,9 @@ class LedgerRowOut(BaseModel):
     channel: Channel
     done_at: datetime
     on_time: bool
+    late_entry: bool
+    answer: Satisfaction | None
+    answer_source: Literal["resident", "staff"] | None
     inspected: bool
     charge_verified: bool
     charge: str | None
@@ -394,8 +400,6 @@ class LedgerRowOut(BaseModel):
     signature: Literal["signed", "unsigned"] | None
     repeat_of: str | None
     followed_by_repeat: bool
-    calls: int
-    calls_reached: int
     calls: int
     calls_reached: int
 

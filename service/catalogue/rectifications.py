@@ -25,7 +25,7 @@ register(
         "rect.state.fixed": ("已整改", "Fixed"),
         "rect.state.verified": ("已验收", "Verified"),
         "rect.notice_late": ("通知超时", "Notice late"),
-        "rect.fix_late": ("整改超时", "Fix late"),
+        "rect.fix_late": ("整改逾期", "Fix late"),
         "call.outcome.reached": ("已接通", "Reached"),
         "call.outcome.no_answer": ("无人接听", "No answer"),
         "call.outcome.busy": ("占线", "Busy"),

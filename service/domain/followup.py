@@ -172,6 +172,9 @@ _FROM: dict[Move, frozenset[RectificationState]] = {
 }
 
 
+_DOING = {Move.NOTIFIED: "marked notified", Move.FIXED: "marked fixed", Move.VERIFY: "verified"}
+
+
 def notice_due(opened_at: datetime) -> datetime:
     return require_aware(opened_at, "opened_at").astimezone(UTC) + timedelta(hours=NOTICE_HOURS)
 
@@ -192,7 +195,12 @@ def after_move(
     """The state a move leads to; ``Conflict`` (409) from a state the move does not start
     from."""
     if state not in _FROM[move]:
-        raise Conflict(f"a rectification that is {state} cannot be {move}")
+        doing = {
+            Move.NOTIFIED: "marked notified",
+            Move.FIXED: "marked fixed",
+            Move.VERIFY: "verified",
+        }
+        raise Conflict(f"a rectification that is {state} cannot be {doing[move]}")
     if move == Move.NOTIFIED:
         return RectificationState.NOTIFIED
     if move == Move.FIXED:

@@ -171,7 +171,7 @@ def desired_fields(
         "callback_user_id": user_id or False,
         "callback_last_at": format_odoo_datetime(last.done_at) if last else False,
         "callback_last_by": last.staff if last else False,
-        "callback_satisfaction": (last.satisfaction or False) if last else False,
+        "callback_satisfaction": job.answer or False,  # the job's answer: the resident's first
         "callback_rectification_state": rect,
     }
 

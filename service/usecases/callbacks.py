@@ -15,8 +15,9 @@ from ..models import Callback, Job, PhoneAttempt, Rectification, Staff, utcnow
 from ..schemas import CallbackIn, money
 from .answers import refresh_answer
 from .audit import audit
+from .estates import follow_up
 from .queries import get_job
-from .rectifications import open_rectification
+from .rectifications import has_unverified, open_rectification
 
 _ROLE_FLAG = {
     d.Role.MANAGER: "cb_manager",
@@ -60,7 +61,7 @@ def record_callback(
     Everything happens in one transaction: either all of it is stored or none of it.
     """
     begin_write(session)
-    job = get_job(session, ref)
+    job = get_job(session, ref, for_update=True)
     d.check_callback(
         job_ref=job.ref,
         job_state=job.state,
@@ -76,6 +77,8 @@ def record_callback(
     callback = Callback(
         job_id=job.id,  # type: ignore[arg-type]
         staff_id=staff.id,
+        recorded_at=now,
+        recorded_by=actor[:100],
         **cb_in.model_dump(exclude_none=False),
     )
     session.add(callback)
@@ -88,16 +91,20 @@ def record_callback(
     if cb_in.satisfaction is not None:
         refresh_answer(session, job)
     rectification = None
-    if d.followup.opens_rectification(cb_in.problems, cb_in.satisfaction):
+    problems = (cb_in.problems or "").strip()
+    # An unsatisfied answer without problems of its own opens one unless the complaint is
+    # already being followed (e.g. the resident's own 不满意 opened it): one complaint, one
+    # rectification.
+    if d.followup.opens_rectification(cb_in.problems, cb_in.satisfaction) and (
+        problems or not has_unverified(session, job)
+    ):
         rectification = open_rectification(
             session,
             job=job,
             source=(
-                d.RectificationSource.PROBLEMS
-                if cb_in.problems and cb_in.problems.strip()
-                else d.RectificationSource.UNSATISFIED
+                d.RectificationSource.PROBLEMS if problems else d.RectificationSource.UNSATISFIED
             ),
-            problem=(cb_in.problems or "").strip() or t("rect.problem.unsatisfied", "zh_CN"),
+            problem=problems or t("rect.problem.unsatisfied", "zh_CN"),
             found_by=cb_in.staff,
             opened_at=cb_in.done_at,
             actor=actor,
@@ -138,8 +145,15 @@ def callback_out(callback: Callback, rectification_id: int | None = None) -> dic
         "satisfaction": callback.satisfaction,
         "problems": callback.problems,
         "on_time": d.is_on_time(callback.done_at, job.deadline),
+        "recorded_at": callback.recorded_at.astimezone(tz),
+        "late_entry": is_late_entry(callback, job),
         "rectification_id": rectification_id,
     }
+
+
+def is_late_entry(callback: Callback, job: Job) -> bool:
+    """Entered more than the estate's ``late_entry_hours`` after it was done (for review)."""
+    return d.followup.is_late_entry(callback.done_at, callback.recorded_at, follow_up(job.estate))
 
 
 def list_callbacks(

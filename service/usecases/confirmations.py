@@ -27,6 +27,7 @@ from .callbacks import latest_callback
 from .documents import receipt_pdf
 from .form_links import FormContext, Stored, check_job_open, mark_used, previous
 from .outbox import enqueue_receipt
+from .queries import lock_job
 from .rectifications import open_rectification
 from .signatures import CheckedSignature, check_signature
 
@@ -93,6 +94,9 @@ def store_signature(session: Session, ctx: FormContext, row: Signature, actor: s
             "sha256": row.sha256,
             "satisfaction": row.satisfaction,
             "refuse_reason": row.refuse_reason,
+            "comment": row.comment,
+            "charge_disputed": row.charge_disputed,
+            "charge_note": row.charge_note,
             "token_nonce": ctx.token.nonce,
         },
     )
@@ -210,10 +214,10 @@ def submit_resident(
             comment=answer.comment,
             now=now,
         )
-        row.charge_disputed = answer.charge_disputed
+        row.charge_disputed = answer.charge_disputed  # before the audit entry records it
         row.charge_note = answer.charge_note if answer.charge_disputed else None
         store_signature(session, ctx, row, actor)
-        refresh_answer(session, ctx.job)
+        refresh_answer(session, lock_job(session, ctx.job))
         _follow_up(session, ctx.job, row, answer, now)
         session.commit()
     except IntegrityError:

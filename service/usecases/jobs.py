@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
@@ -134,7 +135,7 @@ def create_jobs(
                 sa.select(jobs_table.c.ref, jobs_table.c.id).where(jobs_table.c.ref.in_(part))
             )
             ids.update((ref, job_id) for ref, job_id in found)
-        _link_repeats(session, list(estates.values()), [ids[ref] for ref in refs])
+        relink_repeats(session, _groups_of(session, [ids[ref] for ref in refs]))
         insert_many(
             session,
             AuditLog.__table__,  # type: ignore[attr-defined]
@@ -153,52 +154,65 @@ def create_jobs(
     return ids
 
 
-def _link_repeats(session: Session, estates: Sequence[Estate], new_ids: Sequence[int]) -> None:
-    """Link each new job to the earlier repair of the same unit and category it repeats
-    (within the estate's ``repeat_window_days``), and mark that earlier job as followed by a
-    repeat. One query per estate and 500 units."""
+RepairGroup = tuple[int, str, str]  # estate id, unit, category
+
+
+def _groups_of(session: Session, job_ids: Sequence[int]) -> set[RepairGroup]:
     table = Job.__table__  # type: ignore[attr-defined]
-    columns = (table.c.id, table.c.estate_id, table.c.unit, table.c.category, table.c.completed_at)
-    fresh = []
-    for start in range(0, len(new_ids), 500):
-        part = new_ids[start : start + 500]
-        fresh += session.execute(
-            sa.select(*columns).where(table.c.id.in_(part), table.c.unit.is_not(None))
-        ).all()
-    windows = {e.id: timedelta(days=e.repeat_window_days) for e in estates}
-    links: dict[int, int] = {}
-    for estate_id in {row.estate_id for row in fresh}:
-        mine = [row for row in fresh if row.estate_id == estate_id]
-        window = windows[estate_id]
-        units = sorted({row.unit for row in mine})
-        for start in range(0, len(units), 500):
-            part = units[start : start + 500]
-            in_part = [row for row in mine if row.unit in set(part)]
-            others = [
-                d.RepairKey(row.id, row.unit, row.category, row.completed_at)
-                for row in session.execute(
-                    sa.select(*columns).where(
-                        table.c.estate_id == estate_id,
-                        table.c.unit.in_(part),
-                        table.c.state == "active",
-                        table.c.completed_at >= min(r.completed_at for r in in_part) - window,
-                        table.c.completed_at < max(r.completed_at for r in in_part),
-                    )
+    groups: set[RepairGroup] = set()
+    for start in range(0, len(job_ids), 500):
+        part = job_ids[start : start + 500]
+        groups.update(
+            (row.estate_id, row.unit, row.category)
+            for row in session.execute(
+                sa.select(table.c.estate_id, table.c.unit, table.c.category).where(
+                    table.c.id.in_(part), table.c.unit.is_not(None)
                 )
-            ]
-            for row in in_part:
-                key = d.RepairKey(row.id, row.unit, row.category, row.completed_at)
-                earlier = d.repeat_of(key, others, window.days)
-                if earlier is not None:
-                    links[row.id] = earlier
-    for job_id, earlier in links.items():
-        session.execute(sa.update(table).where(table.c.id == job_id).values(repeat_of_id=earlier))
-    if links:
-        session.execute(
-            sa.update(table)
-            .where(table.c.id.in_(sorted(set(links.values()))))
-            .values(followed_by_repeat=True)
+            )
         )
+    return groups
+
+
+def relink_repeats(session: Session, groups: set[RepairGroup]) -> None:
+    """Work out the repeat links of every job of these units and categories again: each job
+    repeats the latest earlier active repair of its unit and category within the estate's
+    ``repeat_window_days`` (``domain.followup.repeat_of``), whatever order the jobs arrived in;
+    a job is ``followed_by_repeat`` when a later one repeats it. One query per estate and 200
+    units, then only the rows whose link changed are written."""
+    table = Job.__table__  # type: ignore[attr-defined]
+    by_estate: dict[int, set[tuple[str, str]]] = {}
+    for estate_id, unit, category in groups:
+        if unit and unit.strip():
+            by_estate.setdefault(estate_id, set()).add((unit, category))
+    for estate_id, pairs in by_estate.items():
+        window = session.get_one(Estate, estate_id).repeat_window_days
+        units = sorted({unit for unit, _ in pairs})
+        for start in range(0, len(units), 200):
+            part = units[start : start + 200]
+            rows = session.execute(
+                sa.select(
+                    table.c.id,
+                    table.c.unit,
+                    table.c.category,
+                    table.c.completed_at,
+                    table.c.state,
+                    table.c.repeat_of_id,
+                    table.c.followed_by_repeat,
+                ).where(table.c.estate_id == estate_id, table.c.unit.in_(part))
+            ).all()
+            rows = [r for r in rows if (r.unit, r.category) in pairs]
+            keys = [d.RepairKey(r.id, r.unit, r.category, r.completed_at) for r in rows]
+            active = [k for k, r in zip(keys, rows, strict=True) if r.state == "active"]
+            links = {key.id: d.repeat_of(key, active, window) for key in keys}
+            repeated = {earlier for earlier in links.values() if earlier is not None}
+            for row in rows:
+                link, followed = links[row.id], row.id in repeated
+                if (link, followed) != (row.repeat_of_id, row.followed_by_repeat):
+                    session.execute(
+                        sa.update(table)
+                        .where(table.c.id == row.id)
+                        .values(repeat_of_id=link, followed_by_repeat=followed)
+                    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +250,9 @@ def upsert_job(
             return UpsertResult(job, True, True)
 
     job = existing
+    before: set[RepairGroup] = set()  # the repeat group it leaves, if it changes unit or kind
+    if job.unit is not None:
+        before.add((job.estate_id, job.unit, job.category))
     if job.completed_at != job_in.completed_at:
         # Checked before anything changes, so a refusal leaves the job as it was.
         earliest = session.exec(
@@ -266,6 +283,11 @@ def upsert_job(
         job.category = category
     if "completed_at" in changes or "category" in changes:
         job.deadline = d.deadline(job.completed_at, d.Category(job.category), rules)
+    if changes.keys() & {"unit", "category", "completed_at", "estate"}:
+        session.add(job)
+        session.flush()
+        relink_repeats(session, before | _groups_of(session, [job.id]))  # type: ignore[list-item]
+        session.refresh(job)
     if changes:
         job.updated_at = utcnow()
         session.add(job)
@@ -365,4 +387,12 @@ def list_jobs(
         .offset(offset)
         .limit(limit)
     ).all()
+    for job, estate_row in rows:  # the rows hold the estates: ``job.estate`` costs nothing
+        set_committed_value(job, "estate", estate_row)
+    earlier = sorted({job.repeat_of_id for job, _ in rows if job.repeat_of_id is not None})
+    if earlier:  # the repairs these repeat, in one query, handed to ``job.repeat_of``
+        found = {j.id: j for j in session.exec(select(Job).where(col(Job.id).in_(earlier)))}
+        for job, _estate in rows:
+            if job.repeat_of_id is not None:
+                set_committed_value(job, "repeat_of", found.get(job.repeat_of_id))
     return [job for job, _estate in rows], total

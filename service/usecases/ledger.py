@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 from .. import domain as d
 from ..models import Callback, Estate, Job, Rectification, Signature
 from ..schemas import money
+from .callbacks import is_late_entry
 from .queries import estate_period, get_estate
 
 SORTS = {
@@ -143,6 +144,9 @@ def ledger_rows(
                 "channel": cb.channel,
                 "done_at": cb.done_at.astimezone(tz),
                 "on_time": d.is_on_time(cb.done_at, job.deadline),
+                "late_entry": is_late_entry(cb, job),
+                "answer": job.answer,
+                "answer_source": job.answer_source,
                 "inspected": cb.inspected,
                 "charge_verified": cb.charge_verified,
                 "charge": money(job.charge),

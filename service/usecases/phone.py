@@ -31,7 +31,7 @@ def record_attempt(
     """Store one call and bring the job's counts and next step up to date, in one
     transaction."""
     begin_write(session)
-    job = get_job(session, ref)
+    job = get_job(session, ref, for_update=True)
     if job.state != "active":
         raise d.Conflict(f"job {job.ref!r} is {job.state}: it needs no callback")
     F.check_phone_attempt(

@@ -60,13 +60,25 @@ def get_estate(session: Session, code: str) -> Estate:
     return estate
 
 
-def get_job(session: Session, ref: str) -> Job:
+def get_job(session: Session, ref: str, *, for_update: bool = False) -> Job:
+    """The job ``ref`` (404 when unknown). ``for_update``: the caller changes the job's summary
+    columns (counts, answer): on PostgreSQL its row is locked until the transaction ends, so
+    two concurrent changes cannot lose one another (SQLite writers are serialised anyway)."""
     if not re.match(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
         raise d.NotFound(f"job {ref!r} not found")
-    job = session.exec(select(Job).where(Job.ref == ref)).first()
+    query = select(Job).where(Job.ref == ref)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Job)  # type: ignore[call-arg]
+    job = session.exec(query.execution_options(populate_existing=for_update)).first()
     if job is None:
         raise d.NotFound(f"job {ref!r} not found")
     return job
+
+
+def lock_job(session: Session, job: Job) -> Job:
+    """Lock an already loaded job's row for an update of its summary columns (PostgreSQL), and
+    read it afresh."""
+    return get_job(session, job.ref, for_update=True)
 
 
 def status_clause(status: str, now: datetime) -> Any:

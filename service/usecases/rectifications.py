@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
@@ -68,6 +69,19 @@ def open_rectification(
         detail={"job": job.ref, "source": source.value, "problem": problem, "by": found_by},
     )
     return rect
+
+
+def has_unverified(session: Session, job: Job) -> bool:
+    """Whether a rectification of the job is still being followed (not yet verified)."""
+    return (
+        session.exec(
+            select(Rectification.id).where(
+                Rectification.job_id == job.id,
+                Rectification.state != d.RectificationState.VERIFIED.value,
+            )
+        ).first()
+        is not None
+    )
 
 
 def get_rectification(session: Session, rectification_id: int) -> Rectification:
@@ -313,20 +327,26 @@ def list_rectifications(
         notice, fix = late_clause(as_of)
         clauses.append(sa.or_(notice, fix) if late else sa.not_(sa.or_(notice, fix)))
     where = sa.and_(sa.true(), *clauses)
-    base = select(Rectification).join(Job, col(Job.id) == Rectification.job_id)
     total = session.exec(
         select(func.count())
         .select_from(Rectification)
         .join(Job, col(Job.id) == Rectification.job_id)
         .where(where)
     ).one()
+    # Jobs and estates come in the same query: ``rect.job.estate`` reads no more rows.
     rows = session.exec(
-        base.where(where)
+        select(Rectification, Job, Estate)
+        .join(Job, col(Job.id) == Rectification.job_id)
+        .join(Estate, col(Estate.id) == Job.estate_id)
+        .where(where)
         .order_by(col(Rectification.opened_at), col(Rectification.id))
         .offset(offset)
         .limit(limit)
     ).all()
-    return list(rows), total
+    for rect, job, estate in rows:  # hand them over: the session keeps rows only weakly
+        set_committed_value(job, "estate", estate)
+        set_committed_value(rect, "job", job)
+    return [rect for rect, _job, _estate in rows], total
 
 
 def rectification_of(session: Session, callback: Callback) -> Rectification | None:

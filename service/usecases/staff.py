@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
@@ -89,4 +90,6 @@ def list_staff(
         .offset(offset)
         .limit(limit)
     ).all()
+    for staff, estate in rows:  # the rows hold the estates: ``staff.estate`` costs nothing
+        set_committed_value(staff, "estate", estate)
     return [staff for staff, _estate in rows], total

@@ -51,6 +51,8 @@ def cell_text(key: str, value: Any, lang: str) -> str:
         return t("ledger.yes" if value else "ledger.no", lang)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if key == "answer":
+        return t(f"satisfaction.{value}", lang)
     if key in ("role", "category", "channel", "satisfaction"):
         return t(f"{key}.{value}", lang)
     if key == "rectification":

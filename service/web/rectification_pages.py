@@ -18,7 +18,7 @@ from ..http.deps import NowDep, SessionDep, SettingsDep
 from ..models import Rectification
 from ..schemas import LongText
 from ..usecases import rectifications as uc
-from ..usecases.documents import form_url
+from ..usecases.documents import form_url, notice_pdf
 from .auth import UserDep
 from .login import login_redirect
 from .phone import error_page, job_view
@@ -45,6 +45,32 @@ def rectification_page(
     except d.DomainError as exc:
         return error_page(request, exc)
     return _render(request, rect, now, user.can_see_dashboard)
+
+
+@router.get("/rectifications/{rectification_id}/notice.pdf")
+def rectification_notice(
+    request: Request,
+    rectification_id: RectificationId,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    user: UserDep,
+) -> Response:
+    """The written notice to print, for signed-in staff of the estate."""
+    if user is None:
+        return login_redirect(request)
+    try:
+        rect = uc.rectification_for_staff(session, rectification_id, user)
+    except d.DomainError as exc:
+        return error_page(request, exc)
+    return Response(
+        notice_pdf([rect], settings, now),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="notice-{rect.id}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/rectifications/{rectification_id}")

@@ -140,3 +140,16 @@ def test_the_audit_log_refuses_updates_and_deletes(client, job, engine):
         s.add(entry)
         with pytest.raises(DBAPIError):
             s.commit()
+
+
+def test_a_callback_records_when_it_was_entered_and_flags_a_late_entry(client, job):
+    # entered on 20 May (the clock) for a callback done on 11 May: 9 days later
+    late = client.post("/api/v1/jobs/J-1/callbacks", json=callback_body()).json()
+    assert late["recorded_at"] == "2026-05-20T12:00:00+08:00" and late["late_entry"] is True
+    fresh = client.post(
+        "/api/v1/jobs/J-1/callbacks",
+        json=callback_body(done_at="2026-05-20T09:00:00+08:00", role="supervisor", staff="李"),
+    ).json()
+    assert fresh["late_entry"] is False
+    rows = client.get("/api/v1/callbacks", params={"estate": "YG"}).json()["data"]
+    assert sorted(r["late_entry"] for r in rows) == [False, True]

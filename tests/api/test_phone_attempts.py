@@ -164,3 +164,31 @@ def test_compliance_counts_calls_reached_and_the_success_rate(client, job):
 def test_compliance_without_calls_has_no_success_rate(client, job):
     body = client.get("/api/v1/compliance?estate=YG&period=2026-05").json()
     assert body["phone"] == {"attempts": 0, "reached": 0, "success_rate": None}
+
+
+def test_concurrent_calls_are_all_counted(client, job, engine):
+    """Eight phones record a call at the same moment: the job counts eight (its row is locked
+    for the update on PostgreSQL; SQLite serialises writers)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from service.schemas import PhoneAttemptIn
+    from service.usecases.phone import record_attempt
+
+    def one_call(n: int) -> None:
+        with Session(engine) as session:
+            record_attempt(
+                session=session,
+                ref="J-1",
+                attempt_in=PhoneAttemptIn(**{**CALL, "at": f"2026-05-10T15:{n:02d}:00+08:00"}),
+                now=datetime(2026, 5, 20, 4, tzinfo=UTC),
+                actor="t",
+            )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(one_call, range(8)))
+    seen = client.get("/api/v1/jobs/J-1").json()
+    assert seen["failed_calls"] == 8 and seen["calls"] == 8
+    assert client.get("/api/v1/jobs/J-1/phone-attempts").json()["count"] == 8

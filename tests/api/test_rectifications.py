@@ -169,3 +169,26 @@ def test_the_written_notice_is_a_pdf_with_the_job_and_the_problem(client, rid):
     text = pdf[0].get_textpage().get_text_range()
     assert "J-1" in text and "维修后仍有渗水" in text and "整改通知单" in text
     assert "2026-05-14 10:00" in text  # the fix due time, in the estate's timezone
+
+
+def test_listing_rectifications_costs_the_same_for_few_or_many(client, rid, engine):
+    import sqlalchemy as sa
+
+    def selects_for_listing() -> int:
+        counted: list[str] = []
+
+        def count(*args):
+            counted.append(args[2])
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/api/v1/rectifications").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return sum(1 for q in counted if q.lstrip().upper().startswith("SELECT"))
+
+    few = selects_for_listing()
+    for n in range(5):
+        client.post("/api/v1/jobs", json=job_body(f"K-{n}", unit=f"{n}-101"))
+        client.post(f"/api/v1/jobs/K-{n}/callbacks", json=callback_body(problems="松动"))
+    assert selects_for_listing() == few

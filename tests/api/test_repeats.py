@@ -60,3 +60,46 @@ def test_a_job_without_a_unit_repeats_nothing(client, estate):
         "/api/v1/jobs", json=job_body("J-2", unit=None, completed_at="2026-05-12T09:00:00+08:00")
     ).json()
     assert again["repeat_of"] is None
+
+
+def test_an_earlier_repair_arriving_later_is_linked_all_the_same(client, estate):
+    client.post("/api/v1/jobs", json=job_body("LATE", completed_at="2026-05-20T09:00:00+08:00"))
+    client.post("/api/v1/jobs", json=job_body("EARLY", completed_at="2026-05-12T09:00:00+08:00"))
+    assert client.get("/api/v1/jobs/LATE").json()["repeat_of"] == "EARLY"
+    assert client.get("/api/v1/jobs/EARLY").json()["followed_by_repeat"] is True
+
+
+def test_changing_a_jobs_unit_moves_its_links(client, first):
+    client.post("/api/v1/jobs", json=job_body("J-2", completed_at="2026-05-15T09:00:00+08:00"))
+    moved = client.post(
+        "/api/v1/jobs",
+        json=job_body("J-2", unit="9栋1单元101", completed_at="2026-05-15T09:00:00+08:00"),
+    ).json()
+    assert moved["repeat_of"] is None
+    assert client.get("/api/v1/jobs/J-1").json()["followed_by_repeat"] is False
+    back = client.post(
+        "/api/v1/jobs", json=job_body("J-2", completed_at="2026-05-15T09:00:00+08:00")
+    ).json()
+    assert back["repeat_of"] == "J-1"
+
+
+def test_listing_jobs_reads_the_repeated_refs_in_one_query(client, estate, engine):
+    import sqlalchemy as sa
+
+    for n in range(6):
+        client.post(
+            "/api/v1/jobs", json=job_body(f"J-{n}", completed_at=f"2026-05-1{n}T09:00:00+08:00")
+        )
+    counted: list[str] = []
+
+    def count(*args):
+        counted.append(args[2])
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/api/v1/jobs", params={"offset": 3}).json()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert [j["repeat_of"] for j in page["data"]] == ["J-2", "J-3", "J-4"]
+    selects = [q for q in counted if q.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 4, selects  # estates, count, the page, the repeated refs

@@ -98,3 +98,18 @@ def test_a_satisfied_resident_opens_nothing(client, session, now):
     setup_job(client, now)
     confirm(client, now)
     assert rows(session, select(Rectification)) == []
+
+
+def test_one_complaint_opens_one_rectification(client, session, now):
+    """The resident's 不满意 opened one; the callback that hears the same answer opens no
+    second, unless it found problems of its own."""
+    setup_job(client, now)
+    confirm(client, now, satisfaction="unsatisfied")
+    callback(client, now, "unsatisfied")
+    assert len(rows(session, select(Rectification))) == 1
+    done = (now - timedelta(minutes=30)).isoformat()
+    client.post(
+        f"/api/v1/jobs/{JOB_REF}/callbacks",
+        json={**CALLBACK, "done_at": done, "satisfaction": "unsatisfied", "problems": "地漏堵塞"},
+    )
+    assert len(rows(session, select(Rectification))) == 2

@@ -82,3 +82,17 @@ def test_moves_out_of_turn_and_strangers_are_refused(client, rect, session):
     add_staff(session, "wu.other", "吴", "supervisor", estate_code="OTHER")
     sign_in(client, "wu.other")
     assert client.get(f"/rectifications/{rect.id}").status_code == 403
+
+
+def test_signed_in_staff_print_the_notice_from_the_page(client, rect):
+    assert (
+        client.get(f"/rectifications/{rect.id}/notice.pdf", follow_redirects=False).status_code
+        == 303
+    )
+    sign_in(client, "zhao.yghy")
+    pdf = client.get(f"/rectifications/{rect.id}/notice.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (
+        f'href="/rectifications/{rect.id}/notice.pdf"'
+        in client.get(f"/rectifications/{rect.id}").text
+    )

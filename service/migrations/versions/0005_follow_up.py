@@ -10,7 +10,9 @@
   ``resolution`` are now ``problem``/``notice_due_at``/``fixed_at``/``fix_note``, and existing
   ones become ``notified`` or ``fixed`` as their data says (notified when Odoo took the notice,
   else at the finding: the paper form told staff to hand it over);
-- signatures (the resident's confirmations) can carry a disputed charge.
+- signatures (the resident's confirmations) can carry a disputed charge;
+- callbacks keep when the service recorded them and who did (a late entry is flagged), and the
+  reached call a phone callback followed.
 
 Revision ID: 0005_follow_up
 Revises: 0003_phone, 0004_cover_assigned_role, 0101_odoo_link
@@ -150,9 +152,14 @@ def _phone_attempts() -> None:
     op.create_index("ix_phone_attempts_job_id", "phone_attempts", ["job_id"])
     with op.batch_alter_table("callbacks") as batch:
         batch.add_column(sa.Column("attempt_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("recorded_at", Time(), nullable=True))
+        batch.add_column(sa.Column("recorded_by", Text(length=100), nullable=True))
         batch.create_foreign_key(
             "fk_callbacks_attempt_id_phone_attempts", "phone_attempts", ["attempt_id"], ["id"]
         )
+    op.execute("UPDATE callbacks SET recorded_at = created_at")  # when the service got it
+    with op.batch_alter_table("callbacks") as batch:
+        batch.alter_column("recorded_at", existing_type=Time(), nullable=False)
 
 
 def _rectifications() -> None:
