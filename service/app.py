@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import callbacks, compliance, estates, jobs, rectifications, staff
+from .api import callbacks, compliance, estates, jobs, notifications, rectifications, staff
 from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .catalogue import t
 from .http import errors
@@ -23,7 +23,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (estates, jobs, callbacks, compliance, rectifications, staff):
+    for module in (estates, jobs, callbacks, compliance, rectifications, staff, notifications):
         api.include_router(module.router)
     app.include_router(api)
     # Staff may sign in to the pages with their Odoo login once the link is configured.

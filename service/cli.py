@@ -132,6 +132,52 @@ def import_jobs(
     raise typer.Exit(code)
 
 
+@app.command()
+def remind(
+    once: Annotated[bool, typer.Option("--once", help="run one cycle and stop")] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="ISO 8601 time with offset; default now")
+    ] = None,
+) -> None:
+    """Make the reminders, escalations and rectification notices that are due (each once,
+    ever) and send them; prints what it made. Without --once: a cycle every
+    HUIFANG_REMIND_INTERVAL_SECONDS."""
+    import time
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from . import domain as d
+    from .channels import channels_for
+    from .db import get_engine, migrate
+    from .usecases.notifications import deliver, make_due
+
+    moment = None
+    if as_of:
+        try:
+            moment = d.rules.require_aware(datetime.fromisoformat(as_of), "--as-of")
+        except (ValueError, d.InvalidInput) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--as-of") from None
+    settings = _settings()
+    engine = get_engine()
+    migrate(engine)
+    channels = channels_for(settings)
+    while True:
+        now = moment or datetime.now(UTC)
+        with Session(engine, expire_on_commit=False) as session:
+            report = make_due(session=session, settings=settings, as_of=now)
+            for line in report.lines():
+                console.print(line)
+            sent = deliver(session=session, channels=channels, now=now)
+        console.print(
+            f"remind: {len(report.made)} made, {sent.sent} sent, {sent.retried} to retry,"
+            f" {sent.failed} failed"
+        )
+        if once:
+            return
+        time.sleep(settings.remind_interval_seconds)
+
+
 def _register_feature_commands() -> None:
     """Commands that live beside their feature: sync (Odoo link), report, forms, notices."""
     from .odoo.cli import odoo_app, sync

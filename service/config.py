@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     odoo_scrap_needs_callback: bool = False
     odoo_lookback_seconds: int = Field(default=30, ge=0)
     sync_interval_seconds: int = Field(default=60, ge=5)
+    remind_interval_seconds: int = Field(default=300, ge=5)
     sync_page_size: int = Field(default=500, ge=1, le=10_000)
 
     # Phone pages and forms

@@ -76,6 +76,11 @@ class Staff(SQLModel, table=True):
     login: str | None = Field(default=None, max_length=100, unique=True)
     password_hash: str | None = Field(default=None, max_length=200)
     active: bool = True
+    # Where their notifications go: odoo | email | webhook | log, in their language.
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    notify_by: str = Field(default="log", max_length=12)
+    language: str = Field(default="zh_CN", max_length=8)
 
     estate: Estate = Relationship(sa_relationship_kwargs={"viewonly": True})
 
@@ -209,6 +214,39 @@ class Rectification(SQLModel, table=True):
     verified_by: str | None = Field(default=None, max_length=100)
     verify_note: str | None = None
     created_at: datetime = _time(default=utcnow)
+
+    job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
+
+
+class Notification(SQLModel, table=True):
+    """One message the scheduler made for one person: made once per key and recipient, ever
+    (the unique pair), then delivered on the recipient's channel with retries."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.UniqueConstraint("key", "staff_id", name="uq_notifications_key_staff"),
+        sa.Index("ix_notifications_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # reminder | escalation | notice | notice_late | fix_late
+    step: int | None = None
+    key: str = Field(max_length=120)
+    job_id: int = Field(foreign_key="jobs.id", index=True)
+    rectification_id: int | None = Field(default=None, foreign_key="rectifications.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    recipient: str = Field(max_length=100)
+    channel: str = Field(max_length=12)
+    language: str = Field(default="zh_CN", max_length=8)
+    subject: str = Field(max_length=300)
+    body: str
+    link: str | None = Field(default=None, max_length=1000)
+    status: str = Field(default="queued", max_length=8)  # queued | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = _time(default=utcnow)
+    error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = _time(default=utcnow)
+    sent_at: datetime | None = _time(nullable=True)
 
     job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
 

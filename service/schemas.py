@@ -458,10 +458,17 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
+StaffRole = Literal["manager", "supervisor", "lead", "worker"]
+NotifyBy = Literal["odoo", "email", "webhook", "log"]
+
+
 class StaffIn(Strict):
+    """A staff member; ``worker`` (a repair worker) receives rectification notices and records
+    no callbacks. ``notify_by`` is the channel their notifications go out on."""
+
     estate: Name
     name: Name
-    role: Role
+    role: StaffRole
     login: (
         Annotated[
             str,
@@ -474,16 +481,48 @@ class StaffIn(Strict):
     password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
     odoo_user_id: Annotated[int, Field(gt=0, le=2**31 - 1)] | None = None
     active: bool = True
+    email: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+            ),
+        ]
+        | None
+    ) = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    notify_by: NotifyBy = "log"
+    language: Literal["zh_CN", "en"] = "zh_CN"
 
 
 class StaffOut(BaseModel):
     id: int
     estate: str
     name: str
-    role: Role
+    role: StaffRole
     login: str | None
     odoo_user_id: int | None
     active: bool
+    email: str | None
+    phone: str | None
+    notify_by: NotifyBy
+    language: str
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: Literal["reminder", "escalation", "notice", "notice_late", "fix_late"]
+    step: int | None
+    job: str
+    rectification: int | None
+    recipient: str
+    staff_id: int | None
+    channel: NotifyBy
+    status: Literal["queued", "sent", "failed"]
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    error: str | None
 
 
 # ------------------------------------------------------------------ readable validation errors

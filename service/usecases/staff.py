@@ -41,6 +41,10 @@ def upsert_staff(*, session: Session, staff_in: StaffIn, actor: str) -> tuple[St
     staff.login = staff_in.login or staff.login
     staff.odoo_user_id = staff_in.odoo_user_id or staff.odoo_user_id
     staff.active = staff_in.active
+    staff.email = staff_in.email
+    staff.phone = staff_in.phone
+    staff.notify_by = staff_in.notify_by
+    staff.language = staff_in.language
     if staff_in.password:
         staff.password_hash = hash_password(staff_in.password)
     session.add(staff)
@@ -70,6 +74,10 @@ def staff_out(staff: Staff) -> dict[str, Any]:
         "login": staff.login,
         "odoo_user_id": staff.odoo_user_id,
         "active": staff.active,
+        "email": staff.email,
+        "phone": staff.phone,
+        "notify_by": staff.notify_by,
+        "language": staff.language,
     }
 
 

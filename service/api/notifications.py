@@ -1,0 +1,38 @@
+"""``GET /api/v1/notifications``: what the scheduler made, for whom, and whether it went out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from ..http.deps import Limit, Offset, SessionDep
+from ..schemas import NotificationOut, Page
+from ..usecases.notifications import list_notifications, notification_out
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+Kind = Literal["reminder", "escalation", "notice", "notice_late", "fix_late"]
+Status = Literal["queued", "sent", "failed"]
+
+
+@router.get("", response_model=Page[NotificationOut])
+def list_(
+    session: SessionDep,
+    estate: Annotated[str | None, Query(description="estate code; default all")] = None,
+    job: Annotated[str | None, Query(description="job ref")] = None,
+    kind: Kind | None = None,
+    status: Status | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Any:
+    rows, total = list_notifications(
+        session=session,
+        estate=estate or None,
+        job=job or None,
+        kind=kind,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+    return {"data": [notification_out(n) for n in rows], "count": total}
