@@ -21,7 +21,6 @@ form's).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,9 +53,9 @@ from .layout import (
     details,
     footer,
     header,
-    new_canvas,
     numbered_item,
     qr_block,
+    render_pages,
     section,
 )
 
@@ -168,26 +167,22 @@ def render_forms(items: Iterable[FormItem], *, labels: Labels, page_size: PageSi
     if page_size not in PAGE_SIZES:
         raise FormDataError(f"page_size must be one of {', '.join(PAGE_SIZES)}")
     layout = _form_a4 if page_size == "A4" else _form_a5
-    out = io.BytesIO()
-    canvas = new_canvas(
-        out,
-        PAGE_SIZES[page_size],
+
+    def draw(pen: Pen, item: FormItem) -> None:
+        if not item.staff_url or not item.resident_url:
+            raise FormDataError(f"job {item.job.ref}: both QR URLs are required")
+        layout(pen, item, labels)
+
+    pdf, pages = render_pages(
+        items,
+        draw,
+        size=PAGE_SIZES[page_size],
         title=labels.both("form.pdf_title"),
         creator=labels.en("app.name"),
     )
-    pages = 0
-    for item in items:
-        if not item.staff_url or not item.resident_url:
-            raise FormDataError(f"job {item.job.ref}: both QR URLs are required")
-        pen = Pen(canvas)
-        layout(pen, item, labels)
-        pen.finish()
-        canvas.showPage()
-        pages += 1
     if not pages:
         raise FormDataError("no forms to render")
-    canvas.save()
-    return out.getvalue()
+    return pdf
 
 
 # --------------------------------------------------------------------------- a job's page

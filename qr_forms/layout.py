@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.pagesizes import A4, A5, landscape
@@ -34,6 +34,7 @@ __all__ = [
     "Pen",
     "Sizes",
     "new_canvas",
+    "render_pages",
     "header",
     "section",
     "details",
@@ -64,6 +65,32 @@ def new_canvas(out: io.BytesIO, size: tuple[float, float], *, title: str, creato
     canvas.setTitle(title)
     canvas.setCreator(creator)
     return canvas
+
+
+Item = TypeVar("Item")
+
+
+def render_pages(
+    items: Iterable[Item],
+    draw: Callable[[Pen, Item], None],
+    *,
+    size: tuple[float, float],
+    title: str,
+    creator: str,
+) -> tuple[bytes, int]:
+    """One PDF of one page per item, each drawn by ``draw``, in the order given: the PDF and
+    how many pages it has (the caller refuses an empty batch)."""
+    out = io.BytesIO()
+    canvas = new_canvas(out, size, title=title, creator=creator)
+    pages = 0
+    for item in items:
+        pen = Pen(canvas)
+        draw(pen, item)
+        pen.finish()
+        canvas.showPage()
+        pages += 1
+    canvas.save()
+    return out.getvalue(), pages
 
 
 class Pen:

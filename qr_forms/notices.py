@@ -11,7 +11,6 @@ paper copy. Like the form, a pure function of its arguments, every label from th
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,8 +32,8 @@ from .layout import (
     Sizes,
     details,
     header,
-    new_canvas,
     qr_block,
+    render_pages,
     section,
 )
 
@@ -132,24 +131,16 @@ def render_notices(
     if page_size not in PAGE_SIZES:
         raise FormDataError(f"page_size must be one of {', '.join(PAGE_SIZES)}")
     layout = _notice_a4 if page_size == "A4" else _notice_a5
-    out = io.BytesIO()
-    canvas = new_canvas(
-        out,
-        PAGE_SIZES[page_size],
+    pdf, pages = render_pages(
+        notices,
+        lambda pen, notice: layout(pen, notice, labels),
+        size=PAGE_SIZES[page_size],
         title=labels.both("notice.pdf_title"),
         creator=labels.en("app.name"),
     )
-    pages = 0
-    for notice in notices:
-        pen = Pen(canvas)
-        layout(pen, notice, labels)
-        pen.finish()
-        canvas.showPage()
-        pages += 1
     if not pages:
         raise FormDataError("no notices to render")
-    canvas.save()
-    return out.getvalue()
+    return pdf
 
 
 # --------------------------------------------------------------------------- the notice's blocks

@@ -32,7 +32,7 @@ from .data import (
 )
 from .forms import FormJob, cell, job_footer, job_header, job_rows
 from .labels import CHECKLIST, Labels
-from .layout import ACCENT, PAGE_SIZES, SIZES, Pen, details, new_canvas, numbered_item, section
+from .layout import ACCENT, PAGE_SIZES, SIZES, Pen, details, numbered_item, render_pages, section
 
 __all__ = ["Receipt", "render_receipt"]
 
@@ -113,19 +113,14 @@ def render_receipt(receipt: Receipt, *, labels: Labels) -> bytes:
         FormDataError: the signature PNG cannot be decoded.
         PdfFontError: ``HUIFANG_PDF_FONT`` names an unusable font.
     """
-    out = io.BytesIO()
-    canvas = new_canvas(
-        out,
-        PAGE_SIZES["A4"],
+    pdf, _pages = render_pages(
+        [receipt],
+        lambda pen, item: _receipt_a4(pen, item, labels),
+        size=PAGE_SIZES["A4"],
         title=labels.both("receipt.pdf_title"),
         creator=labels.en("app.name"),
     )
-    pen = Pen(canvas)
-    _receipt_a4(pen, receipt, labels)
-    pen.finish()
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
+    return pdf
 
 
 def _answers(receipt: Receipt, labels: Labels) -> list[list[tuple[str, str, str]]]:

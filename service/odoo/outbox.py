@@ -4,8 +4,9 @@
 rectifications, deadlines that passed) and queues the writes Odoo should get, each under a
 unique *key*: the callback fields of a request (only when their values changed), a chatter
 note per callback (in the company's language, zh_CN or en), an activity for the assigned
-person due at the deadline, a rectification as an activity for the worker (or as a new
-request) due in 24 hours, the signed receipt as an attachment (``enqueue_receipt``).
+person due at the deadline (``role_users`` finds who), a rectification's written notice as an
+activity for the worker (or as a new request) due when the fix is, the signed receipt as an
+attachment (queued by the use case, ``usecases.outbox.enqueue_receipt``).
 
 ``deliver`` sends what is due, in order. While Odoo is unreachable it backs off
 exponentially per row and stops the round; rows survive a restart because they are rows.
@@ -38,7 +39,6 @@ from service.models import (
     OdooOutbox,
     OdooRequestLink,
     Rectification,
-    Staff,
     utcnow,
 )
 from service.odoo.errors import (
@@ -49,25 +49,12 @@ from service.odoo.errors import (
 )
 from service.odoo.gateway import OdooGateway
 from service.odoo.mapping import format_odoo_datetime
+from service.odoo.role_users import RoleUsers
 from service.usecases.outbox import enqueue
 from service.usecases.rectifications import notice_delivered
 
 log = logging.getLogger(__name__)
 WATERMARK = "outbox-plan"
-ROLE_GROUPS = {
-    "manager": "maintenance_callback.group_callback_manager",
-    "supervisor": "maintenance_callback.group_callback_supervisor",
-    "lead": "maintenance_callback.group_callback_lead",
-}
-#: Maintenance's own administrators: who calls back when nobody holds a callback role (and
-#: on an Odoo without the add-on).
-MAINTENANCE_MANAGERS = "maintenance.group_equipment_manager"
-#: A role nobody holds goes to the next one up: a manager may make a supervisor's callback.
-ROLE_CHAIN = {
-    "lead": ("lead", "supervisor", "manager"),
-    "supervisor": ("supervisor", "manager"),
-    "manager": ("manager",),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,77 +161,6 @@ def desired_fields(
         "callback_satisfaction": job.answer or False,  # the job's answer: the resident's first
         "callback_rectification_state": rect,
     }
-
-
-class RoleUsers:
-    """Who holds a role, as an Odoo user.
-
-    In order: the estate's staff linked to Odoo; the members of the add-on's role group
-    (each user counted in their highest role), else of the next role up; for a maintenance
-    lead's callback on an Odoo without the add-on, the request's technician; then
-    Maintenance's own managers. Groups are read with the integration user's rights (no
-    ``ir.model.data``)."""
-
-    def __init__(self, session: Session, gateway: OdooGateway) -> None:
-        self.session = session
-        self.gateway = gateway
-        self._from_groups: dict[str, list[int]] | None = None
-        self._active: set[int] = set()
-        self._linked: dict[tuple[int, str], int | None] = {}
-
-    def _load(self) -> dict[str, list[int]]:
-        if self._from_groups is None:
-            self._from_groups = {r: [] for r in (*ROLE_GROUPS, "maintenance")}
-            try:
-                users = self.gateway.users()
-            except OdooCallError as exc:
-                log.warning("cannot read Odoo users and groups: %s", exc)
-                users = []
-            for user in sorted(users, key=lambda u: u.id):
-                if not user.active:
-                    continue
-                self._active.add(user.id)
-                if MAINTENANCE_MANAGERS in user.group_xmlids:
-                    self._from_groups["maintenance"].append(user.id)
-                for role in ("manager", "supervisor", "lead"):
-                    if ROLE_GROUPS[role] in user.group_xmlids:
-                        self._from_groups[role].append(user.id)
-                        break
-            if not any(self._from_groups.values()):
-                log.warning(
-                    "no Odoo user holds a callback role or Maintenance's manager group: "
-                    "no callback person is set and no activity is scheduled"
-                )
-        return self._from_groups
-
-    def _linked_staff(self, estate_id: int, role: str) -> int | None:
-        """The estate's first active staff member in ``role`` linked to Odoo (read once)."""
-        if (estate_id, role) not in self._linked:
-            self._linked[(estate_id, role)] = self.session.exec(
-                select(Staff.odoo_user_id)
-                .where(
-                    Staff.estate_id == estate_id,
-                    Staff.role == role,
-                    Staff.active == True,  # noqa: E712
-                    col(Staff.odoo_user_id).is_not(None),
-                )
-                .order_by(col(Staff.id))
-            ).first()
-        return self._linked[(estate_id, role)]
-
-    def user_for(self, estate_id: int, role: str, technician: int | None = None) -> int | None:
-        staff = self._linked_staff(estate_id, role)
-        if staff:
-            return staff
-        groups = self._load()
-        for holder in ROLE_CHAIN.get(role, (role,)):
-            if groups.get(holder):
-                return groups[holder][0]
-        if role == "lead" and technician and technician in self._active:
-            if not self.gateway.has_addon:
-                return technician
-        found = groups.get("maintenance") or []
-        return found[0] if found else None
 
 
 def plan(
