@@ -41,6 +41,9 @@ def serve(
     sync: Annotated[
         bool, typer.Option(help="run the Odoo sync loop when Odoo is configured")
     ] = True,
+    remind: Annotated[
+        bool, typer.Option(help="run the scheduler (reminders, escalations, notices)")
+    ] = True,
 ) -> None:
     """Apply pending migrations, then serve the API and the pages."""
     import uvicorn
@@ -60,6 +63,10 @@ def serve(
             console.print("[yellow]Odoo sync loop not available in this build[/]")
         else:
             attach_sync_loop(application)
+    if remind:
+        from .scheduler import attach_scheduler
+
+        attach_scheduler(application, get_engine(), _settings())
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
@@ -145,12 +152,9 @@ def remind(
     import time
     from datetime import UTC, datetime
 
-    from sqlmodel import Session
-
     from . import domain as d
-    from .channels import channels_for
     from .db import get_engine, migrate
-    from .usecases.notifications import deliver, make_due
+    from .scheduler import run_cycle
 
     moment = None
     if as_of:
@@ -161,14 +165,10 @@ def remind(
     settings = _settings()
     engine = get_engine()
     migrate(engine)
-    channels = channels_for(settings)
     while True:
-        now = moment or datetime.now(UTC)
-        with Session(engine, expire_on_commit=False) as session:
-            report = make_due(session=session, settings=settings, as_of=now)
-            for line in report.lines():
-                console.print(line)
-            sent = deliver(session=session, channels=channels, now=now)
+        report, sent = run_cycle(engine, settings, moment or datetime.now(UTC))
+        for line in report.lines:
+            console.print(line)
         console.print(
             f"remind: {len(report.made)} made, {sent.sent} sent, {sent.retried} to retry,"
             f" {sent.failed} failed"

@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     remind_interval_seconds: int = Field(default=300, ge=5)
     sync_page_size: int = Field(default=500, ge=1, le=10_000)
 
+    # Notification channels: e-mail over SMTP, and a signed webhook (SMS / WeChat gateways)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "huifang@localhost"
+    smtp_starttls: bool = True
+    smtp_timeout: float = Field(default=20.0, gt=0)
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_timeout: float = Field(default=10.0, gt=0)
+
     # Phone pages and forms
     token_max_age_days: int = Field(default=30, ge=1)
     signature_max_bytes: int = Field(default=300_000, ge=1_000)

@@ -109,13 +109,7 @@ def _message(due: R.Due, job: Job, rect: Rectification | None, lang: str) -> tup
 @dataclass(frozen=True, slots=True)
 class CycleReport:
     made: list[Notification]
-
-    def lines(self) -> list[str]:
-        return [
-            f"{n.kind}{'/' + str(n.step) if n.step else ''} {n.job.ref} -> {n.recipient}"
-            f" ({n.channel})"
-            for n in self.made
-        ]
+    lines: list[str]  # one per notification made: "kind[/step] job -> recipient (channel)"
 
 
 def _candidates(
@@ -211,8 +205,14 @@ def make_due(*, session: Session, settings: Settings, as_of: datetime) -> CycleR
                 }
             )
     made = _insert_new(session, rows)
+    refs = {job.id: job.ref for job in by_id.values()}
+    lines = [
+        f"{n.kind}{'/' + str(n.step) if n.step else ''} {refs[n.job_id]} -> {n.recipient}"
+        f" ({n.channel})"
+        for n in made
+    ]
     session.commit()
-    return CycleReport(made=made)
+    return CycleReport(made=made, lines=lines)
 
 
 def _insert_new(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Notification]:

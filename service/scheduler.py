@@ -1,0 +1,81 @@
+"""The scheduler's cycle: make what is due, send it; every ``HUIFANG_REMIND_INTERVAL_SECONDS``
+inside ``huifang serve`` (a thread started and stopped with the app), or once from
+``huifang remind --once``.
+
+Several processes may run it on one PostgreSQL database: each notification is made once per
+key and person (a unique pair) and claimed for sending with ``SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from .channels import channels_for
+from .config import Settings
+from .usecases.notifications import CycleReport, DeliveryReport, deliver, make_due
+
+log = logging.getLogger("huifang.scheduler")
+
+
+def run_cycle(
+    engine: Engine, settings: Settings, as_of: datetime | None = None
+) -> tuple[CycleReport, DeliveryReport]:
+    """One cycle as of ``as_of`` (default now): make, then send."""
+    now = as_of or datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:
+        made = make_due(session=session, settings=settings, as_of=now)
+        sent = deliver(session=session, channels=channels_for(settings), now=now)
+    return made, sent
+
+
+def run_loop(
+    engine: Engine,
+    settings: Settings,
+    stop: threading.Event,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    """Cycles until ``stop`` is set; a failing cycle is logged and tried again next time."""
+    while not stop.is_set():
+        try:
+            made, sent = run_cycle(engine, settings, clock())
+            if made.made or sent.sent or sent.failed:
+                log.info(
+                    "scheduler: %d made, %d sent, %d to retry, %d failed",
+                    len(made.made),
+                    sent.sent,
+                    sent.retried,
+                    sent.failed,
+                )
+        except Exception:  # noqa: BLE001 - the loop must outlive one bad cycle
+            log.exception("scheduler cycle failed; trying again next cycle")
+        stop.wait(settings.remind_interval_seconds)
+
+
+def attach_scheduler(app: FastAPI, engine: Engine, settings: Settings) -> threading.Event:
+    """Run the scheduler for the app's lifetime; returns the event that stops it."""
+    stop = threading.Event()
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[object]:
+        thread = threading.Thread(
+            target=run_loop, args=(engine, settings, stop), name="scheduler", daemon=True
+        )
+        thread.start()
+        try:
+            async with previous(application) as state:
+                yield state
+        finally:
+            stop.set()
+            thread.join(10)
+
+    app.router.lifespan_context = lifespan
+    return stop
