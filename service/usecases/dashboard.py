@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
-from ..models import Callback, Estate, Job, PhoneAttempt, Rectification, Staff
+from ..models import Callback, Estate, Job, Notification, PhoneAttempt, Rectification, Staff
 from .compliance import compliance, compliance_out
 from .queries import count_if, estate_period, status_clause
 from .rectifications import late_clause, late_flags
@@ -105,6 +105,17 @@ class LateRectification:
 
 
 @dataclass(frozen=True, slots=True)
+class NotificationItem:
+    job_ref: str
+    kind: str
+    step: int | None
+    recipient: str
+    channel: str
+    created_at: datetime
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodClock:
     """Where ``as_of`` sits in the period: the pace projection works from this."""
 
@@ -154,6 +165,9 @@ class Dashboard:
     repeats: list[JobItem] = field(default_factory=list)
     repeats_count: int = 0
     rectification_states: dict[str, int] = field(default_factory=dict)
+    # The scheduler's escalations (who, when, which job), and notifications that failed for good.
+    escalations: list[NotificationItem] = field(default_factory=list)
+    failed_notifications: list[NotificationItem] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -337,7 +351,32 @@ def build_dashboard(
         repeats=_job_items(session, repeat_where, col(Job.completed_at), as_of, people),
         repeats_count=_count(session, repeat_where),
         rectification_states=_rectification_states(session, in_period),
+        escalations=_notifications(session, estate, Notification.kind == "escalation"),
+        failed_notifications=_notifications(session, estate, Notification.status == "failed"),
     )
+
+
+def _notifications(session: Session, estate: Estate, where: Any) -> list[NotificationItem]:
+    """The estate's latest notifications matching ``where``, newest first."""
+    rows = session.exec(
+        select(Notification, Job.ref)
+        .join(Job, col(Job.id) == Notification.job_id)
+        .where(Job.estate_id == estate.id, where)
+        .order_by(col(Notification.id).desc())
+        .limit(LIST_LIMIT)
+    ).all()
+    return [
+        NotificationItem(
+            job_ref=ref,
+            kind=n.kind,
+            step=n.step,
+            recipient=n.recipient,
+            channel=n.channel,
+            created_at=n.created_at,
+            error=n.error,
+        )
+        for n, ref in rows
+    ]
 
 
 def waiting_or_late(estate: Estate) -> Any:

@@ -160,3 +160,40 @@ def test_messages_are_in_the_recipients_language_with_the_staff_link(client, off
         "Callback due"
     )
     assert rows["刘洋"].channel == "email" and "/s/" in (rows["张伟"].link or "")
+
+
+def test_escalations_and_failed_sends_show_on_the_dashboard(client, office, engine):
+    from service.usecases.dashboard import build_dashboard
+
+    client.post(
+        "/api/v1/staff",
+        json={
+            "estate": "YG",
+            "name": "王经理",
+            "role": "manager",
+            "login": "wang.yg",
+            "password": "long-enough-pw",
+        },
+    )
+    cycle(engine, at(13, 10))
+
+    class Refused:
+        name = "log"
+
+        def send(self, notification, staff):
+            raise ChannelError("no such number", permanent=True)
+
+    with Session(engine) as session:
+        deliver(session=session, channels={"log": Refused()}, now=at(13, 10))
+        dash = build_dashboard(
+            session=session, estate_code="YG", period="2026-05", as_of=at(13, 11)
+        )
+    assert [(e.job_ref, e.step, e.recipient) for e in dash.escalations] == [("J-1", 1, "李主管")]
+    assert [(f.recipient, f.error) for f in dash.failed_notifications] == [
+        ("李主管", "no such number")
+    ]
+    login = {"login": "wang.yg", "password": "long-enough-pw", "next": "/dashboard"}
+    client.post("/login", data=login, follow_redirects=False)
+    page = client.get("/dashboard", params={"period": "2026-05"})
+    assert page.status_code == 200 and 'id="escalations"' in page.text
+    assert "李主管" in page.text and 'id="failed-notifications"' in page.text
