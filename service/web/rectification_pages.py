@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from .. import domain as d
 from ..http.deps import NowDep, SessionDep, SettingsDep
@@ -19,6 +20,7 @@ from ..models import Rectification
 from ..schemas import LongText
 from ..usecases import rectifications as uc
 from ..usecases.documents import form_url, notice_pdf
+from ..usecases.signin import SignedIn
 from .auth import UserDep
 from .login import login_redirect
 from .phone import error_page, job_view
@@ -30,6 +32,18 @@ Move = Literal["notified", "fixed", "accept", "reject"]
 RectificationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
+def _own(
+    request: Request, session: Session, rectification_id: int, user: SignedIn | None
+) -> Rectification | Response:
+    """The rectification of the signed-in person's estate, or the page to send instead."""
+    if user is None:
+        return login_redirect(request)
+    try:
+        return uc.rectification_for_staff(session, rectification_id, user)
+    except d.DomainError as exc:
+        return error_page(request, exc)
+
+
 @router.get("/rectifications/{rectification_id}")
 def rectification_page(
     request: Request,
@@ -38,13 +52,10 @@ def rectification_page(
     now: NowDep,
     user: UserDep,
 ) -> Response:
-    if user is None:
-        return login_redirect(request)
-    try:
-        rect = uc.rectification_for_staff(session, rectification_id, user)
-    except d.DomainError as exc:
-        return error_page(request, exc)
-    return _render(request, rect, now, user.can_see_dashboard)
+    found = _own(request, session, rectification_id, user)
+    if isinstance(found, Response):
+        return found
+    return _render(request, found, now, bool(user and user.can_see_dashboard))
 
 
 @router.get("/rectifications/{rectification_id}/notice.pdf")
@@ -57,12 +68,9 @@ def rectification_notice(
     user: UserDep,
 ) -> Response:
     """The written notice to print, for signed-in staff of the estate."""
-    if user is None:
-        return login_redirect(request)
-    try:
-        rect = uc.rectification_for_staff(session, rectification_id, user)
-    except d.DomainError as exc:
-        return error_page(request, exc)
+    rect = _own(request, session, rectification_id, user)
+    if isinstance(rect, Response):
+        return rect
     return Response(
         notice_pdf([rect], settings, now),
         media_type="application/pdf",
@@ -85,10 +93,11 @@ def rectification_move(
     via: Annotated[Literal["paper", "in_person"], Form()] = "paper",
     note: Annotated[LongText | None, Form()] = None,
 ) -> Response:
-    if user is None:
-        return login_redirect(request)
+    rect = _own(request, session, rectification_id, user)
+    if isinstance(rect, Response):
+        return rect
+    assert user is not None  # without a user, _own answered with the sign-in redirect
     try:
-        rect = uc.rectification_for_staff(session, rectification_id, user)
         common = {"session": session, "rectification_id": rect.id, "at": now, "by": user.name}
         actor = f"staff:{user.staff_id}"
         if move == "notified":
