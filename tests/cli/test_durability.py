@@ -24,8 +24,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HUIFANG_DATABASE_URL": f"sqlite:///{db}", "HUIFANG_ADMIN_API_KEY": KEY}
+def _start(db: Path, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "HUIFANG_DATABASE_URL": f"sqlite:///{db}",
+        "HUIFANG_ADMIN_API_KEY": KEY,
+        **extra_env,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-sync"],
         env=env,

@@ -4,10 +4,8 @@ process died is posted again, under the same Idempotency-Key, so the gateway can
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -19,7 +17,7 @@ import httpx
 import sqlalchemy as sa
 
 from service.db import make_engine
-from tests.cli.test_durability import KEY, _free_port
+from tests.cli.test_durability import KEY, _free_port, _start
 
 POSTED: list[str] = []
 
@@ -37,29 +35,13 @@ class SlowGateway(BaseHTTPRequestHandler):
 
 
 def _serve(db: Path, port: int, hook: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "HUIFANG_DATABASE_URL": f"sqlite:///{db}",
-        "HUIFANG_ADMIN_API_KEY": KEY,
-        "HUIFANG_REMIND_INTERVAL_SECONDS": "5",
-        "HUIFANG_WEBHOOK_URL": hook,
-        "HUIFANG_WEBHOOK_SECRET": "s3cret",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-sync"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return _start(
+        db,
+        port,
+        HUIFANG_REMIND_INTERVAL_SECONDS="5",
+        HUIFANG_WEBHOOK_URL=hook,
+        HUIFANG_WEBHOOK_SECRET="s3cret",
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("huifang serve did not start")
 
 
 def _rows(db: Path) -> list[tuple[int, str, int, str]]:

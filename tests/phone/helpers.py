@@ -122,3 +122,23 @@ def one(session: Session, statement: Any) -> Any:
     found = rows(session, statement)
     assert len(found) == 1, found
     return found[0]
+
+
+def problem_found(client: TestClient, session: Session, now: datetime, hours_ago: int) -> Any:
+    """The job set up, a lead's callback ``hours_ago`` that found a problem: its rectification."""
+    from service.models import Rectification
+
+    setup_job(client, now)
+    response = client.post(
+        f"/api/v1/jobs/{JOB_REF}/callbacks",
+        json={
+            "role": "lead",
+            "staff": "张伟",
+            "channel": "on_site",
+            "inspected": True,
+            "done_at": (now - timedelta(hours=hours_ago)).isoformat(),
+            "problems": "水管接口仍渗水",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return one(session, select(Rectification))

@@ -4,34 +4,19 @@ verify, and an accepted fix gives the resident a fresh confirmation link."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from sqlmodel import select
 
 from service.models import Rectification
 
-from .helpers import JOB_REF, add_staff, one, setup_job, sign_in
+from .helpers import add_staff, problem_found, sign_in
 
 
 @pytest.fixture
 def rect(client, session, now):
-    setup_job(client, now)
-    response = client.post(
-        f"/api/v1/jobs/{JOB_REF}/callbacks",
-        json={
-            "role": "lead",
-            "staff": "张伟",
-            "channel": "on_site",
-            "inspected": True,
-            "done_at": (now - timedelta(hours=3)).isoformat(),
-            "problems": "水管接口仍渗水",
-        },
-    )
-    assert response.status_code == 201, response.text
+    found = problem_found(client, session, now, hours_ago=3)
     add_staff(session, "li.yghy", "李秀英", "supervisor")
     add_staff(session, "zhao.yghy", "赵磊", "lead")
-    return one(session, select(Rectification))
+    return found
 
 
 def move(client, rect, **form):

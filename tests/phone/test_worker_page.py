@@ -3,35 +3,22 @@ acknowledge, or a dispute with a reason; it counts as the notice delivered."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from service.config import get_settings
 from service.models import Rectification
 from service.usecases.documents import worker_url
 
-from .helpers import JOB_REF, one, setup_job, token
+from .helpers import problem_found, token
 
 
 @pytest.fixture
 def rect(client, session, now):
-    setup_job(client, now)
-    response = client.post(
-        f"/api/v1/jobs/{JOB_REF}/callbacks",
-        json={
-            "role": "lead",
-            "staff": "张伟",
-            "channel": "on_site",
-            "inspected": True,
-            "done_at": (now - timedelta(hours=2)).isoformat(),
-            "problems": "水管接口仍渗水",
-        },
-    )
-    assert response.status_code == 201, response.text
-    return one(session, select(Rectification))
+    found = problem_found(client, session, now, hours_ago=2)
+    return found
 
 
 def link(rect: Rectification, engine, now) -> str:
