@@ -251,6 +251,55 @@ class Notification(SQLModel, table=True):
     job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
 
 
+class ResidentLinkSend(SQLModel, table=True):
+    """The resident's confirmation link sent to them by text, WeChat or e-mail, at a staff
+    member's request: recorded before it goes out, retried like a notification, and shown to
+    others only with the address masked."""
+
+    __tablename__ = "resident_link_sends"
+    __table_args__ = (sa.Index("ix_resident_link_sends_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="jobs.id", index=True)
+    channel: str = Field(max_length=8)  # sms | wechat | email
+    address: str = Field(max_length=200)  # where it goes (never shown; see address_masked)
+    address_masked: str = Field(max_length=200)
+    requested_by: str = Field(max_length=100)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    language: str = Field(default="zh_CN", max_length=8)
+    status: str = Field(default="queued", max_length=8)  # queued | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = _time(default=utcnow)
+    error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = _time(default=utcnow)
+    sent_at: datetime | None = _time(nullable=True)
+
+    job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
+
+
+class QuotaDraw(SQLModel, table=True):
+    """One day's pick of the jobs a role should call back to meet its month's quota: the
+    candidates with their weights, the seed and what was drawn, so anyone can redraw it."""
+
+    __tablename__ = "quota_draws"
+    __table_args__ = (
+        sa.UniqueConstraint("estate_id", "day", "role", "round", name="uq_quota_draws_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    estate_id: int = Field(foreign_key="estates.id", index=True)
+    day: str = Field(max_length=10)  # YYYY-MM-DD in the estate's timezone
+    period: str = Field(max_length=7)  # YYYY-MM
+    role: str = Field(max_length=16)
+    round: int = 1  # a later draw of the same day, when new jobs raised the need
+    method: str = Field(max_length=16)  # weighted (seeded sample) | deadline (earliest first)
+    seed: str | None = Field(default=None, max_length=32)
+    needed: int  # callbacks still needed this month when drawn
+    candidates: Any = Field(sa_column=sa.Column(sa.JSON(), nullable=False))  # [[job_id, weight]]
+    picked: Any = Field(sa_column=sa.Column(sa.JSON(), nullable=False))  # [job_id] in order
+    created_at: datetime = _time(default=utcnow)
+
+
 class PhoneAttempt(SQLModel, table=True):
     """One phone call to the resident (电话回访), answered or not."""
 
