@@ -1,4 +1,5 @@
-"""Request and response bodies of the REST API (pydantic). Unknown fields are refused."""
+"""The REST API's bodies (pydantic): estates, jobs, callbacks, phone attempts, rectifications,
+the ledger, compliance, staff and notifications. Unknown fields are refused."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from .domain import (
+from ..domain import (
     DEFAULT_FOLLOW_UP,
     DEFAULT_TARGETS_PCT,
     DEFAULT_TIMEZONE,
@@ -31,8 +32,8 @@ from .domain import (
     Satisfaction,
     zone,
 )
-from .domain.errors import InvalidInput
-from .domain.rules import MAX_YEAR, MIN_YEAR
+from ..domain.errors import InvalidInput
+from ..domain.rules import MAX_YEAR, MIN_YEAR
 
 T = TypeVar("T")
 
@@ -523,72 +524,3 @@ class NotificationOut(BaseModel):
     sent_at: datetime | None
     attempts: int
     error: str | None
-
-
-# ------------------------------------------------------------------ readable validation errors
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
-    return ".".join(parts) or "body"
-
-
-def readable(errors: list[dict[str, Any]]) -> str:
-    messages = []
-    for error in errors:
-        message = error.get("msg", "invalid")
-        if error.get("type") == "extra_forbidden":
-            message = "unknown field"
-        elif error.get("type") == "timezone_aware":
-            message = "needs a timezone offset, e.g. 2026-05-01T09:30:00+08:00"
-        elif error.get("type") == "json_invalid":
-            message = "the body is not valid JSON"
-        messages.append(f"{_where(tuple(error.get('loc', ())))}: {message}")
-    return "; ".join(messages)
-
-
-def validation_detail(errors: list[dict[str, Any]]) -> str:
-    """``readable`` over pydantic's error dicts, keeping only what a client needs."""
-    return readable([{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors])
-
-
-# ------------------------------------------------------------------ phone page bodies
-
-SubmissionKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
-
-
-class SignatureIn(Strict):
-    signer_name: Name | None = None
-    signature: str | None = Field(default=None, description="PNG data URL from the canvas")
-    strokes: Any | None = None
-    refused: bool = False
-    refuse_reason: LongText | None = None
-
-
-class ResidentAnswer(SignatureIn):
-    satisfaction: Satisfaction
-    comment: LongText | None = None
-    # The resident disputes the charge shown (one tap), optionally saying why.
-    charge_disputed: bool = False
-    charge_note: LongText | None = None
-    submission_key: SubmissionKey
-
-
-MAX_HELD_MS = 24 * 3600 * 1000
-
-
-class _StaffHow(Strict):
-    channel: Channel
-    # How long the page held the answer before this send (a draft resent after a dropped
-    # connection): the callback is dated by the server's clock minus this, whatever the phone's
-    # clock says, but never before the link was issued and at most a day back, so nobody can
-    # backdate a late callback into its window.
-    held_ms: int = Field(default=0, ge=0, le=MAX_HELD_MS)
-
-
-class StaffAnswer(CallbackAnswers, _StaffHow):
-    """The staff page's callback: its answers, signed in as the staff member who called back."""
-
-    attempt_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    resident: SignatureIn | None = None
-    submission_key: SubmissionKey

@@ -1,0 +1,49 @@
+"""Bodies the phone pages post: the resident's answer and signature, the staff member's callback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from ..domain import Channel, Satisfaction
+from .core import CallbackAnswers, LongText, Name, Strict
+
+SubmissionKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class SignatureIn(Strict):
+    signer_name: Name | None = None
+    signature: str | None = Field(default=None, description="PNG data URL from the canvas")
+    strokes: Any | None = None
+    refused: bool = False
+    refuse_reason: LongText | None = None
+
+
+class ResidentAnswer(SignatureIn):
+    satisfaction: Satisfaction
+    comment: LongText | None = None
+    # The resident disputes the charge shown (one tap), optionally saying why.
+    charge_disputed: bool = False
+    charge_note: LongText | None = None
+    submission_key: SubmissionKey
+
+
+MAX_HELD_MS = 24 * 3600 * 1000
+
+
+class _StaffHow(Strict):
+    channel: Channel
+    # How long the page held the answer before this send (a draft resent after a dropped
+    # connection): the callback is dated by the server's clock minus this, whatever the phone's
+    # clock says, but never before the link was issued and at most a day back, so nobody can
+    # backdate a late callback into its window.
+    held_ms: int = Field(default=0, ge=0, le=MAX_HELD_MS)
+
+
+class StaffAnswer(CallbackAnswers, _StaffHow):
+    """The staff page's callback: its answers, signed in as the staff member who called back."""
+
+    attempt_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    resident: SignatureIn | None = None
+    submission_key: SubmissionKey
