@@ -283,7 +283,9 @@ class QuotaDraw(SQLModel, table=True):
 
     __tablename__ = "quota_draws"
     __table_args__ = (
-        sa.UniqueConstraint("estate_id", "day", "role", "round", name="uq_quota_draws_day"),
+        sa.UniqueConstraint(
+            "estate_id", "day", "period", "role", "round", name="uq_quota_draws_day"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -67,7 +67,9 @@ def upgrade() -> None:
         sa.Column("created_at", Time(), nullable=False),
         sa.ForeignKeyConstraint(["estate_id"], ["estates.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("estate_id", "day", "role", "round", name="uq_quota_draws_day"),
+        sa.UniqueConstraint(
+            "estate_id", "day", "period", "role", "round", name="uq_quota_draws_day"
+        ),
     )
     op.create_index("ix_quota_draws_estate_id", "quota_draws", ["estate_id"])
 
