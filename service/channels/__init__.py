@@ -1,5 +1,7 @@
 """The ways a notification reaches a person (adapters of ``usecases.notifications.Channel``).
 
+- ``odoo`` queues it as an Odoo activity for the person's Odoo user on the job's Odoo
+  request (``service.channels.odoo``), when the Odoo link is configured;
 - ``log`` records the message in the service's log and counts as sent: the default where
   nothing else is set up, and where a person's own channel is not configured;
 - ``email`` sends it over SMTP (``HUIFANG_SMTP_*``) to the person's e-mail address;
@@ -25,6 +27,7 @@ import httpx
 from ..config import Settings
 from ..models import Notification, Staff
 from ..usecases.notifications import Channel, ChannelError
+from .odoo import OdooChannel
 
 log = logging.getLogger("huifang.notifications")
 SIGNATURE_HEADER = "X-Huifang-Signature"
@@ -130,4 +133,6 @@ def channels_for(settings: Settings) -> dict[str, Channel]:
         channels["email"] = EmailChannel(settings)
     if settings.webhook_url and settings.webhook_secret:
         channels["webhook"] = WebhookChannel(settings)
+    if settings.odoo_configured:
+        channels["odoo"] = OdooChannel()
     return channels

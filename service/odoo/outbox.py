@@ -6,7 +6,9 @@ unique *key*: the callback fields of a request (only when their values changed),
 note per callback (in the company's language, zh_CN or en), an activity for the assigned
 person due at the deadline (``role_users`` finds who), a rectification's written notice as an
 activity for the worker (or as a new request) due when the fix is, the signed receipt as an
-attachment (queued by the use case, ``usecases.outbox.enqueue_receipt``).
+attachment (queued by the use case, ``usecases.outbox.enqueue_receipt``), and a scheduler
+notification for a person who reads Odoo as an activity for their Odoo user (queued by the
+``odoo`` channel, ``service.channels.odoo``).
 
 ``deliver`` sends what is due, in order. While Odoo is unreachable it backs off
 exponentially per row and stops the round; rows survive a restart because they are rows.
@@ -399,6 +401,18 @@ def _save_watermark(session: Session, now: datetime) -> None:
 
 
 # -- delivering -------------------------------------------------------------------------
+def activity_note(text: str, link: str | None = None) -> str:
+    """An activity's note as Odoo HTML: the text escaped, then the link (a notification's
+    staff page) as a link office staff can open."""
+    note = f"<p>{html.escape(text)}</p>"
+    if link and link.startswith(("https://", "http://")):
+        href = html.escape(link, quote=True)
+        note += f'<p><a href="{href}">{html.escape(link)}</a></p>'
+    elif link:
+        note += f"<p>{html.escape(link)}</p>"
+    return note
+
+
 def _send(gateway: OdooGateway, row: OdooOutbox) -> int | None:
     p = row.payload
     mark = marker(row.key)
@@ -421,7 +435,7 @@ def _send(gateway: OdooGateway, row: OdooOutbox) -> int | None:
             user_id=int(p["user_id"]),
             due=date.fromisoformat(p["due"]),
             summary=p["summary"],
-            note=f"<p>{html.escape(p['note'])}</p>",
+            note=activity_note(p["note"], p.get("link")),
             marker=mark,
         )
     if row.kind == "attachment":

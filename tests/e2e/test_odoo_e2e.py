@@ -26,18 +26,21 @@ import os
 import uuid
 import xmlrpc.client
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from service import domain as d
 from service.app import create_app
 from service.config import Settings
 from service.db import get_session, make_engine, migrate
-from service.models import Estate, Job
+from service.domain.reminders import NEXT_UP
+from service.models import Estate, Job, Notification, Staff
 from service.odoo.link import sync_once
+from service.scheduler import run_cycle
 
 REQUIRED = ("HUIFANG_ODOO_URL", "HUIFANG_ODOO_DB", "HUIFANG_ODOO_USER", "HUIFANG_ODOO_API_KEY")
 MISSING = [name for name in REQUIRED if not os.environ.get(name)]
@@ -254,3 +257,57 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
         print("  activity users:", {rid: assigned[rid] for rid in ids})
         if has_addon:
             print("  callback_user_id:", people)
+
+
+def test_a_notification_for_someone_who_reads_odoo_becomes_one_activity(e2e_engine):
+    """An escalation for a staff member with ``notify_by=odoo``: one activity for their Odoo
+    user (the office's) on the request, with the notification's subject; once."""
+    odoo = OdooAdmin()
+    tag = uuid.uuid4().hex[:8]
+    team = odoo("maintenance.team", "create", {"name": f"E2E team {tag}"})
+    rid = odoo(
+        "maintenance.request", "create", {"name": f"水管 {tag}", "maintenance_team_id": team}
+    )
+    odoo("maintenance.request", "write", [rid], {"stage_id": odoo.stage("Repaired")})
+    settings = Settings(
+        odoo_url=os.environ["HUIFANG_ODOO_URL"],
+        odoo_db=os.environ["HUIFANG_ODOO_DB"],
+        odoo_user=os.environ["HUIFANG_ODOO_USER"],
+        odoo_api_key=os.environ["HUIFANG_ODOO_API_KEY"],
+        odoo_estate_map={f"E2E team {tag}": "E2E"},
+        odoo_default_estate=None,
+        odoo_lookback_seconds=5,
+    )
+    with Session(e2e_engine, expire_on_commit=False) as session:
+        session.add(Estate(code="E2E", name="E2E estate"))
+        session.commit()
+        sync_once(engine=e2e_engine, settings=settings)
+        job = session.exec(select(Job).where(Job.ref == f"odoo-{rid}")).one()
+        role = NEXT_UP[d.Role(job.assigned_role)].value
+        session.add(
+            Staff(
+                estate_id=job.estate_id,
+                name=f"E2E {tag}",
+                role=role,
+                notify_by="odoo",
+                odoo_user_id=odoo.uid,
+            )
+        )
+        session.commit()
+    for _ in range(2):  # the second cycle and pass make nothing more
+        run_cycle(e2e_engine, settings, job.deadline + timedelta(hours=1))
+        assert sync_once(engine=e2e_engine, settings=settings).delivery.dead == 0
+        with Session(e2e_engine) as session:
+            (note,) = session.exec(select(Notification)).all()
+        assert note.status == "sent", note.error
+        found = odoo(
+            "mail.activity",
+            "search_read",
+            [
+                ("res_model", "=", "maintenance.request"),
+                ("res_id", "=", rid),
+                ("summary", "=", note.subject),
+            ],
+            fields=["user_id", "date_deadline"],
+        )
+        assert len(found) == 1 and found[0]["user_id"][0] == odoo.uid, found  # type: ignore[index]
