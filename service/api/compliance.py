@@ -6,7 +6,9 @@ from fastapi import APIRouter, Query
 
 from ..http.deps import NowDep, SessionDep
 from ..schemas import ComplianceOut, Time
+from ..schemas.plan import PlanOut
 from ..usecases.compliance import compliance, compliance_out
+from ..usecases.planner import plan_of, plan_out
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
 
@@ -27,3 +29,18 @@ def get(
         session=session, estate_code=estate, period=period or None, as_of=moment, now=now
     )
     return compliance_out(est, result, moment)
+
+
+@router.get("/plan", response_model=PlanOut)
+def plan(
+    session: SessionDep,
+    now: NowDep,
+    estate: str = Query(..., description="estate code"),
+    as_of: Time | None = Query(None, description="ISO 8601 with offset; default now"),
+    draws: bool = Query(False, description="add each draw's log: candidates, weights, seed"),
+):
+    """Today's quota plan: per period with open windows and per role, the callbacks still
+    needed and the jobs planned to meet them (drawn once a day and logged; ``draws=true``
+    shows the log, enough to redraw it)."""
+    day = plan_of(session=session, estate_code=estate, as_of=as_of or now)
+    return plan_out(session, day, with_draws=draws)
