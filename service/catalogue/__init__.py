@@ -3,8 +3,8 @@
 A message is ``key -> (zh_CN, en)``; ``t(key, lang)`` falls back to the key itself so a missing
 translation shows up in review instead of breaking the page. Tests check every registered key
 has both languages. The texts live by subject in this package (``vocabulary``, ``phone``,
-``dashboard``, ``access``, ``ledger``, ``forms``, ``odoo``); importing the package loads them
-all. ``qr_forms`` receives its labels from here as data (``forms.form_labels``).
+``dashboard``, ``today``, ``access``, ``ledger``, ``forms``, ``odoo``...); importing the package
+loads them all. ``qr_forms`` receives its labels from here as data (``forms.form_labels``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from . import (  # noqa: F401 (the texts)
     odoo,
     phone,
     rectifications,
+    today,
     vocabulary,
 )
 from .core import DEFAULT_LANG, LANGS, MESSAGES, pick_lang, register, t

@@ -22,8 +22,13 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
-def problem_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "dashboard/problem.html", status_code=status, message=message)
+def problem_page(
+    request: Request, status: int, message: str, back: str = "/dashboard"
+) -> Response:
+    """A readable refusal, with the way back (the dashboard, or /today for those without one)."""
+    return render(
+        request, "dashboard/problem.html", status_code=status, message=message, back=back
+    )
 
 
 def resolve_scope(
@@ -42,4 +47,5 @@ def resolve_scope(
     except d.DomainError as exc:
         code = (estate_code or user.estate_code).strip()
         message = t(exc.code, request_lang(request), code=code, period=period)
-        return problem_page(request, exc.status, message)
+        back = "/dashboard" if user.can_see_dashboard else "/today"
+        return problem_page(request, exc.status, message, back)

@@ -22,12 +22,12 @@ log = logging.getLogger(__name__)
 def safe_next(target: str | None) -> str:
     """Only same-site paths: never redirect a signed-in user to another host."""
     if not target or not target.startswith("/") or target.startswith("//"):
-        return "/dashboard"
+        return "/today"
     parts = urlsplit(target)
     return (
         parts.path + (f"?{parts.query}" if parts.query else "")
         if not parts.netloc
-        else "/dashboard"
+        else "/today"
     )
 
 
