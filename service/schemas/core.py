@@ -465,7 +465,8 @@ NotifyBy = Literal["odoo", "email", "webhook", "log"]
 
 class StaffIn(Strict):
     """A staff member; ``worker`` (a repair worker) receives rectification notices and records
-    no callbacks. ``notify_by`` is the channel their notifications go out on."""
+    no callbacks. ``notify_by`` is the channel their notifications go out on; left out, it is
+    ``odoo`` for someone linked to an Odoo user (an activity in their Odoo), else ``log``."""
 
     estate: Name
     name: Name
@@ -492,7 +493,7 @@ class StaffIn(Strict):
         | None
     ) = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    notify_by: NotifyBy = "log"
+    notify_by: NotifyBy | None = None
     language: Literal["zh_CN", "en"] = "zh_CN"
 
 

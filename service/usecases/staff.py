@@ -43,7 +43,7 @@ def upsert_staff(*, session: Session, staff_in: StaffIn, actor: str) -> tuple[St
     staff.active = staff_in.active
     staff.email = staff_in.email
     staff.phone = staff_in.phone
-    staff.notify_by = staff_in.notify_by
+    staff.notify_by = staff_in.notify_by or ("odoo" if staff.odoo_user_id else "log")
     staff.language = staff_in.language
     if staff_in.password:
         staff.password_hash = hash_password(staff_in.password)

@@ -53,3 +53,14 @@ def test_staff_errors(client, estate):
         assert response.status_code == status, (body, response.text)
         assert fragment in response.json()["detail"]
     assert client.get("/api/v1/staff?estate=NOPE").status_code == 404
+
+
+def test_someone_linked_to_an_odoo_user_hears_through_odoo_unless_they_chose(client, estate):
+    base = {"estate": "YG", "role": "lead"}
+    linked = client.post("/api/v1/staff", json={**base, "name": "张伟", "odoo_user_id": 7})
+    plain = client.post("/api/v1/staff", json={**base, "name": "刘洋"})
+    chose = client.post(
+        "/api/v1/staff",
+        json={**base, "name": "陈静", "odoo_user_id": 8, "notify_by": "email", "email": "c@x.cn"},
+    )
+    assert [r.json()["notify_by"] for r in (linked, plain, chose)] == ["odoo", "log", "email"]
