@@ -178,6 +178,79 @@ def remind(
         time.sleep(settings.remind_interval_seconds)
 
 
+@app.command()
+def plan(
+    estate: Annotated[str, typer.Option(help="estate code")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="ISO 8601 time with offset; default now")
+    ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="redraw every logged draw of the estate from its log; exit 1 if one differs",
+        ),
+    ] = False,
+) -> None:
+    """The day's quota plan: per period and role, the callbacks still needed and the jobs
+    planned to meet them (drawn once a day, weighted for managers and supervisors, logged)."""
+    from datetime import UTC, datetime
+
+    from rich.table import Table
+    from sqlmodel import Session, select
+
+    from . import domain as d
+    from .db import get_engine, migrate
+    from .models import QuotaDraw
+    from .usecases.planner import plan_of, redraw_mismatches
+
+    moment = datetime.now(UTC)
+    if as_of:
+        try:
+            moment = d.rules.require_aware(datetime.fromisoformat(as_of), "--as-of")
+        except (ValueError, d.InvalidInput) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--as-of") from None
+    engine = get_engine()
+    migrate(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            day = plan_of(session=session, estate_code=estate, as_of=moment)
+        except d.NotFound as exc:
+            console.print(f"[red]{exc.detail}[/red]")
+            raise typer.Exit(2) from None
+        table = Table(title=f"{day.estate.code} {day.day}")
+        for column in ("period", "role", "required", "done", "need", "qualify", "planned"):
+            table.add_column(column, justify="left" if column in ("period", "role") else "right")
+        for period in day.periods:
+            for role, r in period.roles.items():
+                refs = ", ".join(job.ref for job in r.jobs[:6]) + (
+                    " ..." if len(r.jobs) > 6 else ""
+                )
+                table.add_row(
+                    str(period.period),
+                    role.value,
+                    str(r.required),
+                    str(r.done),
+                    str(r.need),
+                    str(r.qualifying),
+                    f"{len(r.jobs)} {refs}".strip(),
+                )
+        console.print(table)
+        if verify:
+            draws = list(
+                session.exec(select(QuotaDraw).where(QuotaDraw.estate_id == day.estate.id)).all()
+            )
+            wrong = redraw_mismatches(session, draws)
+            for row in wrong:
+                console.print(
+                    f"[red]draw {row.id} ({row.day} {row.period} {row.role} round {row.round})"
+                    " does not follow from its log[/red]"
+                )
+            console.print(f"plan: {len(draws) - len(wrong)} of {len(draws)} draws redrawn the same")
+            if wrong:
+                raise typer.Exit(1)
+
+
 def _register_feature_commands() -> None:
     """Commands that live beside their feature: sync (Odoo link), report, forms, notices."""
     from .odoo.cli import odoo_app, sync
