@@ -15,21 +15,17 @@ What a submission stores is a use case (``usecases.confirmations``,
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
-from sqlmodel import Session
 
 from qr_forms import mask_phone
 
 from .. import domain as d
-from ..config import Settings, get_settings
 from ..http.deps import NowDep, SessionDep, SettingsDep
 from ..models import Estate, Job
-from ..schemas import PageCallIn, ResidentAnswer, StaffAnswer, Strict, money, validation_detail
+from ..schemas import PageCallIn, ResidentAnswer, StaffAnswer, money
 from ..usecases.callbacks import callbacks_of
 from ..usecases.confirmations import (
     check_resident_link_open,
@@ -39,7 +35,6 @@ from ..usecases.confirmations import (
 )
 from ..usecases.documents import form_pdf, form_url, parse_page_size, receipt_pdf
 from ..usecases.form_links import (
-    FormContext,
     load_form,
     recorded_callback,
     recorded_staff_link,
@@ -55,13 +50,10 @@ from ..usecases.signin import SignedIn
 from ..usecases.staff_submissions import check_may_record, submit_staff
 from .auth import UserDep
 from .login import login_redirect
+from .page_posts import BodyDep, error_json, parse_body, staff_post
 from .templating import render
 
 router = APIRouter(include_in_schema=False)
-
-# Room for the largest allowed signature (base64) plus strokes and text.
-BODY_OVERHEAD = 400_000
-
 
 # ------------------------------------------------------------------ helpers
 
@@ -75,50 +67,6 @@ def error_page(request: Request, exc: d.DomainError, **extra: Any) -> HTMLRespon
         detail=exc.detail,
         **extra,
     )
-
-
-def error_json(exc: d.DomainError) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail, "code": exc.code}, status_code=exc.status)
-
-
-def parse_body(model: type[Strict], body: bytes) -> Any:
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        raise d.InvalidInput(validation_detail(exc.errors())) from None  # type: ignore[arg-type]
-
-
-async def limited_body(request: Request) -> bytes:
-    """The request body, refused with 413 as soon as it passes the limit (never buffered
-    whole)."""
-    limit = get_settings().signature_max_bytes * 4 // 3 + BODY_OVERHEAD
-    too_large = d.TooLarge(f"the submission is larger than {limit} bytes: nothing saved")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def body_or_error(request: Request) -> bytes | d.DomainError:
-    """The body, or the refusal as a value for the route to answer with (after sign-in)."""
-    try:
-        body = await limited_body(request)
-    except d.TooLarge as exc:
-        return exc
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        return d.UnsupportedMedia("send the answer as application/json")
-    return body
-
-
-BodyDep = Annotated[bytes | d.DomainError, Depends(body_or_error)]
 
 
 def job_view(job: Job, estate: Estate, *, full_phone: bool) -> dict[str, Any]:
@@ -286,24 +234,6 @@ def staff_page(
     )
 
 
-def _staff_post(
-    session: Session,
-    token: str,
-    body: bytes | d.DomainError,
-    settings: Settings,
-    now: datetime,
-    user: SignedIn | None,
-    model: type[Strict],
-) -> tuple[SignedIn, FormContext, Any]:
-    """What a JSON post to a staff link carries: the signed-in person, the link and the body."""
-    if user is None:
-        raise d.NotSignedIn("sign in again: your draft is kept", code="login.required")
-    if isinstance(body, d.DomainError):
-        raise body
-    ctx = load_form(session, token, "staff", settings=settings, now=now, staff_id=user.staff_id)
-    return user, ctx, parse_body(model, body)
-
-
 @router.post("/s/{token}")
 def staff_submit(
     request: Request,
@@ -315,7 +245,7 @@ def staff_submit(
     user: UserDep,
 ) -> Response:
     try:
-        user, ctx, answer = _staff_post(session, token, body, settings, now, user, StaffAnswer)
+        user, ctx, answer = staff_post(session, token, body, settings, now, user, StaffAnswer)
         stored = submit_staff(session, ctx, user, answer, settings=settings, now=now)
     except d.DomainError as exc:
         return error_json(exc)
@@ -342,7 +272,7 @@ def staff_call(
 ) -> Response:
     """One tap after a call: its outcome (reached leads into the phone callback form)."""
     try:
-        user, ctx, call_in = _staff_post(session, token, body, settings, now, user, PageCallIn)
+        user, ctx, call_in = staff_post(session, token, body, settings, now, user, PageCallIn)
         attempt = call_from_page(session=session, ctx=ctx, user=user, call_in=call_in, now=now)
     except d.DomainError as exc:
         return error_json(exc)
