@@ -7,13 +7,24 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import callbacks, compliance, estates, jobs, notifications, rectifications, staff
+from .api import (
+    callbacks,
+    compliance,
+    estates,
+    jobs,
+    notifications,
+    rectifications,
+    resident_links,
+    staff,
+)
 from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .catalogue import t
+from .channels.residents import ResidentLinkSender
 from .http import errors
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
 from .web import dashboard, login, phone, rectification_pages, worker
+from .web import resident_links as resident_link_pages
 
 
 def create_app() -> FastAPI:
@@ -23,16 +34,28 @@ def create_app() -> FastAPI:
         version="0.1.0",
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (estates, jobs, callbacks, compliance, rectifications, staff, notifications):
+    for module in (
+        estates,
+        jobs,
+        callbacks,
+        compliance,
+        rectifications,
+        staff,
+        notifications,
+        resident_links,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     # Staff may sign in to the pages with their Odoo login once the link is configured.
     app.state.outside_sign_in = verify_login
+    # Residents get their confirmation link by text, WeChat or e-mail (API and staff page).
+    app.state.resident_link_sender = ResidentLinkSender
     # Pages (not under the bearer key): sign-in, phone pages, dashboard and ledger, and the
     # Odoo add-on's push and links (verified by their own signature / sign-in).
     for router in (
         login.router,
         phone.router,
+        resident_link_pages.router,
         worker.router,
         rectification_pages.router,
         dashboard.router,

@@ -3,7 +3,9 @@ inside ``huifang serve`` (a thread started and stopped with the app), or once fr
 ``huifang remind --once``.
 
 Several processes may run it on one PostgreSQL database: each notification is made once per
-key and person (a unique pair) and claimed for sending with ``SKIP LOCKED``.
+key and person (a unique pair) and claimed for sending with ``SKIP LOCKED``. Each cycle also
+retries the residents' confirmation links that could not be sent at once
+(``usecases.resident_links.retry_due``, claimed the same way).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from .channels import channels_for
+from .channels.residents import ResidentLinkSender
 from .config import Settings
 from .usecases.notifications import CycleReport, DeliveryReport, deliver, make_due
+from .usecases.resident_links import retry_due
 
 log = logging.getLogger("huifang.scheduler")
 
@@ -28,11 +32,22 @@ log = logging.getLogger("huifang.scheduler")
 def run_cycle(
     engine: Engine, settings: Settings, as_of: datetime | None = None
 ) -> tuple[CycleReport, DeliveryReport]:
-    """One cycle as of ``as_of`` (default now): make, then send."""
+    """One cycle as of ``as_of`` (default now): make, then send; then retry the residents'
+    links that are due again."""
     now = as_of or datetime.now(UTC)
     with Session(engine, expire_on_commit=False) as session:
         made = make_due(session=session, settings=settings, as_of=now)
         sent = deliver(session=session, channels=channels_for(settings), now=now)
+        links = retry_due(
+            session=session, sender=ResidentLinkSender(settings), settings=settings, now=now
+        )
+    if links.sent or links.retried or links.failed:
+        log.info(
+            "scheduler: resident links %d sent, %d to retry, %d failed",
+            links.sent,
+            links.retried,
+            links.failed,
+        )
     return made, sent
 
 

@@ -158,3 +158,84 @@ register(
         "phone.back_receipt": ("查看回执", "See the receipt"),
     }
 )
+
+# The resident's confirmation link sent by text, WeChat or e-mail: the message itself (short:
+# it is a text message first), the staff page's control, and its refusals.
+register(
+    {
+        "resident_link.text": (
+            "{estate}：您好，请为 {unit} 的维修回访确认并签名：{link}",
+            "{estate}: hello, please confirm the repair at {unit} and sign: {link}",
+        ),
+        "resident_link.subject": (
+            "{estate}：请确认 {unit} 的维修回访",
+            "{estate}: please confirm the repair at {unit}",
+        ),
+        "resident_link.email_footer": (
+            "链接 {days} 天内有效，只能提交一次。如有疑问，请联系管理处。",
+            "The link is valid for {days} days and can be submitted once. Any question: "
+            "contact the management office.",
+        ),
+        "resident_link.not_set_up": ("该发送方式尚未开通", "This way of sending is not set up"),
+        "resident_link.not_set_up.help": (
+            "请联系系统管理员开通短信、微信或电子邮件发送。",
+            "Ask your administrator to set up texts, WeChat or e-mail.",
+        ),
+        "resident_link.no_phone": (
+            "此工单没有可用的住户手机号",
+            "This job has no resident phone number to text",
+        ),
+        "resident_link.no_phone.help": (
+            "请改用电子邮件发送，或在 Odoo 中补充住户电话。",
+            "Send it by e-mail instead, or add the resident's phone in Odoo.",
+        ),
+        "resident_link.no_email": ("请填写住户的电子邮箱", "Enter the resident's e-mail address"),
+        "resident_link.phone_only": (
+            "短信和微信只发往工单上的住户电话",
+            "Texts and WeChat go to the job's resident phone only",
+        ),
+        "phone.link.title": ("发送确认链接给住户", "Send the resident their link"),
+        "phone.link.intro": (
+            "住户在自己的手机上确认并签名，无需纸质回访单。",
+            "The resident confirms and signs on their own phone: no paper form needed.",
+        ),
+        "phone.link.channel.sms": ("短信", "Text"),
+        "phone.link.channel.wechat": ("微信", "WeChat"),
+        "phone.link.channel.email": ("电子邮件", "E-mail"),
+        "phone.link.to_phone": ("发送至住户电话：", "To the resident's phone:"),
+        "phone.link.no_phone": (
+            "此工单没有住户电话：只能用电子邮件发送。",
+            "This job has no resident phone: e-mail only.",
+        ),
+        "phone.link.email": ("住户的电子邮箱", "The resident's e-mail"),
+        "phone.link.language": ("消息语言", "Language of the message"),
+        "phone.link.lang.zh_CN": ("中文", "Chinese"),
+        "phone.link.lang.en": ("英文", "English"),
+        "phone.link.send": ("发送链接", "Send the link"),
+        "phone.link.not_set_up": ("未开通", "not set up"),
+        "phone.link.none_set_up": (
+            "尚未开通短信、微信或电子邮件发送，请联系系统管理员。",
+            "Texts, WeChat and e-mail are not set up: ask your administrator.",
+        ),
+        "phone.link.sent": (
+            "已发送至 {to}：请住户点开链接确认并签名。",
+            "Sent to {to}: the resident opens the link to confirm and sign.",
+        ),
+        "phone.link.queued": (
+            "暂时未能发送至 {to}，系统会自动重试。",
+            "Not sent to {to} yet: it is retried automatically.",
+        ),
+        "phone.link.failed": (
+            "未能发送至 {to}（{error}）：请核对后改用其他方式。",
+            "Could not be sent to {to} ({error}): check it, or use another way.",
+        ),
+        "phone.link.limited": (
+            "发送太频繁：请于 {at} 之后再试。",
+            "Sent too often: try again after {at}.",
+        ),
+        "phone.link.history": ("已发送的链接", "Links sent"),
+        "phone.link.status.queued": ("待重试", "to be retried"),
+        "phone.link.status.sent": ("已发送", "sent"),
+        "phone.link.status.failed": ("发送失败", "failed"),
+    }
+)

@@ -5,6 +5,7 @@ importable from ``service.schemas``."""
 from .core import *  # noqa: F403
 from .errors import readable as readable
 from .errors import validation_detail as validation_detail
+from .links import *  # noqa: F403
 from .pages import MAX_HELD_MS as MAX_HELD_MS
 from .pages import ResidentAnswer as ResidentAnswer
 from .pages import SignatureIn as SignatureIn

@@ -51,6 +51,7 @@ from ..usecases.staff_submissions import check_may_record, submit_staff
 from .auth import UserDep
 from .login import login_redirect
 from .page_posts import BodyDep, error_json, parse_body, staff_post
+from .resident_links import ResidentSenderDep, link_card
 from .templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -182,6 +183,7 @@ def staff_page(
     settings: SettingsDep,
     now: NowDep,
     user: UserDep,
+    sender: ResidentSenderDep,
 ) -> Response:
     try:
         ctx = load_form(
@@ -231,6 +233,7 @@ def staff_page(
             for a in list_attempts(session=session, ref=ctx.job.ref)[0]
         ],
         next_step=job_next_step(ctx.job).value,
+        link=link_card(request, session, ctx.job, sender, token=token),
     )
 
 
