@@ -23,7 +23,7 @@ from .channels.residents import ResidentLinkSender
 from .http import errors
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
-from .web import dashboard, login, phone, rectification_pages, worker
+from .web import dashboard, login, phone, rectification_pages, today, worker
 from .web import resident_links as resident_link_pages
 
 
@@ -58,6 +58,7 @@ def create_app() -> FastAPI:
         resident_link_pages.router,
         worker.router,
         rectification_pages.router,
+        today.router,
         dashboard.router,
         odoo_routes.router,
     ):

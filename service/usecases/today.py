@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
+from ..db import begin_write
 from ..models import Estate, Job, Notification, Rectification
 from .estates import estate_rules
 from .jobs import job_next_step
@@ -70,9 +71,13 @@ def _step(job: Job) -> str:
     return {"callback": "call", "visit": "visit"}.get(step, "none")
 
 
-def today(*, session: Session, user: SignedIn, estate: Estate, now: datetime) -> Today:
-    """Everything /today shows for ``user`` in ``estate`` as of ``now``. Draws the day's quota
-    plan when nobody has yet (commits)."""
+def today(*, session: Session, user: SignedIn, now: datetime) -> Today:
+    """Everything /today shows for ``user`` in their estate as of ``now``. Draws the day's
+    quota plan when nobody has yet (commits)."""
+    begin_write(session)
+    estate = session.get(Estate, user.estate_id)
+    if estate is None:
+        raise d.NotFound(f"estate {user.estate_code!r} not found", code="dash.notfound.estate")
     role = d.Role(user.role) if user.records_callbacks else None
     plan: DayPlan | None = day_plan(session=session, estate=estate, as_of=now) if role else None
     tasks: dict[int, Task] = {}

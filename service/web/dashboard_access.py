@@ -22,13 +22,9 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
-def problem_page(
-    request: Request, status: int, message: str, back: str = "/dashboard"
-) -> Response:
+def problem_page(request: Request, status: int, message: str, back: str = "/dashboard") -> Response:
     """A readable refusal, with the way back (the dashboard, or /today for those without one)."""
-    return render(
-        request, "dashboard/problem.html", status_code=status, message=message, back=back
-    )
+    return render(request, "dashboard/problem.html", status_code=status, message=message, back=back)
 
 
 def resolve_scope(

@@ -24,11 +24,7 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//"):
         return "/today"
     parts = urlsplit(target)
-    return (
-        parts.path + (f"?{parts.query}" if parts.query else "")
-        if not parts.netloc
-        else "/today"
-    )
+    return parts.path + (f"?{parts.query}" if parts.query else "") if not parts.netloc else "/today"
 
 
 def login_redirect(request: Request) -> RedirectResponse:

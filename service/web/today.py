@@ -7,13 +7,11 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 
 from .. import domain as d
 from ..catalogue import t
 from ..catalogue.formats import pct
 from ..http.deps import NowDep, SessionDep, SettingsDep
-from ..models import Estate
 from ..usecases.documents import form_url
 from ..usecases.today import today
 from .auth import UserDep
@@ -23,22 +21,18 @@ from .templating import render, request_lang
 router = APIRouter(include_in_schema=False)
 
 
-def _estate(session: Session, estate_id: int) -> Estate | None:
-    return session.get(Estate, estate_id)
-
-
 @router.get("/today")
 def today_page(
     request: Request, session: SessionDep, settings: SettingsDep, user: UserDep, now: NowDep
 ) -> Response:
     if user is None:
         return sign_in_redirect(request)
-    estate = _estate(session, user.estate_id)
-    if estate is None:
+    try:
+        work = today(session=session, user=user, now=now)
+    except d.NotFound:  # the estate went away while the sign-in lasted
         message = t("dash.notfound.estate", request_lang(request), code=user.estate_code)
         return problem_page(request, 404, message, back="/login")
-    work = today(session=session, user=user, estate=estate, now=now)
-    tz = d.zone(estate.timezone)
+    tz = d.zone(work.estate.timezone)
 
     def local(moment: datetime | None) -> str:
         return moment.astimezone(tz).strftime("%m-%d %H:%M") if moment else ""
