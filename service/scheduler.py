@@ -5,7 +5,8 @@ inside ``huifang serve`` (a thread started and stopped with the app), or once fr
 Several processes may run it on one PostgreSQL database: each notification is made once per
 key and person (a unique pair) and claimed for sending with ``SKIP LOCKED``. Each cycle also
 retries the residents' confirmation links that could not be sent at once
-(``usecases.resident_links.retry_due``, claimed the same way).
+(``usecases.resident_links.retry_due``, claimed the same way), and draws the day's quota plan of
+each estate at its first cycle after the estate's midnight (``usecases.planner``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .channels import channels_for
 from .channels.residents import ResidentLinkSender
 from .config import Settings
 from .usecases.notifications import CycleReport, DeliveryReport, deliver, make_due
+from .usecases.planner import draw_due_plans
 from .usecases.resident_links import retry_due
 
 log = logging.getLogger("huifang.scheduler")
@@ -41,6 +43,9 @@ def run_cycle(
         links = retry_due(
             session=session, sender=ResidentLinkSender(settings), settings=settings, now=now
         )
+        drawn = draw_due_plans(session=session, as_of=now)
+    if drawn:
+        log.info("scheduler: today's quota plan drawn for %s", ", ".join(drawn))
     if links.sent or links.retried or links.failed:
         log.info(
             "scheduler: resident links %d sent, %d to retry, %d failed",

@@ -234,6 +234,24 @@ def day_plan(
     )
 
 
+def draw_due_plans(
+    *, session: Session, as_of: datetime, entropy: Callable[[int], bytes] = os.urandom
+) -> list[str]:
+    """The scheduler's part: draw the day's plan of every estate that has none yet for its
+    own today (the first cycle after local midnight). Returns the codes drawn."""
+    drawn = []
+    for estate in session.exec(select(Estate).order_by(col(Estate.id))).all():
+        day = as_of.astimezone(d.zone(estate.timezone)).date().isoformat()
+        seen = session.exec(
+            select(QuotaDraw.id).where(QuotaDraw.estate_id == estate.id, QuotaDraw.day == day)
+        ).first()
+        session.rollback()  # end the read: day_plan starts its own write
+        if seen is None:
+            day_plan(session=session, estate=estate, as_of=as_of, entropy=entropy)
+            drawn.append(estate.code)
+    return drawn
+
+
 def plan_of(*, session: Session, estate_code: str, as_of: datetime) -> DayPlan:
     begin_write(session)  # before the first read: SQLite's lock is taken up front
     return day_plan(session=session, estate=get_estate(session, estate_code), as_of=as_of)

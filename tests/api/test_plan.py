@@ -153,3 +153,19 @@ def test_two_processes_drawing_at_once_keep_one_draw(client, estate, engine):
     with Session(engine) as session:
         rounds = session.exec(select(QuotaDraw.role, QuotaDraw.round)).all()
     assert sorted(rounds) == [("lead", 1), ("manager", 1), ("supervisor", 1)]
+
+
+def test_the_scheduler_draws_each_estates_day_once_after_its_midnight(client, estate, engine):
+    from service.config import Settings
+    from service.scheduler import run_cycle
+
+    _jobs(client, 12)
+    run_cycle(engine, Settings(), NOW)
+    run_cycle(engine, Settings(), NOW + timedelta(minutes=5))
+    with Session(engine) as session:
+        days = session.exec(select(QuotaDraw.day, QuotaDraw.role, QuotaDraw.round)).all()
+    assert sorted(days) == [("2026-05-20", r, 1) for r in ("lead", "manager", "supervisor")]
+    run_cycle(engine, Settings(), datetime(2026, 5, 20, 16, 5, tzinfo=UTC))  # 00:05 on the 21st
+    with Session(engine) as session:
+        days = session.exec(select(QuotaDraw.day)).all()
+    assert sorted(set(days)) == ["2026-05-20", "2026-05-21"] and len(days) == 6
