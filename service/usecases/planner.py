@@ -245,7 +245,7 @@ def draw_due_plans(
         seen = session.exec(
             select(QuotaDraw.id).where(QuotaDraw.estate_id == estate.id, QuotaDraw.day == day)
         ).first()
-        session.rollback()  # end the read: day_plan starts its own write
+        session.commit()  # end the read (objects kept): day_plan starts its own write
         if seen is None:
             day_plan(session=session, estate=estate, as_of=as_of, entropy=entropy)
             drawn.append(estate.code)
