@@ -8,6 +8,10 @@ calendar. Nothing is sent to Odoo here: ``send`` queues an outbox row in the ses
 holds the notification, so the row and the notification's "sent" commit together, and the
 Odoo link's outbox delivers it once (the row is keyed on the notification).
 
+A person who already has the same activity from the Odoo link's own plan (the callback-due
+activity of the job's assigned role, the rectification's activity for its worker) is not given
+a second one: their reminder or notice counts as sent.
+
 A job that did not come from Odoo, a request deleted there, or a person without an Odoo user
 cannot have an activity: ``ChannelError(permanent=True)``, shown as a failed notification.
 """
@@ -17,11 +21,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.orm import object_session
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .. import domain as d
 from ..domain import reminders as R
-from ..models import Job, Notification, OdooRequestLink, Rectification, Staff
+from ..models import Job, Notification, OdooOutbox, OdooRequestLink, Rectification, Staff
 from ..usecases.notifications import ChannelError
 from ..usecases.outbox import enqueue
 
@@ -39,6 +43,24 @@ def activity_due(session: Session, notification: Notification, job: Job) -> str:
             late_notice = notification.kind == R.Kind.NOTICE_LATE
             moment = rect.notice_due_at if late_notice else rect.fix_due_at
     return moment.astimezone(d.zone(job.estate.timezone)).date().isoformat()
+
+
+def _already_there(session: Session, notification: Notification, job: Job, user_id: int) -> bool:
+    """The Odoo link queued the same activity for this user already."""
+    if notification.kind == R.Kind.REMINDER:
+        prefix = f"activity:assigned:{job.id}:"
+    elif notification.kind == R.Kind.NOTICE and notification.rectification_id is not None:
+        prefix = f"rectification:{notification.rectification_id}"
+    else:
+        return False
+    rows = session.exec(
+        select(OdooOutbox).where(
+            OdooOutbox.job_id == job.id,
+            OdooOutbox.kind == "activity",
+            col(OdooOutbox.key).startswith(prefix),
+        )
+    ).all()
+    return any(row.payload.get("user_id") == user_id for row in rows)
 
 
 class OdooChannel:
@@ -70,6 +92,8 @@ class OdooChannel:
                 f"{staff.name} has no Odoo user (odoo_user_id) to assign the activity to",
                 permanent=True,
             )
+        if _already_there(session, notification, job, staff.odoo_user_id):
+            return
         enqueue(
             session,
             key=f"notification:{notification.id}",

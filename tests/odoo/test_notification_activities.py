@@ -14,7 +14,7 @@ from service.channels import OdooChannel, channels_for
 from service.config import Settings
 from service.domain.reminders import NEXT_UP
 from service.models import Job, Notification, OdooOutbox, Staff
-from service.odoo.outbox import OutboxConfig, deliver
+from service.odoo.outbox import OutboxConfig, deliver, plan
 from service.scheduler import run_cycle
 from service.schemas import CallbackIn, JobIn
 from service.usecases.callbacks import record_callback
@@ -235,3 +235,28 @@ def test_the_outbox_row_commits_or_rolls_back_with_the_notification(odoo, syncer
         assert session.exec(select(OdooOutbox)).all() != []  # in this transaction only
         session.rollback()
     assert outbox_rows(engine) == [] and notifications(engine)[0].status == "queued"
+
+
+def test_a_reminder_is_not_a_second_activity_when_the_link_already_assigned_one(
+    odoo, syncer_for, engine
+):
+    lead_user = odoo.add_user("Zhang Wei", "zhang.wei")
+    rid, job, gateway = synced_job(odoo, syncer_for)
+    add_staff(engine, job, role="lead", odoo_user_id=lead_user)
+    plan(engine=engine, gateway=gateway, config=CONFIG)  # the callback-due activity
+    assigned = [r for r in outbox_rows(engine) if r.key.startswith("activity:assigned:")]
+    assert [r.payload["user_id"] for r in assigned] == [lead_user]
+
+    made, sent = run_cycle(engine, odoo_settings(odoo), job.deadline - timedelta(hours=2))
+    assert [(n.kind, n.channel) for n in made.made] == [("reminder", "odoo")]
+    assert sent.sent == 1 and notifications(engine)[0].status == "sent"
+    assert not [r for r in outbox_rows(engine) if r.key.startswith("notification:")]
+
+    # an escalation is news: it is an activity of its own
+    supervisor = odoo.add_user("Li Zhuguan", "li.zhuguan")
+    add_staff(engine, job, role="supervisor", odoo_user_id=supervisor)
+    made, _ = run_cycle(engine, odoo_settings(odoo), job.deadline + timedelta(hours=1))
+    assert [(n.kind, n.step) for n in made.made] == [("escalation", 1)]
+    assert [r.payload["user_id"] for r in outbox_rows(engine) if r.key.startswith("notif")] == [
+        supervisor
+    ]
