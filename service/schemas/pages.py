@@ -36,9 +36,10 @@ class _StaffHow(Strict):
     channel: Channel
     # How long the page held the answer before this send (a draft resent after a dropped
     # connection): the callback is dated by the server's clock minus this, whatever the phone's
-    # clock says, but never before the link was issued and at most a day back, so nobody can
-    # backdate a late callback into its window.
+    # clock says, but never before ``served`` (the server's signed stamp of when it served the
+    # page to this person) and at most a day back; without a stamp, at the server's time.
     held_ms: int = Field(default=0, ge=0, le=MAX_HELD_MS)
+    served: str | None = Field(default=None, max_length=600)
 
 
 class StaffAnswer(CallbackAnswers, _StaffHow):

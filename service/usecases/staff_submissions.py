@@ -8,7 +8,7 @@ receipt queued for Odoo.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from .form_links import (
     mark_used,
     previous,
 )
+from .page_stamps import claimed_done_at, served_at
 from .signin import SignedIn
 
 
@@ -68,7 +69,12 @@ def submit_staff(
         return previous(session, ctx, answer.submission_key)
     check_same_estate(user, ctx.job)
     _check_role(user)
-    done_at = max(now - timedelta(milliseconds=answer.held_ms), ctx.token.issued_at)
+    served = served_at(
+        settings, answer.served, staff_id=user.staff_id, job_ref=ctx.job.ref, now=now
+    )
+    done_at = claimed_done_at(
+        now=now, held_ms=answer.held_ms, served=served, issued_at=ctx.token.issued_at
+    )
     sig = answer.resident
     checked = None
     if sig is not None:

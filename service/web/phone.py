@@ -43,6 +43,7 @@ from ..usecases.form_links import (
     used_resident_link,
 )
 from ..usecases.jobs import job_next_step
+from ..usecases.page_stamps import served_stamp
 from ..usecases.phone import call_from_page, list_attempts
 from ..usecases.queries import get_job
 from ..usecases.rectifications import rectification_of
@@ -234,6 +235,7 @@ def staff_page(
         ],
         next_step=job_next_step(ctx.job).value,
         link=link_card(request, session, ctx.job, sender, token=token),
+        served=served_stamp(settings, staff_id=signed_in.staff_id, job_ref=ctx.job.ref, now=now),
     )
 
 

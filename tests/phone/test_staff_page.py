@@ -3,6 +3,8 @@ resident's signature taken on the staff phone, in one transaction."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 import pypdfium2 as pdfium
@@ -12,7 +14,17 @@ from sqlmodel import select
 
 from qr_forms.payload import read_token
 from service.config import get_settings
-from service.models import AuditLog, Callback, FormTokenUse, Job, Rectification, Signature
+from service.http.deps import get_now
+from service.models import (
+    AuditLog,
+    Callback,
+    FormTokenUse,
+    Job,
+    Rectification,
+    Signature,
+    Staff,
+)
+from service.usecases.page_stamps import served_stamp
 
 from .helpers import (
     JOB_REF,
@@ -99,19 +111,86 @@ def test_staff_callback_with_signature_is_one_transaction(signed_in, session, no
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+def served(session, now, login="li.yghy", ref=JOB_REF) -> str:
+    """The stamp the staff page carries when served to ``login`` at ``now``."""
+    staff = one(session, select(Staff).where(Staff.login == login))
+    return served_stamp(get_settings(), staff_id=staff.id, job_ref=ref, now=now)
+
+
+def phone_body(**over):
+    return staff_body(channel="phone", inspected=False, resident=None, **over)
+
+
 def test_a_resent_draft_is_dated_when_it_was_sent_first(signed_in, session, now):
-    body = staff_body(held_ms=90 * 60 * 1000, channel="phone", inspected=False, resident=None)
+    stamp = served(session, now - timedelta(hours=3))
+    body = phone_body(held_ms=90 * 60 * 1000, served=stamp)
     issued = now - timedelta(hours=3)
     assert post_json(signed_in, f"/s/{token('staff', issued)}", body).status_code == 201
     assert one(session, select(Callback)).done_at == now - timedelta(minutes=90)
 
 
-def test_a_held_draft_is_never_dated_before_its_link_was_issued(signed_in, session, now):
+def test_a_held_draft_is_never_dated_before_its_page_was_served(signed_in, session, now):
     """Nobody backdates a late callback into its window by claiming a long-held draft."""
-    body = staff_body(held_ms=20 * 3600 * 1000, channel="phone", inspected=False, resident=None)
-    issued = now - timedelta(minutes=30)
+    body = phone_body(held_ms=20 * 3600 * 1000, served=served(session, now - timedelta(minutes=30)))
+    issued = now - timedelta(days=2)
     assert post_json(signed_in, f"/s/{token('staff', issued)}", body).status_code == 201
-    assert one(session, select(Callback)).done_at == issued
+    assert one(session, select(Callback)).done_at == now - timedelta(minutes=30)
+
+
+def test_a_late_callback_cannot_be_backdated_into_its_window(signed_in, session, now):
+    """The attack: a staff link issued when the repair was completed, sent once the window has
+    closed, claiming the page held the answer for a day. Without the page's stamp the
+    callback is dated when it arrives: late, and counted late."""
+    job = one(session, select(Job))
+    issued = job.completed_at
+    late = job.deadline + timedelta(hours=8)  # a day's hold would land 16 h inside the window
+    signed_in.app.dependency_overrides[get_now] = lambda: late
+    body = phone_body(held_ms=86_400_000)
+    assert post_json(signed_in, f"/s/{token('staff', issued)}", body).status_code == 201
+    callback = one(session, select(Callback))
+    assert callback.done_at == late and callback.recorded_at == late
+    figures = signed_in.get("/api/v1/compliance?estate=YGHY&period=2026-05").json()
+    assert figures["on_time"] == {"done": 1, "on_time": 0, "rate": 0.0}
+    listed = signed_in.get(f"/api/v1/jobs/{JOB_REF}").json()
+    assert listed["status"] == "done"
+    (cb,) = signed_in.get(f"/api/v1/jobs/{JOB_REF}/callbacks").json()["data"]
+    assert cb["on_time"] is False
+
+
+@pytest.mark.parametrize(
+    ("stamp", "says"),
+    [
+        (lambda s, n: served(s, n)[:-4] + "AAAA", "not valid"),
+        (lambda s, n: served(s, n, ref="other-job"), "another person or job"),
+        (lambda s, n: served(s, n, login="wang.yghy"), "another person or job"),
+    ],
+)
+def test_an_altered_or_borrowed_stamp_is_refused(signed_in, session, now, stamp, says):
+    add_staff(session, "wang.yghy", "王建国", "manager")
+    body = phone_body(held_ms=60_000, served=stamp(session, now - timedelta(minutes=5)))
+    response = post_json(signed_in, f"/s/{token('staff', now - timedelta(hours=1))}", body)
+    assert response.status_code == 422 and says in response.json()["detail"]
+    assert rows(session, select(Callback)) == []
+
+
+def test_the_page_carries_its_own_stamp_for_the_signed_in_person(signed_in, session, now):
+    tok = token("staff", now - timedelta(hours=2))
+    page = signed_in.get(f"/s/{tok}")
+    match = re.search(r"var SERVED = (\"[^\"]+\")", page.text)
+    assert match is not None
+    stamp = json.loads(match[1])
+    body = phone_body(held_ms=3600 * 1000, served=stamp)  # the page was served just now
+    assert post_json(signed_in, f"/s/{tok}", body).status_code == 201
+    assert one(session, select(Callback)).done_at == now
+
+
+def test_an_old_stamp_bounds_nothing(signed_in, session, now):
+    body = phone_body(held_ms=3600 * 1000, served=served(session, now - timedelta(days=8)))
+    assert (
+        post_json(signed_in, f"/s/{token('staff', now - timedelta(days=8))}", body).status_code
+        == 201
+    )
+    assert one(session, select(Callback)).done_at == now
 
 
 def test_resending_the_same_submission_does_not_double_the_callback(signed_in, session, now):
