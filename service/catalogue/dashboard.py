@@ -58,6 +58,15 @@ register(
         "dash.repeats": ("重复维修（同一房屋、同类维修）", "Repeat repairs (same unit, same kind)"),
         "dash.rect_states": ("整改进度", "Rectifications by state"),
         "dash.escalations": ("逾期升级提醒", "Escalations"),
+        "dash.late_entries": ("补录待复核", "Late entries to review"),
+        "dash.late_entries.why": (
+            "回访完成后超过 {hours} 小时才录入的记录：照常计入，请经理复核。",
+            "Callbacks entered more than {hours} hours after they were done: counted as usual, "
+            "for the manager's review.",
+        ),
+        "dash.late_entries.who": ("回访人", "Called back by"),
+        "dash.late_entries.done": ("回访时间", "Done at"),
+        "dash.late_entries.recorded": ("录入时间", "Entered at"),
         "dash.escalated_to": ("已提醒", "Escalated to"),
         "dash.when": ("时间", "When"),
         "dash.step": ("第 {n} 级", "step {n}"),

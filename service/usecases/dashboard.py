@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from .. import domain as d
 from ..models import Callback, Estate, Job, Notification, PhoneAttempt, Rectification, Staff
 from .compliance import compliance, compliance_out
-from .queries import count_if, estate_period, status_clause
+from .queries import count_if, estate_period, hours_between, status_clause
 from .rectifications import late_clause, late_flags
 from .signin import SignedIn
 
@@ -116,6 +116,19 @@ class NotificationItem:
 
 
 @dataclass(frozen=True, slots=True)
+class LateEntry:
+    """A callback entered long after it was said to be done: for the manager's review."""
+
+    job_ref: str
+    staff: str
+    role: str
+    channel: str
+    done_at: datetime
+    recorded_at: datetime
+    recorded_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodClock:
     """Where ``as_of`` sits in the period: the pace projection works from this."""
 
@@ -168,6 +181,9 @@ class Dashboard:
     # The scheduler's escalations (who, when, which job), and notifications that failed for good.
     escalations: list[NotificationItem] = field(default_factory=list)
     failed_notifications: list[NotificationItem] = field(default_factory=list)
+    # Callbacks entered more than the estate's late_entry_hours after their done_at.
+    late_entries: list[LateEntry] = field(default_factory=list)
+    late_entries_count: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -329,6 +345,10 @@ def build_dashboard(
         ),
     )
     repeat_where = sa.and_(in_period, col(Job.repeat_of_id).is_not(None))
+    late_where = sa.and_(
+        in_period,
+        hours_between(col(Callback.done_at), col(Callback.recorded_at)) > estate.late_entry_hours,
+    )
     return Dashboard(
         estate=estate,
         period=result.period,
@@ -353,7 +373,36 @@ def build_dashboard(
         rectification_states=_rectification_states(session, in_period),
         escalations=_notifications(session, estate, Notification.kind == "escalation"),
         failed_notifications=_notifications(session, estate, Notification.status == "failed"),
+        late_entries=_late_entries(session, late_where),
+        late_entries_count=session.exec(
+            select(func.count())
+            .select_from(Callback)
+            .join(Job, col(Job.id) == Callback.job_id)
+            .where(late_where)
+        ).one(),
     )
+
+
+def _late_entries(session: Session, where: Any) -> list[LateEntry]:
+    rows = session.exec(
+        select(Callback, Job.ref)
+        .join(Job, col(Job.id) == Callback.job_id)
+        .where(where)
+        .order_by(col(Callback.recorded_at).desc(), col(Callback.id).desc())
+        .limit(LIST_LIMIT)
+    ).all()
+    return [
+        LateEntry(
+            job_ref=ref,
+            staff=cb.staff,
+            role=cb.role,
+            channel=cb.channel,
+            done_at=cb.done_at,
+            recorded_at=cb.recorded_at,
+            recorded_by=cb.recorded_by,
+        )
+        for cb, ref in rows
+    ]
 
 
 def _notifications(session: Session, estate: Estate, where: Any) -> list[NotificationItem]:

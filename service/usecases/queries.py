@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
@@ -118,6 +120,26 @@ def period_clause(period: d.Period, estates: Sequence[Estate]) -> Any:
         start, end = period.bounds(estate.timezone)
         parts.append(completed_within(estate.id, start, end))
     return sa.or_(*parts) if parts else sa.false()
+
+
+class hours_between(FunctionElement[float]):  # noqa: N801 - reads as a SQL function
+    """Hours from the first time column to the second, in SQL (SQLite and PostgreSQL)."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "hours_between"
+
+
+@compiles(hours_between)
+def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_pg(element: hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
 
 
 def count_if(condition: Any) -> Any:
