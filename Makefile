@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test system-deps lint bench clean
+.PHONY: run test install install-test system-deps lint bench bench-remind clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: install-test
 bench: install-test
 	$(BIN)/python benchmarks/compliance.py
 	$(BIN)/python benchmarks/forms.py
+
+# One scheduler cycle on 50,000 open jobs on PostgreSQL (BENCH_ARGS=--smoke: 2,000 jobs).
+bench-remind: install-test
+	$(BIN)/python benchmarks/remind_cycle.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache huifang.db

@@ -11,7 +11,8 @@ escalation and notice rules (ARCHITECTURE.md section 3, "Notifications").
 - ``fix_late``: the fix became late -> the finder and the supervisors.
 
 Pure functions over plain facts; the use case finds the people and stores each notification
-under its key, once.
+under its key, once. The job rules are also given as windows of deadlines as of a moment
+(``deadline_windows``), so that a query can pick out the jobs they may apply to.
 """
 
 from __future__ import annotations
@@ -85,22 +86,66 @@ class Due:
         return f"{self.kind}:job:{self.job_id}"
 
 
-def job_notifications(job: JobFacts, as_of: datetime, follow_up: FollowUp) -> list[Due]:
+@dataclass(frozen=True, slots=True)
+class DeadlineWindow:
+    """When one of a job's notifications is due as of a moment, said of the job's deadline:
+    a job with no callback, assigned to a role in ``audience``, calls for it when its deadline
+    lies between ``earliest`` (inclusive; ``None``: no bound) and ``latest`` (inclusive when
+    ``latest_included``). ``audience`` names the role told for each assigned role."""
+
+    kind: Kind
+    step: int | None
+    audience: dict[Role, Role]
+    earliest: datetime | None
+    latest: datetime
+    latest_included: bool = True
+
+    def covers(self, deadline: datetime, assigned_role: Role) -> bool:
+        if assigned_role not in self.audience:
+            return False
+        if self.earliest is not None and deadline < self.earliest:
+            return False
+        return deadline <= self.latest if self.latest_included else deadline < self.latest
+
+
+def deadline_windows(as_of: datetime, follow_up: FollowUp) -> tuple[DeadlineWindow, ...]:
+    """The reminder and the escalations as deadline windows, in the order they are made:
+    the reminder while the deadline is at most ``reminder_hours_before`` away and not passed;
+    step 1 once it passed, one role up; step 2 ``escalation_step_hours`` after it, to the
+    managers, for the jobs whose step 1 did not go to them."""
+    before = timedelta(hours=follow_up.reminder_hours_before)
+    step_two = timedelta(hours=follow_up.escalation_step_hours)
+    every_role = {role: role for role in Role}
+    below_managers = {role: Role.MANAGER for role, up in NEXT_UP.items() if up != Role.MANAGER}
+    return (
+        DeadlineWindow(Kind.REMINDER, None, every_role, as_of, as_of + before),
+        DeadlineWindow(Kind.ESCALATION, 1, dict(NEXT_UP), None, as_of, latest_included=False),
+        DeadlineWindow(Kind.ESCALATION, 2, below_managers, None, as_of - step_two),
+    )
+
+
+def job_notifications(
+    job: JobFacts,
+    as_of: datetime,
+    follow_up: FollowUp,
+    windows: tuple[DeadlineWindow, ...] | None = None,
+) -> list[Due]:
     """The reminder and escalations a job calls for as of ``as_of`` (each is stored once; the
-    caller skips what it made before)."""
+    caller skips what it made before). ``windows``: ``deadline_windows(as_of, follow_up)``,
+    when the caller has them already."""
     if job.called_back:
         return []
-    due: list[Due] = []
-    before = timedelta(hours=follow_up.reminder_hours_before)
-    if job.deadline - before <= as_of <= job.deadline:
-        due.append(Due(Kind.REMINDER, job.job_id, Audience.ROLE, role=job.assigned_role))
-    if as_of > job.deadline:
-        up = NEXT_UP[job.assigned_role]
-        due.append(Due(Kind.ESCALATION, job.job_id, Audience.ROLE, role=up, step=1))
-        step_two = job.deadline + timedelta(hours=follow_up.escalation_step_hours)
-        if as_of >= step_two and up != Role.MANAGER:
-            due.append(Due(Kind.ESCALATION, job.job_id, Audience.ROLE, role=Role.MANAGER, step=2))
-    return due
+    return [
+        Due(
+            w.kind,
+            job.job_id,
+            Audience.ROLE,
+            role=w.audience[job.assigned_role],
+            step=w.step,
+        )
+        for w in windows or deadline_windows(as_of, follow_up)
+        if w.covers(job.deadline, job.assigned_role)
+    ]
 
 
 def rectification_notifications(rect: RectificationFacts, as_of: datetime) -> list[Due]:
@@ -125,8 +170,11 @@ def all_due(
 ) -> list[Due]:
     """Every notification the rules call for, jobs first, in the order given."""
     out: list[Due] = []
+    windows: dict[FollowUp, tuple[DeadlineWindow, ...]] = {}
     for job, follow_up in jobs:
-        out += job_notifications(job, as_of, follow_up)
+        if follow_up not in windows:
+            windows[follow_up] = deadline_windows(as_of, follow_up)
+        out += job_notifications(job, as_of, follow_up, windows[follow_up])
     for rect in rectifications:
         out += rectification_notifications(rect, as_of)
     return out

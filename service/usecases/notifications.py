@@ -13,15 +13,13 @@ Channels are adapters (log, e-mail, webhook, Odoo); this module only knows their
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
@@ -29,7 +27,8 @@ from ..catalogue import t
 from ..config import Settings
 from ..db import begin_write
 from ..domain import reminders as R
-from ..models import Estate, Job, Notification, Rectification, Staff
+from ..models import Estate, Job, Notification, Staff
+from . import notification_scan as scan
 from .documents import form_url
 from .estates import follow_up
 from .queries import get_estate, get_job
@@ -58,37 +57,7 @@ class Channel(Protocol):
 # ---------------------------------------------------------------- making them
 
 
-def _recipients(session: Session, job: Job, due: R.Due, rect: Rectification | None) -> list[Staff]:
-    estate_staff = select(Staff).where(Staff.estate_id == job.estate_id, Staff.active == True)  # noqa: E712
-
-    def by_role(role: str) -> list[Staff]:
-        return list(
-            session.exec(estate_staff.where(Staff.role == role).order_by(col(Staff.id))).all()
-        )
-
-    def by_name(name: str | None, role: str | None = None) -> list[Staff]:
-        if not name:
-            return []
-        query = estate_staff.where(Staff.name == name)
-        if role:
-            query = query.where(Staff.role == role)
-        return list(session.exec(query).all())
-
-    if due.audience == R.Audience.ROLE:
-        return by_role(due.role.value)  # type: ignore[union-attr]
-    if due.audience == R.Audience.FINDER:
-        return by_name(rect.found_by if rect else None)
-    # the worker; when none has a staff record, the finder hands the notice over on paper,
-    # and when the finder is the resident, the supervisors do
-    return (
-        by_name(rect.worker if rect else None, "worker")
-        or by_name(rect.found_by if rect else None)
-        or by_role(d.Role.SUPERVISOR.value)
-    )
-
-
-def _message(due: R.Due, job: Job, rect: Rectification | None, lang: str) -> tuple[str, str]:
-    tz = d.zone(job.estate.timezone)
+def _message(due: R.Due, job: Any, tz: Any, rect: Any | None, lang: str) -> tuple[str, str]:
     values: dict[str, Any] = {
         "ref": job.ref,
         "unit": job.unit or "",
@@ -112,134 +81,82 @@ class CycleReport:
     lines: list[str]  # one per notification made: "kind[/step] job -> recipient (channel)"
 
 
-def _candidates(
-    session: Session, as_of: datetime, estates: Mapping[int | None, Estate]
-) -> tuple[list[Job], list[Rectification]]:
-    """The jobs a reminder or an escalation may be due for, and the rectifications a notice or
-    a late warning may be due for."""
-    hours = max((e.reminder_hours_before for e in estates.values()), default=24)
-    horizon = as_of + timedelta(hours=hours)
-    jobs = list(
-        session.exec(
-            select(Job).where(
-                Job.state == "active",
-                col(Job.first_callback_at).is_(None),
-                col(Job.deadline) <= horizon,
-            )
-        ).all()
-    )
-    r = Rectification
-    rects = list(
-        session.exec(
-            select(r).where(
-                sa.or_(
-                    col(r.notified_at).is_(None),
-                    col(r.fixed_at).is_(None),
-                    col(r.notified_at) > col(r.notice_due_at),
-                    col(r.fixed_at) > col(r.fix_due_at),
-                )
-            )
-        ).all()
-    )
-    return jobs, rects
-
-
 def make_due(*, session: Session, settings: Settings, as_of: datetime) -> CycleReport:
     """One scheduler cycle as of ``as_of``: make every notification the rules call for that
-    was not made before (once per key and recipient, ever). Commits."""
+    was not made before (once per key and recipient, ever). Commits.
+
+    The query reads only the open jobs with a notification some recipient lacks
+    (``scan.unmade_job_pairs``: nothing when nothing is new), the recipients come from the
+    estates' staff read once, and the new rows go in by batches."""
     begin_write(session)
     estates = {e.id: e for e in session.exec(select(Estate))}
-    jobs, rects = _candidates(session, as_of, estates)
-    by_id = {job.id: job for job in jobs}
-    missing = {rect.job_id for rect in rects} - by_id.keys()
-    if missing:
-        by_id.update(
-            (job.id, job) for job in session.exec(select(Job).where(col(Job.id).in_(missing)))
-        )
-    for job in by_id.values():
-        set_committed_value(job, "estate", estates[job.estate_id])
+    rules = {estate_id: follow_up(estate) for estate_id, estate in estates.items()}
+    jobs, unmade = scan.unmade_job_pairs(session, as_of, estates)
+    rects = scan.open_rectifications(session)
     facts = [
-        (
-            R.JobFacts(job.id, d.Role(job.assigned_role), job.deadline, False),  # type: ignore[arg-type]
-            follow_up(job.estate),
-        )
-        for job in jobs
+        (R.JobFacts(job.id, d.Role(job.assigned_role), job.deadline, False), rules[job.estate_id])
+        for job in jobs.values()
     ]
     rect_facts = [
         R.RectificationFacts(
-            rect.id,  # type: ignore[arg-type]
-            rect.job_id,
-            rect.state,
-            rect.notice_due_at,
-            rect.notified_at,
-            rect.fix_due_at,
-            rect.fixed_at,
+            r.id, r.job_id, r.state, r.notice_due_at, r.notified_at, r.fix_due_at, r.fixed_at
         )
-        for rect in rects
+        for r in rects
     ]
     rect_by_id = {rect.id: rect for rect in rects}
-    rows: list[dict[str, Any]] = []
+    held_by = {rect.id: scan.held_by(rect) for rect in rects}
+    directory = scan.StaffDirectory(session)
+    new: list[tuple[R.Due, str, Any, Any]] = []  # (due, key, staff, rectification), once each
+    seen: set[tuple[str, int]] = set()
     for due in R.all_due(facts, rect_facts, as_of):
+        key, rect = due.key, rect_by_id.get(due.rectification_id)  # type: ignore[arg-type]
+        estate_id = rect.estate_id if rect is not None else jobs[due.job_id].estate_id
+        for staff in directory.recipients(estate_id, due, rect):
+            if rect is None:
+                held = (due.job_id, staff.id, due.kind.value, due.step or 0) not in unmade
+            else:
+                held = (due.kind.value, staff.id) in held_by[rect.id]
+            if not held and (key, staff.id) not in seen:
+                seen.add((key, staff.id))
+                new.append((due, key, staff, rect))
+    by_id = jobs | scan.jobs_by_id(session, {due.job_id for due, *_ in new} - jobs.keys())
+    zones = {estate_id: d.zone(estate.timezone) for estate_id, estate in estates.items()}
+    messages: dict[tuple[str, str], tuple[str, str]] = {}
+    rows: list[dict[str, Any]] = []
+    for due, key, staff, rect in new:
         job = by_id[due.job_id]
-        rect = rect_by_id.get(due.rectification_id) if due.rectification_id else None
-        for staff in _recipients(session, job, due, rect):
-            subject, body = _message(due, job, rect, staff.language)
-            rows.append(
-                {
-                    "kind": due.kind.value,
-                    "step": due.step,
-                    "key": due.key,
-                    "job_id": job.id,
-                    "rectification_id": due.rectification_id,
-                    "staff_id": staff.id,
-                    "recipient": staff.name,
-                    "channel": staff.notify_by,
-                    "language": staff.language,
-                    "subject": subject[:300],
-                    "body": body,
-                    "link": form_url(settings, "staff", job.ref, as_of),
-                    "status": "queued",
-                    "attempts": 0,
-                    "next_attempt_at": as_of,
-                    "created_at": as_of,
-                }
-            )
-    made = _insert_new(session, rows)
-    refs = {job.id: job.ref for job in by_id.values()}
+        text = (key, staff.language)  # one text per key and language
+        if text not in messages:
+            messages[text] = _message(due, job, zones[job.estate_id], rect, staff.language)
+        subject, body = messages[text]
+        rows.append(
+            {
+                "kind": due.kind.value,
+                "step": due.step,
+                "key": key,
+                "job_id": job.id,
+                "rectification_id": due.rectification_id,
+                "staff_id": staff.id,
+                "recipient": staff.name,
+                "channel": staff.notify_by,
+                "language": staff.language,
+                "subject": subject[:300],
+                "body": body,
+                "link": form_url(settings, "staff", job.ref, as_of),
+                "status": "queued",
+                "attempts": 0,
+                "next_attempt_at": as_of,
+                "created_at": as_of,
+            }
+        )
+    made = scan.insert_new(session, rows)
     lines = [
-        f"{n.kind}{'/' + str(n.step) if n.step else ''} {refs[n.job_id]} -> {n.recipient}"
+        f"{n.kind}{'/' + str(n.step) if n.step else ''} {by_id[n.job_id].ref} -> {n.recipient}"
         f" ({n.channel})"
         for n in made
     ]
     session.commit()
     return CycleReport(made=made, lines=lines)
-
-
-def _insert_new(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Notification]:
-    """Insert the rows whose (key, staff) is new; the others were made before (here or by
-    another process) and are left alone."""
-    if not rows:
-        return []
-    table = Notification.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    made_ids: list[int] = []
-    for row in rows:
-        statement = (
-            insert(table)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=["key", "staff_id"])
-            .returning(table.c.id)
-        )
-        made_ids += [rid for (rid,) in session.execute(statement)]
-    if not made_ids:
-        return []
-    return list(
-        session.exec(
-            select(Notification)
-            .where(col(Notification.id).in_(made_ids))
-            .order_by(col(Notification.id))
-        ).all()
-    )
 
 
 # ---------------------------------------------------------------- delivering them
@@ -257,23 +174,43 @@ def deliver(
 ) -> DeliveryReport:
     """Send the queued notifications that are due, each by the channel its recipient reads
     (the ``log`` channel when theirs is not set up). Each row is claimed in its own
-    transaction, so two processes never send the same one."""
+    transaction, so two processes never send the same one, and a crash never marks a row
+    sent that was not.
+
+    The claims walk up the ids (each costs the same however many were sent before it) on
+    one connection held for the whole run (no pool check-out and ping per row), unless the
+    caller's session is in a transaction already: then that transaction is the first."""
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine):
+        return _deliver(session, channels, now, batch)
+    with bind.connect() as connection, Session(connection, expire_on_commit=False) as own:
+        return _deliver(own, channels, now, batch)
+
+
+def _deliver(
+    session: Session, channels: Mapping[str, Channel], now: datetime, batch: int
+) -> DeliveryReport:
     report = DeliveryReport()
+    claim = (
+        select(Notification)
+        .where(Notification.status == "queued", col(Notification.next_attempt_at) <= now)
+        .order_by(col(Notification.id))
+        .limit(1)
+        .execution_options(populate_existing=True)  # the row as it is now, under its lock
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        claim = claim.with_for_update(skip_locked=True, of=Notification)  # type: ignore[arg-type]
+    after = 0  # rows below were sent, wait for a retry, or are another process's
+    people: dict[int, Staff] = {}  # read once per run
     while True:
         begin_write(session)
-        query = (
-            select(Notification)
-            .where(Notification.status == "queued", col(Notification.next_attempt_at) <= now)
-            .order_by(col(Notification.id))
-            .limit(1)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        row = session.exec(query).first()
+        row = session.exec(claim.where(col(Notification.id) > after)).first()
         if row is None:
             session.commit()
             return report
-        staff = session.get_one(Staff, row.staff_id)
+        staff = people.get(row.staff_id) or session.get_one(Staff, row.staff_id)
+        people[row.staff_id] = staff
+        after = row.id or after
         channel = channels.get(row.channel) or channels["log"]
         row.attempts += 1
         try:
