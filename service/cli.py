@@ -251,6 +251,38 @@ def plan(
                 raise typer.Exit(1)
 
 
+audit_app = typer.Typer(help="the audit chain: verify it (and, later, export evidence packs)")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    estate: Annotated[str | None, typer.Option(help="one estate's chain (default: all)")] = None,
+) -> None:
+    """Walk the audit chains from their first entry to their recorded heads and hash every
+    signature again: exit 0 when all holds, 1 naming the first entry or signature that does
+    not (edited, deleted or inserted behind the service's back), 2 for an unknown estate."""
+    from sqlmodel import Session
+
+    from . import domain as d
+    from .db import get_engine, migrate
+    from .usecases.evidence import verify
+
+    engine = get_engine()
+    migrate(engine)
+    with Session(engine) as session:
+        try:
+            report = verify(session, estate_code=estate)
+        except d.NotFound as exc:
+            console.print(f"[red]{exc.detail}[/red]")
+            raise typer.Exit(2) from None
+    for problem in report.problems:
+        console.print(f"[red]{problem}[/red]", highlight=False)
+    console.print(report.summary(), highlight=False)
+    if not report.intact:
+        raise typer.Exit(1)
+
+
 def _register_feature_commands() -> None:
     """Commands that live beside their feature: sync (Odoo link), report, forms, notices."""
     from .odoo.cli import odoo_app, sync

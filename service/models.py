@@ -320,9 +320,12 @@ class PhoneAttempt(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Append-only: the migrations add triggers that refuse UPDATE and DELETE."""
+    """Append-only (the migrations add triggers that refuse UPDATE and DELETE) and chained:
+    each entry carries the hash of the one before it in its estate's chain (``domain.evidence``).
+    """
 
     __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_chain_seq", "chain", "seq", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _time(default=utcnow)
@@ -331,6 +334,23 @@ class AuditLog(SQLModel, table=True):
     entity: str = Field(max_length=50)
     entity_id: str = Field(max_length=100)
     detail: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    # The chain: the estate's id (0: an entry of no estate), the place in it, the hashes.
+    chain: int = 0
+    seq: int = 0
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The last entry of each chain: appending locks this row, so one estate's writers wait
+    for each other and never for another estate's."""
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = 0
+    hash: str = Field(max_length=64)
+    updated_at: datetime = _time(default=utcnow)
 
 
 # ------------------------------------------------------------------ phone pages
@@ -375,6 +395,9 @@ class Signature(SQLModel, table=True):
     height: int | None = None
     strokes: Any | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
     sha256: str | None = Field(default=None, max_length=64)
+    # SHA-256 of the image's hash, the strokes and the answers (``domain.evidence``); it enters
+    # the audit chain with the signature's entry.
+    evidence_sha256: str | None = Field(default=None, max_length=64)
     # The resident disputes the charge the office recorded (one tap, with a note).
     charge_disputed: bool = False
     charge_note: str | None = None

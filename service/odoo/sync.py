@@ -378,6 +378,7 @@ class Syncer:
                 action=f"job.{new_state}",
                 entity="job",
                 entity_id=job.ref,
+                estate_id=job.estate_id,
                 detail={"odoo_id": mapped.odoo_id, "stage": mapped.stage},
             )
 
@@ -455,6 +456,7 @@ class Syncer:
                         action="job.deleted",
                         entity="job",
                         entity_id=job.ref,
+                        estate_id=job.estate_id,
                         detail={"odoo_id": link.odoo_id},
                     )
             session.commit()

@@ -1,12 +1,63 @@
-"""The audit log: one row per change a use case makes, in the same transaction."""
+"""The audit log: one entry per change a use case makes, in the same transaction, appended to
+its estate's hash chain (``domain.evidence``).
+
+Appending locks the chain's head row (on PostgreSQL ``SELECT ... FOR UPDATE``; SQLite has one
+writer at a time anyway), so entries of one estate get consecutive ``seq`` numbers and each
+carries the hash of the one before; writers of different estates never wait for each other.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from ..models import AuditLog
+from ..domain import evidence as E
+from ..models import AuditChainHead, AuditLog, Signature, utcnow
+
+HEADS: sa.Table = AuditChainHead.__table__  # type: ignore[attr-defined]
+
+
+def _lock_head(session: Session, chain: int) -> tuple[int, str]:
+    """The chain's (last seq, last hash), its row locked until the transaction ends."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    session.execute(
+        insert(HEADS)
+        .values(chain=chain, seq=0, hash=E.GENESIS, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["chain"])
+    )
+    query = sa.select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.chain == chain)
+    if postgres:
+        query = query.with_for_update()
+    seq, last = session.execute(query).one()
+    return seq, last
+
+
+def chained_rows(
+    session: Session, chain: int, entries: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Give ``entries`` (dicts with at, actor, action, entity, entity_id, detail) their places
+    at the end of ``chain`` and move its head: the rows to insert, in order."""
+    seq, prev = _lock_head(session, chain)
+    rows = []
+    for values in entries:
+        seq += 1
+        entry = E.Entry(id=None, chain=chain, seq=seq, prev_hash=prev, hash="", **values)
+        digest = E.entry_hash(prev, entry.content())
+        rows.append({**values, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    session.execute(
+        sa.update(HEADS)
+        .where(HEADS.c.chain == chain)
+        .values(seq=seq, hash=prev, updated_at=utcnow())
+    )
+    return rows
 
 
 def audit(
@@ -17,7 +68,47 @@ def audit(
     entity: str,
     entity_id: Any,
     detail: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditLog(actor=actor, action=action, entity=entity, entity_id=str(entity_id), detail=detail)
+    estate_id: int | None = None,
+    at: datetime | None = None,
+) -> AuditLog:
+    """Append one entry to the chain of ``estate_id`` (0: no estate)."""
+    values = {
+        "at": at or utcnow(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        # stored as JSON and hashed as JSON: the same value on the way back
+        "detail": E.json_roundtrip(detail),
+    }
+    (row,) = chained_rows(session, estate_id or 0, [values])
+    entry = AuditLog(**row)
+    session.add(entry)
+    return entry
+
+
+def signature_answers(row: Signature) -> dict[str, Any]:
+    """What a signature says besides its image and strokes (the callback it confirms may be
+    set later, so it is not part of it)."""
+    return {
+        "job_id": row.job_id,
+        "taken_on": row.taken_on,
+        "signer_name": row.signer_name,
+        "signed_at": E.moment_text(row.signed_at),
+        "refused": row.refused,
+        "refuse_reason": row.refuse_reason,
+        "satisfaction": row.satisfaction,
+        "comment": row.comment,
+        "charge_disputed": row.charge_disputed,
+        "charge_note": row.charge_note,
+    }
+
+
+def signature_evidence(row: Signature, png: bytes | None = None) -> str:
+    """The evidence hash of a signature row (of ``png`` instead of its stored image, when
+    given): what its audit entry carries."""
+    image = png if png is not None else row.png
+    png_sha = E.sha256_hex(image) if image is not None else None
+    return E.signature_evidence(
+        png_sha256=png_sha, strokes=row.strokes, answers=signature_answers(row)
     )

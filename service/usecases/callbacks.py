@@ -116,6 +116,7 @@ def record_callback(
         action="callback.recorded",
         entity="job",
         entity_id=job.ref,
+        estate_id=job.estate_id,
         detail={
             "callback_id": callback.id,
             **cb_in.model_dump(mode="json"),

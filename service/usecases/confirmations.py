@@ -22,7 +22,7 @@ from ..config import Settings
 from ..models import FormTokenUse, Job, Rectification, Signature
 from ..schemas import ResidentAnswer, SignatureIn
 from .answers import refresh_answer
-from .audit import audit
+from .audit import audit, signature_evidence
 from .callbacks import latest_callback
 from .documents import receipt_pdf
 from .form_links import FormContext, Stored, check_job_open, mark_used, previous
@@ -79,6 +79,7 @@ def signature_row(
 def store_signature(session: Session, ctx: FormContext, row: Signature, actor: str) -> None:
     """A signature goes in with its audit entry (carrying the hash) and, for a job from Odoo,
     its receipt queued for Odoo: all in the caller's one transaction."""
+    row.evidence_sha256 = signature_evidence(row)
     session.add(row)
     session.flush()
     audit(
@@ -87,11 +88,13 @@ def store_signature(session: Session, ctx: FormContext, row: Signature, actor: s
         action="signature.refused" if row.refused else "signature.recorded",
         entity="job",
         entity_id=ctx.job.ref,
+        estate_id=ctx.job.estate_id,
         detail={
             "signature_id": row.id,
             "callback_id": row.callback_id,
             "taken_on": row.taken_on,
             "sha256": row.sha256,
+            "evidence_sha256": row.evidence_sha256,
             "satisfaction": row.satisfaction,
             "refuse_reason": row.refuse_reason,
             "comment": row.comment,

@@ -88,6 +88,7 @@ def _put_estate(
         action="estate.created" if created else "estate.replaced",
         entity="estate",
         entity_id=code,
+        estate_id=estate.id,
         detail=estate_in.model_dump(mode="json"),
     )
     session.commit()

@@ -17,7 +17,7 @@ from .. import domain as d
 from ..db import begin_write
 from ..models import AuditLog, Callback, Estate, Job, utcnow
 from ..schemas import JobIn, money
-from .audit import audit
+from .audit import audit, chained_rows
 from .estates import estate_rules
 from .queries import completed_within, get_estate, insert_many, period_clause, status_clause
 
@@ -136,10 +136,9 @@ def create_jobs(
             )
             ids.update((ref, job_id) for ref, job_id in found)
         relink_repeats(session, _groups_of(session, [ids[ref] for ref in refs]))
-        insert_many(
-            session,
-            AuditLog.__table__,  # type: ignore[attr-defined]
-            [
+        by_estate: dict[int, list[dict[str, Any]]] = {}
+        for job_in in jobs:
+            by_estate.setdefault(estates[job_in.estate].id, []).append(  # type: ignore[arg-type]
                 {
                     "at": now,
                     "actor": actor,
@@ -148,7 +147,14 @@ def create_jobs(
                     "entity_id": job_in.ref,
                     "detail": job_in.model_dump(mode="json"),
                 }
-                for job_in in jobs
+            )
+        insert_many(
+            session,
+            AuditLog.__table__,  # type: ignore[attr-defined]
+            [
+                row
+                for estate_id in sorted(by_estate)  # one order: no two writers deadlock
+                for row in chained_rows(session, estate_id, by_estate[estate_id])
             ],
         )
     return ids
@@ -298,6 +304,7 @@ def upsert_job(
             entity="job",
             entity_id=job.ref,
             detail=changes,
+            estate_id=job.estate_id,
         )
     if commit:
         session.commit()

@@ -70,6 +70,7 @@ def record_attempt(
         action="phone_attempt.recorded",
         entity="job",
         entity_id=job.ref,
+        estate_id=job.estate_id,
         detail={"attempt_id": attempt.id, **attempt_in.model_dump(mode="json")},
     )
     session.commit()

@@ -66,6 +66,7 @@ def open_rectification(
         action="rectification.opened",
         entity="rectification",
         entity_id=rect.id,
+        estate_id=job.estate_id,
         detail={"job": job.ref, "source": source.value, "problem": problem, "by": found_by},
     )
     return rect
@@ -99,6 +100,7 @@ def _moved(session: Session, rect: Rectification, move: str, actor: str, **detai
         action=f"rectification.{move}",
         entity="rectification",
         entity_id=rect.id,
+        estate_id=rect.job.estate_id,
         detail={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in detail.items()},
     )
     session.commit()
@@ -225,6 +227,7 @@ def notice_delivered(
         action="rectification.notice_delivered",
         entity="rectification",
         entity_id=rect.id,
+        estate_id=rect.job.estate_id,
         detail={"at": at.isoformat(), "via": via.value},
     )
 

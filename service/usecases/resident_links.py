@@ -279,6 +279,7 @@ def request_link(
         action="resident_link.requested",
         entity="job",
         entity_id=job.ref,
+        estate_id=job.estate_id,
         detail={
             "send_id": row.id,
             "channel": row.channel,
@@ -333,6 +334,7 @@ def _send_and_settle(
             action=f"resident_link.{row.status}",
             entity="job",
             entity_id=job_ref,
+            estate_id=session.get_one(Job, row.job_id).estate_id,
             detail={"send_id": row.id, "attempts": row.attempts, "error": row.error},
         )
     session.commit()

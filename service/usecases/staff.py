@@ -59,6 +59,7 @@ def upsert_staff(*, session: Session, staff_in: StaffIn, actor: str) -> tuple[St
         action="staff.created" if created else "staff.updated",
         entity="staff",
         entity_id=staff.id,
+        estate_id=staff.estate_id,
         detail=staff_in.model_dump(mode="json", exclude={"password"}),
     )
     session.commit()

@@ -1,5 +1,6 @@
 """Alembic migrations: they build exactly the schema the models describe, and carry data."""
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -114,4 +115,33 @@ def test_upgrading_moves_rectifications_into_their_lifecycle_and_jobs_get_their_
         0,
     )  # the latest callback's answer (same time: by id)
     assert not {"sat_satisfied", "sat_fairly_satisfied", "sat_unsatisfied"} & columns
+    engine.dispose()
+
+
+def test_upgrading_chains_the_existing_audit_log_and_it_verifies(tmp_path):
+    from alembic import command
+    from sqlmodel import Session
+
+    from service.usecases.evidence import verify
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0007_resident_links_quota_draws")
+    with engine.begin() as conn:
+        for n in range(4):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) "
+                    "VALUES (:at, 'admin', 'job.created', 'job', :ref, :detail)"
+                ),
+                {"at": f"2026-05-0{n + 1} 02:00:00.000000", "ref": f"J-{n}", "detail": '{"n": 1}'},
+            )
+    migrate(engine)
+    with Session(engine) as session:
+        report = verify(session)
+    assert report.intact and report.entries == 4, report.problems
+    with engine.connect() as conn:
+        seqs = conn.execute(sa.text("SELECT chain, seq FROM audit_log ORDER BY id")).all()
+        with pytest.raises(sa.exc.DatabaseError):
+            conn.execute(sa.text("UPDATE audit_log SET actor = 'x'"))  # still append-only
+    assert [tuple(r) for r in seqs] == [(0, 1), (0, 2), (0, 3), (0, 4)]
     engine.dispose()
