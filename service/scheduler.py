@@ -3,7 +3,8 @@ inside ``huifang serve`` (a thread started and stopped with the app), or once fr
 ``huifang remind --once``.
 
 Several processes may run it on one PostgreSQL database: each notification is made once per
-key and person (a unique pair) and claimed for sending with ``SKIP LOCKED``. Each cycle also
+key, ever (a unique key and person pair guards it), and claimed for sending with
+``SKIP LOCKED``. Each cycle also
 retries the residents' confirmation links that could not be sent at once
 (``usecases.resident_links.retry_due``, claimed the same way), and draws the day's quota plan of
 each estate at its first cycle after the estate's midnight (``usecases.planner``).
@@ -29,6 +30,8 @@ from .usecases.planner import draw_due_plans
 from .usecases.resident_links import retry_due
 
 log = logging.getLogger("huifang.scheduler")
+#: Notifications one cycle sends at most (the rest go in the next cycle).
+DELIVER_BATCH = 5000
 
 
 def run_cycle(
@@ -39,7 +42,10 @@ def run_cycle(
     now = as_of or datetime.now(UTC)
     with Session(engine, expire_on_commit=False) as session:
         made = make_due(session=session, settings=settings, as_of=now)
-        sent = deliver(session=session, channels=channels_for(settings), now=now)
+        # a catch-up after downtime goes out in this cycle, not 100 per interval
+        sent = deliver(
+            session=session, channels=channels_for(settings), now=now, batch=DELIVER_BATCH
+        )
         links = retry_due(
             session=session, sender=ResidentLinkSender(settings), settings=settings, now=now
         )

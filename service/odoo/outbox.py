@@ -52,6 +52,7 @@ from service.odoo.errors import (
 from service.odoo.gateway import OdooGateway
 from service.odoo.mapping import format_odoo_datetime
 from service.odoo.role_users import RoleUsers
+from service.usecases.notifications import notification_delivered, refused_by_odoo
 from service.usecases.outbox import enqueue
 from service.usecases.rectifications import notice_delivered
 
@@ -521,6 +522,10 @@ def deliver(
                             at=row.sent_at,
                             via=d.NoticeChannel.ODOO,
                         )
+                    elif row.key.startswith("notification:"):
+                        notification_delivered(session, int(row.key.split(":", 1)[1]), row.sent_at)
+                if row.status == "dead" and row.key.startswith("notification:"):
+                    refused_by_odoo(session, int(row.key.split(":", 1)[1]), row.last_error or "")
                 session.add(row)
                 session.commit()
             if len(rows) < config.batch:

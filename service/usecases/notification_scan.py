@@ -197,9 +197,9 @@ def unmade_job_pairs(
     told = sa.and_(
         staff.c.estate_id == o.estate_id, staff.c.role == w.told, staff.c.active == sa.true()
     )
+    # made once per key, ever: a key made for anyone is not made again for someone new
     held = sa.exists().where(
         made.c.job_id == o.id,
-        made.c.staff_id == staff.c.id,
         made.c.kind == w.kind,
         sa.func.coalesce(made.c.step, 0) == w.step,
     )

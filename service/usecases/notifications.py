@@ -1,10 +1,12 @@
-"""The scheduler's notifications: made once per key and recipient, ever, then delivered.
+"""The scheduler's notifications: made once per key, ever, then delivered.
 
 ``make_due`` runs one cycle as of a moment: it asks ``domain.reminders`` what the open jobs and
 rectifications call for, names the people (the estate's active staff in a role, a
-rectification's worker or finder), and inserts one row per key and person. The unique pair
-(key, staff) makes that once-only across restarts and across several processes: a second
-cycle, or a second process, inserts nothing new. ``deliver`` claims due rows (on PostgreSQL
+rectification's worker or finder), and inserts one row per person for a key made for nobody
+yet: someone who joins later does not get it again. The unique pair (key, staff) keeps that
+once-only across restarts and across several processes: a second cycle, or a second process,
+inserts nothing new. A notice delivered to its worker by e-mail, webhook or Odoo counts as the
+written notice (the rectification is notified). ``deliver`` claims due rows (on PostgreSQL
 ``FOR UPDATE SKIP LOCKED``, so each is sent by one process) and hands them to the recipient's
 channel; a failure is retried with back-off and never sent twice.
 
@@ -32,6 +34,7 @@ from . import notification_scan as scan
 from .documents import form_url
 from .estates import follow_up
 from .queries import get_estate, get_job
+from .rectifications import notice_delivered
 
 MAX_ATTEMPTS = 8
 BACKOFF = timedelta(seconds=30)
@@ -83,7 +86,8 @@ class CycleReport:
 
 def make_due(*, session: Session, settings: Settings, as_of: datetime) -> CycleReport:
     """One scheduler cycle as of ``as_of``: make every notification the rules call for that
-    was not made before (once per key and recipient, ever). Commits.
+    was not made before: once per key, ever, for the people it is for when first due (someone
+    who joins later does not get it again). Commits.
 
     The query reads only the open jobs with a notification some recipient lacks
     (``scan.unmade_job_pairs``: nothing when nothing is new), the recipients come from the
@@ -115,7 +119,7 @@ def make_due(*, session: Session, settings: Settings, as_of: datetime) -> CycleR
             if rect is None:
                 held = (due.job_id, staff.id, due.kind.value, due.step or 0) not in unmade
             else:
-                held = (due.kind.value, staff.id) in held_by[rect.id]
+                held = due.kind.value in {kind for kind, _staff in held_by[rect.id]}
             if not held and (key, staff.id) not in seen:
                 seen.add((key, staff.id))
                 new.append((due, key, staff, rect))
@@ -160,6 +164,41 @@ def make_due(*, session: Session, settings: Settings, as_of: datetime) -> CycleR
 
 
 # ---------------------------------------------------------------- delivering them
+
+
+#: Channels that put the written notice in the worker's hands (the log reaches nobody; an
+#: Odoo activity counts once the Odoo link delivered it).
+NOTICE_CHANNELS = {"email": d.NoticeChannel.EMAIL, "webhook": d.NoticeChannel.WEBHOOK}
+
+
+def reached_worker(
+    session: Session, row: Notification, staff: Staff, *, via: d.NoticeChannel, at: datetime
+) -> None:
+    """A rectification's notice delivered to its worker: the rectification counts as notified
+    (the first delivery, acknowledgement or ``notified`` move wins). A notice handed to the
+    finder, to pass on on paper, does not count."""
+    if row.kind != R.Kind.NOTICE or row.rectification_id is None or staff.role != "worker":
+        return
+    notice_delivered(session, rectification_id=row.rectification_id, at=at, via=via)
+
+
+def notification_delivered(session: Session, notification_id: int, at: datetime) -> None:
+    """The Odoo link delivered a notification's activity: a notice to its worker counts as
+    the written notice (``via: odoo``). The caller commits."""
+    row = session.get(Notification, notification_id)
+    if row is not None:
+        reached_worker(
+            session, row, session.get_one(Staff, row.staff_id), via=d.NoticeChannel.ODOO, at=at
+        )
+
+
+def refused_by_odoo(session: Session, notification_id: int, error: str) -> None:
+    """The Odoo link gave up on a notification's activity: the notification failed after all
+    (shown on the dashboard). The caller commits."""
+    row = session.get(Notification, notification_id)
+    if row is not None and row.status == "sent":
+        row.status, row.error = "failed", f"Odoo refused the activity: {error}"[:2000]
+        session.add(row)
 
 
 @dataclass(slots=True)
@@ -226,6 +265,8 @@ def _deliver(
         else:
             row.status, row.sent_at, row.error = "sent", now, None
             report.sent += 1
+            if channel.name in NOTICE_CHANNELS:
+                reached_worker(session, row, staff, via=NOTICE_CHANNELS[channel.name], at=now)
         session.add(row)
         session.commit()
         if report.sent + report.retried + report.failed >= batch:

@@ -548,11 +548,6 @@ def test_the_scheduler_inside_serve_follows_the_clock(world: World):
 # ---------------------------------------------------------------- against the contract
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="made once per (key, person), not once per key: a lead who joins after the "
-    "reminder was made gets a second reminder for the same job",
-)
 def test_a_reminder_made_is_not_made_again_for_someone_who_joins_later(world: World):
     world.job("J-1")
     world.at(DEADLINE - 24 * HOUR)
@@ -563,11 +558,6 @@ def test_a_reminder_made_is_not_made_again_for_someone_who_joins_later(world: Wo
     assert world.cycle() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="made once per (key, person), not once per key: the worker's staff record "
-    "created after the finder got the notice brings a second notice for the rectification",
-)
 def test_a_notice_made_is_not_made_again_when_the_worker_is_added(world: World):
     world.job("J-1", worker="钱师傅")
     world.at(START + 3 * HOUR)
@@ -606,11 +596,6 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
         server.server_close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a notice delivered by the worker's channel (webhook here) does not set "
-    "notified_at / notified_via, so the rectification stays open and notice_late follows",
-)
 def test_a_notice_delivered_by_the_workers_channel_counts_as_notified(
     world: World, gateway: list[bytes]
 ):

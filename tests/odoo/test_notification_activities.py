@@ -260,3 +260,67 @@ def test_a_reminder_is_not_a_second_activity_when_the_link_already_assigned_one(
     assert [r.payload["user_id"] for r in outbox_rows(engine) if r.key.startswith("notif")] == [
         supervisor
     ]
+
+
+def _worker_rectification(odoo, syncer_for, engine):
+    """A synced job whose worker reads Odoo, and a rectification opened for them."""
+    worker_user = odoo.add_user("Sun Shifu", "sun.shifu")
+    rid, job, gateway = synced_job(odoo, syncer_for)
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.get_one(Job, job.id)
+        row.worker = "Worker Sun"
+        session.add(row)
+        session.add(
+            Staff(
+                estate_id=job.estate_id,
+                name="Worker Sun",
+                role="worker",
+                notify_by="odoo",
+                odoo_user_id=worker_user,
+            )
+        )
+        session.commit()
+        _cb, rect = record_callback(
+            session=session,
+            ref=job.ref,
+            now=datetime.now(UTC),
+            actor="test",
+            cb_in=CallbackIn(
+                role="lead",
+                staff="Lead Zhang",
+                channel="phone",
+                done_at=job.completed_at + timedelta(minutes=1),
+                problems="阀门仍有渗水",
+            ),
+        )
+    assert rect is not None and rect.worker == "Worker Sun"
+    return rect, gateway, worker_user
+
+
+def test_a_notice_the_odoo_link_delivered_to_the_worker_counts_as_notified(
+    odoo, syncer_for, engine, client
+):
+    rect, gateway, worker_user = _worker_rectification(odoo, syncer_for, engine)
+    made, sent = run_cycle(engine, odoo_settings(odoo), rect.opened_at + timedelta(minutes=1))
+    assert [(n.kind, n.recipient) for n in made.made] == [("notice", "Worker Sun")]
+    body = client.get(f"/api/v1/rectifications/{rect.id}").json()
+    assert body["notified_at"] is None  # queued for Odoo is not delivered yet
+    assert deliver(engine=engine, gateway=gateway, config=CONFIG).sent == 1
+    body = client.get(f"/api/v1/rectifications/{rect.id}").json()
+    assert body["state"] == "notified" and body["notified_via"] == "odoo"
+    (activity,) = odoo.search_read("mail.activity", [], ["user_id"])
+    assert activity["user_id"][0] == worker_user
+    # so no late-notice warning follows
+    late, _ = run_cycle(engine, odoo_settings(odoo), rect.notice_due_at + timedelta(hours=1))
+    assert [n.kind for n in late.made] == []
+
+
+def test_an_activity_odoo_refuses_for_good_fails_its_notification(odoo, syncer_for, engine):
+    rect, gateway, _user = _worker_rectification(odoo, syncer_for, engine)
+    run_cycle(engine, odoo_settings(odoo), rect.opened_at + timedelta(minutes=1))
+    assert [n.status for n in notifications(engine)] == ["sent"]
+    odoo.faults.fail("odoo", model="mail.activity", method="create", times=None)
+    report = deliver(engine=engine, gateway=gateway, config=OutboxConfig(max_attempts=1))
+    assert report.dead == 1
+    (note,) = notifications(engine)
+    assert note.status == "failed" and note.error.startswith("Odoo refused the activity")
