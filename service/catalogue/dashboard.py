@@ -97,6 +97,7 @@ register(
         "report.estate": ("管理处", "Estate"),
         "report.period": ("期间", "Period"),
         "report.as_of": ("统计时间", "As of"),
+        "report.chain_head": ("审计链头（本期末）", "Audit chain head (period end)"),
         "report.summary": ("概况", "Summary"),
         "report.figure": ("指标", "Figure"),
         "report.value": ("数值", "Value"),

@@ -18,8 +18,24 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
-from ..models import Callback, Estate, Job, Notification, PhoneAttempt, Rectification, Staff
+from ..models import (
+    Callback,
+    Estate,
+    Job,
+    Notification,
+    PhoneAttempt,
+    Rectification,
+    Staff,
+)
 from .compliance import compliance, compliance_out
+from .dashboard_review import (
+    ChainHead,
+    LateEntry,
+    NotificationItem,
+    chain_head,
+    late_entries,
+    notifications,
+)
 from .queries import count_if, estate_period, hours_between, status_clause
 from .rectifications import late_clause, late_flags
 from .signin import SignedIn
@@ -105,30 +121,6 @@ class LateRectification:
 
 
 @dataclass(frozen=True, slots=True)
-class NotificationItem:
-    job_ref: str
-    kind: str
-    step: int | None
-    recipient: str
-    channel: str
-    created_at: datetime
-    error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class LateEntry:
-    """A callback entered long after it was said to be done: for the manager's review."""
-
-    job_ref: str
-    staff: str
-    role: str
-    channel: str
-    done_at: datetime
-    recorded_at: datetime
-    recorded_by: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class PeriodClock:
     """Where ``as_of`` sits in the period: the pace projection works from this."""
 
@@ -184,6 +176,7 @@ class Dashboard:
     # Callbacks entered more than the estate's late_entry_hours after their done_at.
     late_entries: list[LateEntry] = field(default_factory=list)
     late_entries_count: int = 0
+    chain_head: ChainHead | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -371,9 +364,12 @@ def build_dashboard(
         repeats=_job_items(session, repeat_where, col(Job.completed_at), as_of, people),
         repeats_count=_count(session, repeat_where),
         rectification_states=_rectification_states(session, in_period),
-        escalations=_notifications(session, estate, Notification.kind == "escalation"),
-        failed_notifications=_notifications(session, estate, Notification.status == "failed"),
-        late_entries=_late_entries(session, late_where),
+        escalations=notifications(session, estate, Notification.kind == "escalation"),
+        failed_notifications=notifications(session, estate, Notification.status == "failed"),
+        late_entries=late_entries(session, late_where),
+        chain_head=chain_head(
+            session, estate, min(as_of, result.period.bounds(estate.timezone)[1])
+        ),
         late_entries_count=session.exec(
             select(func.count())
             .select_from(Callback)
@@ -381,51 +377,6 @@ def build_dashboard(
             .where(late_where)
         ).one(),
     )
-
-
-def _late_entries(session: Session, where: Any) -> list[LateEntry]:
-    rows = session.exec(
-        select(Callback, Job.ref)
-        .join(Job, col(Job.id) == Callback.job_id)
-        .where(where)
-        .order_by(col(Callback.recorded_at).desc(), col(Callback.id).desc())
-        .limit(LIST_LIMIT)
-    ).all()
-    return [
-        LateEntry(
-            job_ref=ref,
-            staff=cb.staff,
-            role=cb.role,
-            channel=cb.channel,
-            done_at=cb.done_at,
-            recorded_at=cb.recorded_at,
-            recorded_by=cb.recorded_by,
-        )
-        for cb, ref in rows
-    ]
-
-
-def _notifications(session: Session, estate: Estate, where: Any) -> list[NotificationItem]:
-    """The estate's latest notifications matching ``where``, newest first."""
-    rows = session.exec(
-        select(Notification, Job.ref)
-        .join(Job, col(Job.id) == Notification.job_id)
-        .where(Job.estate_id == estate.id, where)
-        .order_by(col(Notification.id).desc())
-        .limit(LIST_LIMIT)
-    ).all()
-    return [
-        NotificationItem(
-            job_ref=ref,
-            kind=n.kind,
-            step=n.step,
-            recipient=n.recipient,
-            channel=n.channel,
-            created_at=n.created_at,
-            error=n.error,
-        )
-        for n, ref in rows
-    ]
 
 
 def waiting_or_late(estate: Estate) -> Any:

@@ -37,6 +37,13 @@ def report_data(dash: Dashboard) -> dict[str, Any]:
             "as_of": local(dash.as_of),
             "compliance": dash.compliance_json,
             "complaint_target": dash.complaint_target,
+            "chain_head": None
+            if dash.chain_head is None
+            else {
+                "seq": dash.chain_head.seq,
+                "hash": dash.chain_head.hash,
+                "at": local(dash.chain_head.at),
+            },
             "projection": {
                 "days_total": round(dash.clock.days_total, 3),
                 "days_elapsed": round(dash.clock.days_elapsed, 3),
@@ -166,7 +173,14 @@ def summary_rows(dash: Dashboard) -> list[list[str]]:
         [bilingual("dash.calls"), str(r.phone_attempts)],
         [bilingual("dash.calls_reached"), str(r.phone_reached)],
         [bilingual("dash.phone_success"), pct(r.phone_success_rate)],
+        [bilingual("report.chain_head"), chain_head_text(dash)],
     ]
+
+
+def chain_head_text(dash: Dashboard) -> str:
+    """``#seq sha256`` of the estate's audit chain at the period's end: the report pins it."""
+    head = dash.chain_head
+    return "—" if head is None else f"#{head.seq} {head.hash}"
 
 
 def role_rows(dash: Dashboard) -> tuple[list[str], list[list[str]]]:

@@ -153,3 +153,42 @@ def test_projection_uses_the_domain_rule(session, now, demo):
 def test_age_reads_in_days_and_hours():
     assert fmt_age(75.5, "zh_CN") == "3天3小时"
     assert fmt_age(5, "en") == "5 h"
+
+
+def test_the_report_pins_the_estates_audit_chain_at_the_periods_end(session):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import col, select
+
+    from service.models import AuditLog
+    from service.schemas import EstateIn, JobIn
+    from service.usecases.estates import put_estate
+    from service.usecases.jobs import upsert_job
+
+    written = datetime.now(UTC)  # audit entries carry the time they were really written
+    estate, _ = put_estate(session=session, code="PIN", estate_in=EstateIn(name="链头"), actor="t")
+    for n in range(3):
+        upsert_job(
+            session=session,
+            actor="t",
+            job_in=JobIn(ref=f"PIN-{n}", estate="PIN", completed_at=written - timedelta(hours=n)),
+        )
+    as_of = datetime.now(UTC) + timedelta(seconds=1)
+    period = str(d.Period.containing(as_of, estate.timezone))
+    last = session.exec(
+        select(AuditLog).where(AuditLog.chain == estate.id).order_by(col(AuditLog.seq).desc())
+    ).first()
+    dash = build_dashboard(session=session, estate_code="PIN", period=period, as_of=as_of)
+    session.rollback()
+    assert last is not None and last.seq == 4  # the estate, then three jobs
+    assert dash.chain_head is not None
+    assert (dash.chain_head.seq, dash.chain_head.hash) == (last.seq, last.hash)
+    body = json.loads(render_report(dash, "json"))
+    assert body["chain_head"]["seq"] == 4 and body["chain_head"]["hash"] == last.hash
+    pdf = pdfium.PdfDocument(render_report(dash, "pdf"))
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "审计链头" in text and last.hash in text.replace("\r", "").replace("\n", "")
+    # a month that ended before anything was written pins nothing yet
+    before = build_dashboard(session=session, estate_code="PIN", period="2026-01", as_of=as_of)
+    session.rollback()
+    assert before.chain_head is None
