@@ -125,6 +125,7 @@ RECEIPT_KEYS: Final[frozenset[str]] = frozenset(
         "receipt.refused_at",
         "receipt.sha256",
         "receipt.no_image",
+        "receipt.verify",
     }
 )
 """The signed receipt's own labels."""

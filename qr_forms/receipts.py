@@ -4,7 +4,8 @@
 Like the form, a pure function of its arguments, every label from the caller's
 :class:`~qr_forms.labels.Labels`. The receipt prints the job, the callback's answers, the
 signature image (or the reason for refusing to sign) and the image's SHA-256, so a printed
-receipt can be matched to the stored image.
+receipt can be matched to the stored image; and the QR code of the caller's check page, where
+anyone holding the receipt can see whether the stored signature still matches it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from typing import get_args
+from typing import Final, get_args
 
 from reportlab.lib.colors import black
 from reportlab.lib.units import mm
@@ -32,9 +33,24 @@ from .data import (
 )
 from .forms import FormJob, cell, job_footer, job_header, job_rows
 from .labels import CHECKLIST, Labels
-from .layout import ACCENT, PAGE_SIZES, SIZES, Pen, details, numbered_item, render_pages, section
+from .layout import (
+    ACCENT,
+    PAGE_SIZES,
+    SIZES,
+    Pen,
+    Sizes,
+    details,
+    numbered_item,
+    render_pages,
+    section,
+)
 
 __all__ = ["Receipt", "render_receipt"]
+
+SIGNATURE_BOX: Final = 38 * mm
+MIN_SIGNATURE_BOX: Final = 24 * mm
+VERIFY_QR: Final = 28 * mm
+MONO_ADVANCE: Final = 0.6  # Courier: every character 0.6 em wide
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +72,8 @@ class Receipt:
         problems: problems found; non-empty means a rectification notice is due.
         signature_png: the signature drawn by the resident, as PNG bytes; or ``None``.
         refusal_reason: why the resident refused to sign; or ``None``.
+        verify_url: the page that checks the stored signature against this receipt, printed
+            as a QR code with the address beside it; or ``None`` (no check page).
 
     Exactly one of ``signature_png`` and ``refusal_reason`` is given.
 
@@ -77,6 +95,7 @@ class Receipt:
     problems: str = ""
     signature_png: bytes | None = None
     refusal_reason: str | None = None
+    verify_url: str | None = None
 
     def __post_init__(self) -> None:
         check_choice("channel", self.channel, get_args(Channel))
@@ -92,6 +111,10 @@ class Receipt:
             raise FormDataError("signature_png is not a PNG image")
         if self.refusal_reason is not None and not self.refusal_reason.strip():
             raise FormDataError("refusal_reason must not be blank")
+        if self.verify_url is not None and (
+            not self.verify_url.strip() or not self.verify_url.isprintable()
+        ):
+            raise FormDataError("verify_url must be a printable, non-blank address")
 
     @property
     def signature_sha256(self) -> str | None:
@@ -107,10 +130,13 @@ def render_receipt(receipt: Receipt, *, labels: Labels) -> bytes:
     The receipt shows the job, the callback's answers (satisfaction, checklist, charges,
     channel, staff), the resident's comment, the signature image and the time it was signed,
     and the SHA-256 of the signature PNG, so the printed receipt can be matched to the stored
-    image. A refusal to sign is printed with its reason instead of the image.
+    image. A refusal to sign is printed with its reason instead of the image. The
+    ``verify_url`` is printed as a QR code captioned "scan to verify", with the address
+    itself in small type.
 
     Raises:
         FormDataError: the signature PNG cannot be decoded.
+        QRDataError: ``verify_url`` too long for a QR code.
         PdfFontError: ``HUIFANG_PDF_FONT`` names an unusable font.
     """
     pdf, _pages = render_pages(
@@ -191,8 +217,32 @@ def _receipt_a4(pen: Pen, receipt: Receipt, labels: Labels) -> None:
         pen.hline(x, x + width, row_bottom, width=0.3)
         y = row_bottom
     y = section(pen, x, y - 3, width, s, *labels.pair("receipt.section.signature"))
-    box_height = 38 * mm
-    pen.box(x, y - box_height, width, box_height)
+    # Long answers push the signature down: its box gives up height before anything below it
+    # reaches the footer.
+    room = y - _footer_top(s) - (VERIFY_QR + 4)
+    box_height = max(MIN_SIGNATURE_BOX, min(SIGNATURE_BOX, room))
+    _signature_box(pen, x, y, width, box_height, receipt, labels)
+    _evidence(pen, x, y - box_height - s.text - 4, width, receipt, labels)
+    job_footer(pen, x, width, s, job, labels)
+
+
+def _footer_top(s: Sizes) -> float:
+    """The top of the footer :func:`layout.footer` draws, with a little air above it."""
+    return s.margin * 0.55 + s.small + 1 + 4
+
+
+def _signature_box(
+    pen: Pen,
+    x: float,
+    top: float,
+    width: float,
+    height: float,
+    receipt: Receipt,
+    labels: Labels,
+) -> None:
+    """The signature image in a box, or the refusal and its reason."""
+    s = SIZES["A4"]
+    pen.box(x, top - height, width, height)
     if receipt.signature_png is not None:
         try:
             image = ImageReader(io.BytesIO(receipt.signature_png))
@@ -201,24 +251,32 @@ def _receipt_a4(pen: Pen, receipt: Receipt, labels: Labels) -> None:
         pen.canvas.drawImage(
             image,
             x + 4,
-            y - box_height + 4,
+            top - height + 4,
             width - 8,
-            box_height - 8,
+            height - 8,
             mask="auto",
             preserveAspectRatio=True,
             anchor="c",
         )
-    else:
-        reason = receipt.refusal_reason or ""
-        refused = labels.both("receipt.refused")
-        pen.text(x + 8, y - 12 * mm, refused, s.text * 1.2, bold=True, color=ACCENT)
-        lines = pen.wrap(f"{labels.both('receipt.reason')}: {reason}", s.text, width - 16, 3)
-        for index, line in enumerate(lines):
-            pen.text(x + 8, y - 19 * mm - index * s.text * 1.3, line, s.text)
-    y -= box_height + s.text + 4
+        return
+    reason = receipt.refusal_reason or ""
+    refused = labels.both("receipt.refused")
+    pen.text(x + 8, top - 12 * mm, refused, s.text * 1.2, bold=True, color=ACCENT)
+    lines = pen.wrap(f"{labels.both('receipt.reason')}: {reason}", s.text, width - 16, 3)
+    for index, line in enumerate(lines):
+        pen.text(x + 8, top - 19 * mm - index * s.text * 1.3, line, s.text)
+
+
+def _evidence(pen: Pen, x: float, y: float, width: float, receipt: Receipt, labels: Labels) -> None:
+    """Under the signature, from the baseline ``y`` down: when it was signed, the image's
+    SHA-256 and the check page's address, with the page's QR code at the right."""
+    s = SIZES["A4"]
+    job = receipt.job
     when = "receipt.signed_at" if receipt.signature_png is not None else "receipt.refused_at"
     pen.label(x, y, *labels.pair(when), s.text)
     pen.text(x + 36 * mm, y, local_time(receipt.signed_at, job.timezone), s.text)
+    if receipt.verify_url is not None:
+        pen.qr(x + width - VERIFY_QR, y + s.text - VERIFY_QR, VERIFY_QR, receipt.verify_url)
     y -= s.text * 1.8
     pen.label(x, y, *labels.pair("receipt.sha256"), s.text)
     y -= s.text * 1.5
@@ -226,7 +284,22 @@ def _receipt_a4(pen: Pen, receipt: Receipt, labels: Labels) -> None:
     if digest is None:
         pen.text(x, y, f"—（{labels.both('receipt.no_image')}）", s.text)
     else:
-        pen.canvas.setFillColor(black)
-        pen.canvas.setFont("Courier", s.text)
-        pen.canvas.drawString(x, y, digest)
-    job_footer(pen, x, width, s, job, labels)
+        _mono(pen, x, y, digest, s.text)
+    y -= s.text * 1.8
+    used = pen.label(x, y, *labels.pair("receipt.verify"), s.text)
+    if receipt.verify_url is None:
+        pen.text(x + used + 6, y, "—", s.text)
+        return
+    url_x = x + used + 6
+    room = x + width - VERIFY_QR - 4 * mm - url_x
+    per_line = max(1, int(room / (MONO_ADVANCE * s.small)))
+    url = receipt.verify_url
+    for index, start in enumerate(range(0, len(url), per_line)):
+        _mono(pen, url_x, y - index * s.small * 1.3, url[start : start + per_line], s.small)
+
+
+def _mono(pen: Pen, x: float, y: float, text: str, size: float) -> None:
+    """Hashes and addresses in Courier: every character told apart, for typing it in."""
+    pen.canvas.setFillColor(black)
+    pen.canvas.setFont("Courier", size)
+    pen.canvas.drawString(x, y, text)

@@ -23,7 +23,7 @@ from .channels.residents import ResidentLinkSender
 from .http import errors
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
-from .web import dashboard, login, phone, rectification_pages, today, worker
+from .web import dashboard, login, phone, receipt_check, rectification_pages, today, worker
 from .web import resident_links as resident_link_pages
 
 
@@ -57,6 +57,7 @@ def create_app() -> FastAPI:
         phone.router,
         resident_link_pages.router,
         worker.router,
+        receipt_check.router,
         rectification_pages.router,
         today.router,
         dashboard.router,

@@ -113,6 +113,7 @@ register(
         "receipt.refused_at": ("拒签时间", "Refused at"),
         "receipt.sha256": ("签名图像 SHA-256", "SHA-256 of the signature image"),
         "receipt.no_image": ("无签名图像", "no image"),
+        "receipt.verify": ("扫码核验", "Scan to verify"),
         # The written rectification notice to the repair worker; its job block, date line and
         # footer are the form's.
         "notice.title": ("整改通知单", "Rectification Notice"),

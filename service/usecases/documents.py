@@ -25,9 +25,10 @@ from qr_forms import (
 
 from .. import domain as d
 from ..catalogue.forms import form_labels
-from ..config import Settings
+from ..config import Settings, get_settings
 from ..models import Callback, Estate, Job, Rectification, Signature
 from .queries import in_period
+from .receipt_check import receipt_check_url
 from .rectifications import rectifications_of_day
 
 NOT_YET = "—"
@@ -113,11 +114,15 @@ def day_forms_pdf(
     return render_forms(items, labels=form_labels(), page_size=size), len(jobs)
 
 
-def receipt_pdf(session: Session, signature: Signature) -> bytes:
-    """The signed receipt: the job, the answers, the signature (or refusal) and its SHA-256.
+def receipt_pdf(session: Session, signature: Signature, settings: Settings | None = None) -> bytes:
+    """The signed receipt: the job, the answers, the signature (or refusal) and its SHA-256,
+    and the QR code of its public check page (``/v/<code>``; settings: the deployment's, when
+    not given).
 
     A resident who signed before any callback was recorded gets a receipt naming no staff
     member yet (the job's assigned role, staff shown as a dash)."""
+    if signature.id is None:
+        raise ValueError("a receipt is printed for a stored signature")
     job = signature.job
     estate = job.estate
     callback = session.get(Callback, signature.callback_id) if signature.callback_id else None
@@ -140,6 +145,7 @@ def receipt_pdf(session: Session, signature: Signature) -> bytes:
         problems=(callback.problems or "") if callback else "",
         signature_png=None if signature.refused else signature.png,
         refusal_reason=signature.refuse_reason if signature.refused else None,
+        verify_url=receipt_check_url(settings or get_settings(), signature.id),
     )
     return render_receipt(receipt, labels=form_labels())
 
