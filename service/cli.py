@@ -274,7 +274,7 @@ def audit_verify(
     from .usecases.evidence import verify
 
     if pack is not None:
-        from .web.evidence_pack import verify_pack
+        from .usecases.evidence_pack import verify_pack
 
         checked = verify_pack(pack)
         for problem in checked.problems:
@@ -310,13 +310,16 @@ def audit_export(
 
     from . import domain as d
     from .db import get_engine, migrate
-    from .web.evidence_pack import export_pack
+    from .usecases.evidence_pack import export_pack
+    from .web.ledger import to_csv
 
     engine = get_engine()
     migrate(engine)
     with Session(engine) as session:
         try:
-            manifest = export_pack(session, estate_code=estate, period=period, out=out)
+            manifest = export_pack(
+                session, estate_code=estate, period=period, out=out, ledger_csv=to_csv
+            )
         except d.NotFound as exc:
             console.print(f"[red]{exc.detail}[/red]")
             raise typer.Exit(2) from None
@@ -326,6 +329,54 @@ def audit_export(
     console.print(
         f"audit export: {out} ({manifest['entries']} entries, {manifest['signatures']}"
         f" signatures; chain head #{head['seq']} {head['hash']})",
+        highlight=False,
+    )
+
+
+privacy_app = typer.Typer(help="residents' personal data: remove it after the retention period")
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("purge")
+def privacy_purge(
+    before: Annotated[
+        str | None,
+        typer.Option(
+            help="YYYY-MM-DD (UTC midnight) or an ISO time with offset; default: now less"
+            " HUIFANG_RETENTION_YEARS"
+        ),
+    ] = None,
+) -> None:
+    """Remove residents' names, phone numbers and signature images (and strokes, and the
+    signer's name) of the jobs completed before BEFORE; their hashes stay, so `huifang audit
+    verify` still passes and counts them as purged. `huifang serve` does this daily."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from . import domain as d
+    from .db import get_engine, migrate
+    from .usecases.privacy import purge, retention_cutoff
+
+    now = datetime.now(UTC)
+    moment = retention_cutoff(now, _settings().retention_years)
+    if before:
+        try:
+            parsed = datetime.fromisoformat(before)
+            if parsed.tzinfo is None and len(before) == 10:
+                parsed = parsed.replace(tzinfo=UTC)
+            moment = d.rules.require_aware(parsed, "--before")
+        except (ValueError, d.InvalidInput) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--before") from None
+        if moment > now:
+            raise typer.BadParameter("must not be in the future", param_hint="--before")
+    engine = get_engine()
+    migrate(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        report = purge(session=session, before=moment, actor="cli", now=now)
+    console.print(
+        f"privacy: {report.jobs} jobs and {report.signatures} signatures completed before"
+        f" {moment.isoformat()} purged",
         highlight=False,
     )
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Phone pages and forms
     token_max_age_days: int = Field(default=30, ge=1)
     signature_max_bytes: int = Field(default=300_000, ge=1_000)
+    # Residents' names, phone numbers and signature images are removed this many years after
+    # the repair was completed (their hashes stay, so the audit chain still verifies).
+    retention_years: int = Field(default=3, ge=1, le=30)
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

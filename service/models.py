@@ -107,6 +107,8 @@ class Job(SQLModel, table=True):
             "id",
         ),
         sa.Index("ix_jobs_unit_repeat", "estate_id", "unit", "category", "completed_at"),
+        # The retention purge's look: jobs not purged yet, oldest first.
+        sa.Index("ix_jobs_purge", "purged_at", "completed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -144,6 +146,8 @@ class Job(SQLModel, table=True):
     # A repair of the same unit and category soon after an earlier one (estate's window).
     repeat_of_id: int | None = Field(default=None, foreign_key="jobs.id")
     followed_by_repeat: bool = False
+    # When the resident's name and phone were removed (retention ended; PIPL).
+    purged_at: datetime | None = _time(nullable=True)
     created_at: datetime = _time(default=utcnow)
     updated_at: datetime = _time(default=utcnow)
 
@@ -398,6 +402,8 @@ class Signature(SQLModel, table=True):
     # SHA-256 of the image's hash, the strokes and the answers (``domain.evidence``); it enters
     # the audit chain with the signature's entry.
     evidence_sha256: str | None = Field(default=None, max_length=64)
+    # When the image, strokes and signer's name were removed (their hashes stay).
+    purged_at: datetime | None = _time(nullable=True)
     # The resident disputes the charge the office recorded (one tap, with a note).
     charge_disputed: bool = False
     charge_note: str | None = None

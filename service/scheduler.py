@@ -7,7 +7,8 @@ key, ever (a unique key and person pair guards it), and claimed for sending with
 ``SKIP LOCKED``. Each cycle also
 retries the residents' confirmation links that could not be sent at once
 (``usecases.resident_links.retry_due``, claimed the same way), and draws the day's quota plan of
-each estate at its first cycle after the estate's midnight (``usecases.planner``).
+each estate at its first cycle after the estate's midnight (``usecases.planner``), and removes
+the residents' personal data whose retention period ended (``usecases.privacy``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .channels.residents import ResidentLinkSender
 from .config import Settings
 from .usecases.notifications import CycleReport, DeliveryReport, deliver, make_due
 from .usecases.planner import draw_due_plans
+from .usecases.privacy import purge_due
 from .usecases.resident_links import retry_due
 
 log = logging.getLogger("huifang.scheduler")
@@ -50,6 +52,11 @@ def run_cycle(
             session=session, sender=ResidentLinkSender(settings), settings=settings, now=now
         )
         drawn = draw_due_plans(session=session, as_of=now)
+        purged = purge_due(session=session, now=now, retention_years=settings.retention_years)
+    if purged is not None and purged.jobs:
+        log.info(
+            "scheduler: retention: %d jobs and %d signatures purged", purged.jobs, purged.signatures
+        )
     if drawn:
         log.info("scheduler: today's quota plan drawn for %s", ", ".join(drawn))
     if links.sent or links.retried or links.failed:

@@ -8,6 +8,11 @@ from .core import register
 register(
     {
         "verify.title": ("回执核验", "Receipt check"),
+        "verify.purged": (
+            "签名图像已在保存期满后按规定删除，仅保留其哈希值，核验据此进行。",
+            "The signature image was deleted at the end of its retention period; its hash is "
+            "kept and checked.",
+        ),
         "verify.matches": ("签名与回执一致", "The signature matches this receipt"),
         "verify.changed": ("签名已被改动", "The signature no longer matches"),
         "verify.matches.help": (

@@ -8,6 +8,16 @@ from .core import register
 register(
     {
         "phone.resident.title": ("维修回访确认", "Confirm your repair"),
+        "phone.privacy.title": ("您的个人信息", "Your personal data"),
+        "phone.privacy.body": (
+            "我们保存您的姓名、电话、签名和评价，只用于本次维修的回访记录、收费核对和服务质量"
+            "监督（《个人信息保护法》）。维修完成 {years} 年后，姓名、电话和签名图像将被删除，"
+            "仅保留用于核验的哈希值。",
+            "We keep your name, phone number, signature and answers only to record this "
+            "repair's callback, check its charge and supervise the service (PIPL). {years} years "
+            "after the repair your name, phone number and signature image are deleted; only the "
+            "hashes that prove the record stay.",
+        ),
         "phone.resident.intro": (
             "请确认本次维修情况，并在下方签名。",
             "Please confirm this repair and sign below.",

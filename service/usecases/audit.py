@@ -8,6 +8,8 @@ carries the hash of the one before; writers of different estates never wait for 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,10 +19,31 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from ..config import get_settings
 from ..domain import evidence as E
 from ..models import AuditChainHead, AuditLog, Signature, utcnow
 
 HEADS: sa.Table = AuditChainHead.__table__  # type: ignore[attr-defined]
+#: Residents' personal data never enters the chain as such: an entry keeps a keyed hash of it
+#: (``hmac-sha256:...``), so purging the data later leaves every entry, and the chain, whole.
+PERSONAL = frozenset({"resident_name", "resident_phone", "signer_name"})
+
+
+def seal(value: Any) -> str | None:
+    """A keyed hash of a personal value: the office can tell whether a value is the one that
+    was recorded; nobody can read it back."""
+    if value is None:
+        return None
+    key = get_settings().secret_key.encode()
+    digest = hmac.new(key, E.canonical(value), hashlib.sha256).hexdigest()
+    return f"hmac-sha256:{digest}"
+
+
+def sealed(detail: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``detail`` with its personal values sealed (see ``PERSONAL``)."""
+    if not detail:
+        return detail
+    return {k: seal(v) if k in PERSONAL else v for k, v in detail.items()}
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, str]:
@@ -79,7 +102,7 @@ def audit(
         "entity": entity,
         "entity_id": str(entity_id),
         # stored as JSON and hashed as JSON: the same value on the way back
-        "detail": E.json_roundtrip(detail),
+        "detail": E.json_roundtrip(sealed(detail)),
     }
     (row,) = chained_rows(session, estate_id or 0, [values])
     entry = AuditLog(**row)

@@ -8,9 +8,11 @@ a signature image swapped) shows as the first entry or signature that no longer 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..domain import evidence as E
@@ -18,7 +20,12 @@ from ..models import AuditChainHead, AuditLog, Job, Signature
 from .audit import signature_evidence
 from .queries import get_estate
 
-BATCH = 5000
+BATCH = 20_000
+SIGNATURE_ACTIONS = ("signature.recorded", "signature.refused")
+LOG: sa.Table = AuditLog.__table__  # type: ignore[attr-defined]
+# The columns an entry is made of, in ``E.Entry``'s field order: rows, not ORM objects (an
+# ORM instance costs more than hashing its entry).
+ENTRY_COLUMNS = [LOG.c[f.name] for f in dataclasses.fields(E.Entry)]
 
 
 @dataclass(slots=True)
@@ -26,6 +33,7 @@ class Verification:
     entries: int = 0
     chains: int = 0
     signatures: int = 0
+    purged: int = 0  # signatures emptied at the end of retention (their hashes checked)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -34,39 +42,36 @@ class Verification:
 
     def summary(self) -> str:
         if self.intact:
+            purged = f"; {self.purged} purged" if self.purged else ""
             return (
-                f"audit: {self.entries} entries, chain intact; {self.signatures} signatures match"
+                f"audit: {self.entries} entries, chain intact; {self.signatures} signatures"
+                f" match{purged}"
             )
         return f"audit: {self.entries} entries checked; {self.problems[0]}"
 
 
-def _entries(session: Session, chain: int) -> Iterator[E.Entry]:
+def _entries(
+    session: Session, chain: int, recorded: dict[int, tuple[str | None, str | None]]
+) -> Iterator[E.Entry]:
+    """The chain's entries in ``seq`` order, a page at a time; the evidence of each signature
+    entry is noted in ``recorded`` (signature id -> evidence hash, image hash)."""
+    query = sa.select(*ENTRY_COLUMNS).where(LOG.c.chain == chain).order_by(LOG.c.seq).limit(BATCH)
     last = 0
     while True:
-        rows = session.exec(
-            select(AuditLog)
-            .where(AuditLog.chain == chain, col(AuditLog.seq) > last)
-            .order_by(col(AuditLog.seq))
-            .limit(BATCH)
-        ).all()
+        rows = session.connection().execute(query.where(LOG.c.seq > last)).all()
         if not rows:
             return
         for row in rows:
-            yield E.Entry(
-                id=row.id,
-                chain=row.chain,
-                seq=row.seq,
-                at=row.at,
-                actor=row.actor,
-                action=row.action,
-                entity=row.entity,
-                entity_id=row.entity_id,
-                detail=row.detail,
-                prev_hash=row.prev_hash,
-                hash=row.hash,
-            )
+            entry = E.Entry(*row)
+            if entry.action in SIGNATURE_ACTIONS and isinstance(entry.detail, dict):
+                sid = entry.detail.get("signature_id")
+                if isinstance(sid, int):
+                    recorded[sid] = (
+                        entry.detail.get("evidence_sha256"),
+                        entry.detail.get("sha256"),
+                    )
+            yield entry
         last = rows[-1].seq
-        session.expunge_all()
 
 
 def verify(session: Session, *, estate_code: str | None = None) -> Verification:
@@ -84,41 +89,56 @@ def verify(session: Session, *, estate_code: str | None = None) -> Verification:
     for chain in sorted(chains):
         head = heads.get(chain)
         stored = E.Head(head.chain, head.seq, head.hash) if head else None
-
-        def watched(entries: Iterator[E.Entry]) -> Iterator[E.Entry]:
-            for entry in entries:
-                detail = entry.detail if isinstance(entry.detail, dict) else {}
-                if entry.action in ("signature.recorded", "signature.refused"):
-                    sid = detail.get("signature_id")
-                    if isinstance(sid, int):
-                        recorded[sid] = (detail.get("evidence_sha256"), detail.get("sha256"))
-                yield entry
-
-        count, broken = E.check_chain(chain, watched(_entries(session, chain)), stored)
+        count, broken = E.check_chain(chain, _entries(session, chain, recorded), stored)
         report.entries += count
         report.chains += 1
         if broken is not None:
             report.problems.append(str(broken))
-    report.signatures, wrong = _signatures(session, recorded, estate_code)
+    purged = _purged(session, chains)
+    report.signatures, report.purged, wrong = _signatures(session, recorded, purged, estate_code)
     report.problems += wrong
     return report
+
+
+def _purged(session: Session, chains: set[int]) -> set[int]:
+    """The signatures the (verified) chains record as purged at the end of retention."""
+    found: set[int] = set()
+    for detail in session.exec(
+        select(AuditLog.detail).where(
+            AuditLog.action == "privacy.purged", col(AuditLog.chain).in_(chains)
+        )
+    ).all():
+        if isinstance(detail, dict):
+            found.update(i for i in detail.get("signatures", []) if isinstance(i, int))
+    return found
 
 
 def _signatures(
     session: Session,
     recorded: dict[int, tuple[str | None, str | None]],
+    purged: set[int],
     estate_code: str | None,
-) -> tuple[int, list[str]]:
+) -> tuple[int, int, list[str]]:
     query = select(Signature).order_by(col(Signature.id))
     if estate_code:
         estate = get_estate(session, estate_code)
         query = query.join(Job, col(Job.id) == Signature.job_id).where(Job.estate_id == estate.id)
-    matched, problems = 0, []
+    matched, emptied, problems = 0, 0, []
     for sig in session.exec(query).all():
         if sig.id not in recorded:
             problems.append(f"signature {sig.id} has no audit entry")
             continue
         evidence, image = recorded[sig.id]  # type: ignore[index]
+        if sig.purged_at is not None:  # only its hashes are left: they must be the recorded ones
+            kept = image == sig.sha256 and evidence in (None, sig.evidence_sha256)
+            if sig.id in purged and kept:
+                emptied += 1
+            else:
+                problems.append(
+                    f"signature {sig.id} (job {sig.job.ref}) was emptied without a purge in"
+                    " the audit log"
+                )
+            continue
         if evidence is not None:
             ok = signature_evidence(sig) == evidence == sig.evidence_sha256
         else:  # an entry from before the evidence hash: it carries the image's hash only
@@ -130,4 +150,4 @@ def _signatures(
             )
             continue
         matched += 1
-    return matched, problems
+    return matched, emptied, problems

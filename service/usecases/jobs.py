@@ -17,7 +17,7 @@ from .. import domain as d
 from ..db import begin_write
 from ..models import AuditLog, Callback, Estate, Job, utcnow
 from ..schemas import JobIn, money
-from .audit import audit, chained_rows
+from .audit import audit, chained_rows, sealed
 from .estates import estate_rules
 from .queries import completed_within, get_estate, insert_many, period_clause, status_clause
 
@@ -145,7 +145,7 @@ def create_jobs(
                     "action": "job.created",
                     "entity": "job",
                     "entity_id": job_in.ref,
-                    "detail": job_in.model_dump(mode="json"),
+                    "detail": sealed(job_in.model_dump(mode="json")),
                 }
             )
         insert_many(

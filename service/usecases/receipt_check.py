@@ -136,6 +136,7 @@ class ReceiptCheck:
         evidence_matches: strokes and answers too (the evidence hash); ``None`` for an entry
             made before evidence hashes existed, which recorded the image's hash only.
         entry_sealed: the audit entry exists, is unchanged and still linked in its chain.
+        purged: the image was deleted at the end of retention; its kept hashes are compared.
     """
 
     estate_name: str
@@ -149,6 +150,7 @@ class ReceiptCheck:
     image_matches: bool
     evidence_matches: bool | None
     entry_sealed: bool
+    purged: bool = False  # image, strokes and name deleted at the end of retention
 
     @property
     def matches(self) -> bool:
@@ -171,13 +173,18 @@ def check_receipt(session: Session, settings: Settings, code: str) -> ReceiptChe
         entry.detail if entry is not None and isinstance(entry.detail, dict) else {}
     )
     printed = recorded.get("sha256")
+    purged = signature.purged_at is not None
     image = E.sha256_hex(signature.png) if signature.png is not None else None
+    if purged:  # the image was deleted at the end of retention: its kept hash answers for it
+        image = signature.sha256
     evidence = recorded.get("evidence_sha256")
     evidence_matches: bool | None
     if entry is None:
         evidence_matches = False
     elif evidence is None:  # an entry from before the evidence hash
         evidence_matches = None
+    elif purged:
+        evidence_matches = evidence == signature.evidence_sha256
     else:
         evidence_matches = signature_evidence(signature) == evidence == signature.evidence_sha256
     return ReceiptCheck(
@@ -192,6 +199,7 @@ def check_receipt(session: Session, settings: Settings, code: str) -> ReceiptChe
         image_matches=entry is not None and image == printed == signature.sha256,
         evidence_matches=evidence_matches,
         entry_sealed=entry is not None and _sealed(session, entry),
+        purged=purged,
     )
 
 

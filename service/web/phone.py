@@ -111,6 +111,7 @@ def resident_page(
         "phone/resident.html",
         job=job_view(ctx.job, ctx.estate, full_phone=False),
         token=token,
+        retention_years=settings.retention_years,
     )
 
 

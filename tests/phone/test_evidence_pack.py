@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.domain import evidence as E
 from service.models import Signature
-from service.web.evidence_pack import export_pack, verify_pack
+from service.usecases.evidence_pack import export_pack, verify_pack
+from service.web.ledger import to_csv
 
 from .helpers import JOB_REF, signature_png
 from .test_audit_chain import history  # noqa: F401 - the fixture
@@ -25,7 +26,9 @@ from .test_audit_chain import history  # noqa: F401 - the fixture
 def _export(engine, tmp_path: Path) -> Path:
     out = tmp_path / "packs" / "YGHY-2026-05.zip"
     with Session(engine) as session:
-        manifest = export_pack(session, estate_code="YGHY", period="2026-05", out=out)
+        manifest = export_pack(
+            session, estate_code="YGHY", period="2026-05", out=out, ledger_csv=to_csv
+        )
     assert manifest["signatures"] == 1 and manifest["entries"] > 0
     return out
 

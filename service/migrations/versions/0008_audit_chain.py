@@ -2,7 +2,8 @@
 
 Every audit entry gains its chain (the estate's id; 0 for entries of no estate), its place in
 it and the hashes (``service.domain.evidence``); ``audit_chain_heads`` holds each chain's last
-entry. Entries written before this revision form chain 0 in the order they were written.
+entry. Entries written before this revision form chain 0 in the order they were written, their
+residents' names and phone numbers sealed (a keyed hash) as new entries' are.
 Signatures gain ``evidence_sha256`` (their image's hash, strokes and answers). The append-only
 triggers are lifted for the backfill only.
 
@@ -18,6 +19,7 @@ from alembic import op
 
 import service.models
 from service.domain import evidence as E
+from service.usecases.audit import sealed
 
 revision: str = "0008_audit_chain"
 down_revision: str | None = "0007_resident_links_quota_draws"
@@ -95,6 +97,7 @@ def upgrade() -> None:
     ).all()
     for row in rows:
         seq += 1
+        detail = sealed(row.detail) if isinstance(row.detail, dict) else row.detail
         entry = E.Entry(
             id=row.id,
             chain=0,
@@ -104,7 +107,7 @@ def upgrade() -> None:
             action=row.action,
             entity=row.entity,
             entity_id=row.entity_id,
-            detail=row.detail,
+            detail=detail,
             prev_hash=prev,
             hash="",
         )
@@ -112,7 +115,7 @@ def upgrade() -> None:
         conn.execute(
             sa.update(log)
             .where(log.c.id == row.id)
-            .values(chain=0, seq=seq, prev_hash=prev, hash=digest)
+            .values(chain=0, seq=seq, prev_hash=prev, hash=digest, detail=detail)
         )
         prev = digest
     if seq:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,11 +29,10 @@ from sqlmodel import Session, col, select
 from .. import domain as d
 from ..domain import evidence as E
 from ..models import AuditChainHead, AuditLog, Job, Signature, utcnow
-from ..usecases.audit import signature_answers
-from ..usecases.documents import receipt_pdf
-from ..usecases.ledger import LedgerQuery, ledger_rows
-from ..usecases.queries import estate_period, get_estate
-from .ledger import to_csv
+from .audit import signature_answers
+from .documents import receipt_pdf
+from .ledger import LedgerQuery, ledger_rows
+from .queries import estate_period, get_estate
 
 FORMAT = "huifang-evidence-pack/1"
 
@@ -55,8 +55,16 @@ def _entry_line(row: AuditLog) -> bytes:
     )
 
 
-def export_pack(session: Session, *, estate_code: str, period: str, out: Path) -> dict[str, Any]:
-    """Write the pack of one estate-month to ``out``; returns its manifest."""
+def export_pack(
+    session: Session,
+    *,
+    estate_code: str,
+    period: str,
+    out: Path,
+    ledger_csv: Callable[[list[dict[str, Any]]], bytes],
+) -> dict[str, Any]:
+    """Write the pack of one estate-month to ``out``; returns its manifest. ``ledger_csv``
+    writes the ledger's rows as the office's CSV (the pages' export)."""
     estate = get_estate(session, estate_code)
     month = d.Period.parse(period)
     head = session.get(AuditChainHead, estate.id)
@@ -79,7 +87,7 @@ def export_pack(session: Session, *, estate_code: str, period: str, out: Path) -
     rows, _total = ledger_rows(
         session=session, query=LedgerQuery(estates=[estate], period=month), limit=None
     )
-    files["ledger.csv"] = to_csv(rows)
+    files["ledger.csv"] = ledger_csv(rows)
     signatures = session.exec(
         select(Signature)
         .join(Job, col(Job.id) == Signature.job_id)
@@ -96,12 +104,16 @@ def export_pack(session: Session, *, estate_code: str, period: str, out: Path) -
             "strokes": sig.strokes,
             "answers": signature_answers(sig),
             "png": None,
+            "purged": sig.purged_at is not None,
             "receipt": f"receipts/{sig.id}.pdf",
         }
         if sig.png is not None:
             item["png"] = f"signatures/{sig.id}.png"
             files[item["png"]] = sig.png
-        files[item["receipt"]] = receipt_pdf(session, sig)
+        if sig.purged_at is None:  # a purged signature has no image left to print
+            files[item["receipt"]] = receipt_pdf(session, sig)
+        else:
+            item["receipt"] = None
         listed.append(item)
     files["signatures.json"] = E.canonical(listed)
     manifest = {
@@ -131,6 +143,7 @@ class PackCheck:
     files: int = 0
     entries: int = 0
     signatures: int = 0
+    purged: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -139,9 +152,10 @@ class PackCheck:
 
     def summary(self) -> str:
         if self.intact:
+            purged = f"; {self.purged} purged" if self.purged else ""
             return (
                 f"audit: {self.entries} entries, chain intact; {self.signatures} signatures"
-                f" match; pack: {self.files} files match"
+                f" match{purged}; pack: {self.files} files match"
             )
         return f"audit: {self.entries} entries checked; {self.problems[0]}"
 
@@ -184,8 +198,11 @@ def verify_pack(path: Path) -> PackCheck:
         chain, head = manifest["chain"], manifest["head"]
         entries = [_entry(json.loads(line)) for line in pack.read("audit.jsonl").splitlines()]
         recorded = {}
+        purged: set[int] = set()
         for entry in entries:
             detail = entry.detail if isinstance(entry.detail, dict) else {}
+            if entry.action == "privacy.purged":
+                purged.update(detail.get("signatures", []))
             if entry.action in ("signature.recorded", "signature.refused"):
                 recorded[detail.get("signature_id")] = (
                     detail.get("evidence_sha256"),
@@ -202,6 +219,16 @@ def verify_pack(path: Path) -> PackCheck:
                 report.problems.append(f"signature {sig['id']} has no audit entry")
                 continue
             evidence, printed = recorded[sig["id"]]
+            if sig.get("purged"):
+                kept = sig["sha256"] == printed and evidence in (None, sig["evidence_sha256"])
+                if sig["id"] in purged and kept:
+                    report.purged += 1
+                else:
+                    report.problems.append(
+                        f"signature {sig['id']} (job {sig['job']}) was emptied without a purge"
+                        " in the audit log"
+                    )
+                continue
             if evidence is not None:
                 again = E.signature_evidence(
                     png_sha256=image, strokes=sig["strokes"], answers=sig["answers"]
