@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test system-deps lint bench bench-remind clean
+.PHONY: run test install install-test system-deps lint bench bench-remind bench-audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: install-test
 # One scheduler cycle on 50,000 open jobs on PostgreSQL (BENCH_ARGS=--smoke: 2,000 jobs).
 bench-remind: install-test
 	$(BIN)/python benchmarks/remind_cycle.py $(BENCH_ARGS)
+
+# huifang audit verify on 1,000,000 audit entries against the bare hashing floor, and what the
+# chain adds to one write, on PostgreSQL (BENCH_ARGS=--smoke: 20,000 entries).
+bench-audit: install-test
+	$(BIN)/python benchmarks/audit_verify.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache huifang.db
