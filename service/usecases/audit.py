@@ -47,18 +47,15 @@ def sealed(detail: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, str]:
-    """The chain's (last seq, last hash), its row locked until the transaction ends."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = pg_insert if postgres else sqlite_insert
-    session.execute(
-        insert(HEADS)
-        .values(chain=chain, seq=0, hash=E.GENESIS, updated_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["chain"])
-    )
-    query = sa.select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.chain == chain)
-    if postgres:
-        query = query.with_for_update()
-    seq, last = session.execute(query).one()
+    """The chain's (last seq, last hash), its row locked until the transaction ends: one
+    statement that creates the head when the chain is new and, when not, touches it (which
+    takes the row lock on PostgreSQL; SQLite has one writer anyway)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(HEADS).values(chain=chain, seq=0, hash=E.GENESIS, updated_at=utcnow())
+    statement = statement.on_conflict_do_update(
+        index_elements=["chain"], set_={"chain": statement.excluded.chain}
+    ).returning(HEADS.c.seq, HEADS.c.hash)
+    seq, last = session.execute(statement).one()
     return seq, last
 
 

@@ -158,3 +158,39 @@ def test_a_changed_answer_beside_the_signature_is_caught(history, engine):
     assert [p.split(":")[0] for p in report.problems] == [
         f"signature {sig.id} (job {JOB_REF}) does not match its audit entry"
     ]
+
+
+def test_writers_racing_on_one_estate_keep_its_chain_whole(engine, now):
+    import threading
+
+    from service.schemas import EstateIn, JobIn
+    from service.usecases.estates import put_estate
+    from service.usecases.jobs import upsert_job
+
+    with Session(engine) as session:
+        put_estate(session=session, code="RACE", estate_in=EstateIn(name="竞速"), actor="t")
+    barrier, errors = threading.Barrier(6), []
+
+    def write(n: int) -> None:
+        try:
+            with Session(engine) as session:
+                barrier.wait()
+                for k in range(5):
+                    job = JobIn(ref=f"R-{n}-{k}", estate="RACE", completed_at=now)
+                    upsert_job(session=session, actor=f"w{n}", job_in=job)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with Session(engine) as session:
+        report = verify(session, estate_code="RACE")
+        seqs = sorted(
+            e.seq for e in session.exec(select(AuditLog)).all() if e.entity_id.startswith("R-")
+        )
+    assert report.intact, report.problems
+    assert report.entries == 31 and seqs == list(range(2, 32))  # 1: the estate
