@@ -49,6 +49,18 @@ class LogChannel:
         )
 
 
+def smtp_send(settings: Settings, message: EmailMessage) -> None:
+    """Send one message through the configured SMTP server (STARTTLS when offered and asked
+    for, a login when configured); smtplib's errors are the caller's to map."""
+    s = settings
+    with smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout) as smtp:
+        if s.smtp_starttls and smtp.has_extn("starttls"):
+            smtp.starttls(context=ssl.create_default_context())
+        if s.smtp_user:
+            smtp.login(s.smtp_user, s.smtp_password or "")
+        smtp.send_message(message)
+
+
 class EmailChannel:
     """Plain-text e-mail over SMTP (STARTTLS when the server offers it and it is asked for)."""
 
@@ -69,12 +81,7 @@ class EmailChannel:
         lines = [notification.body, "", notification.link or ""]
         message.set_content("\n".join(lines).rstrip() + "\n")
         try:
-            with smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout) as smtp:
-                if s.smtp_starttls and smtp.has_extn("starttls"):
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.smtp_user:
-                    smtp.login(s.smtp_user, s.smtp_password or "")
-                smtp.send_message(message)
+            smtp_send(s, message)
         except smtplib.SMTPRecipientsRefused as exc:
             raise ChannelError(f"the mail server refused {staff.email}", permanent=True) from exc
         except (OSError, smtplib.SMTPException) as exc:

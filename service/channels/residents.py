@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import smtplib
-import ssl
 from email.message import EmailMessage
 
 import httpx
@@ -25,7 +24,7 @@ import httpx
 from ..config import Settings
 from ..usecases.notifications import ChannelError
 from ..usecases.resident_links import PHONE_CHANNELS, ResidentMessage
-from . import SIGNATURE_HEADER, webhook_signature
+from . import SIGNATURE_HEADER, smtp_send, webhook_signature
 
 KIND = "resident_link"
 
@@ -108,12 +107,7 @@ class ResidentLinkSender:
         mail["Message-ID"] = f"<{idempotency_key(message)}@{s.smtp_host}>"
         mail.set_content(f"{message.text}\n\n{message.footer}\n")
         try:
-            with smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout) as smtp:
-                if s.smtp_starttls and smtp.has_extn("starttls"):
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.smtp_user:
-                    smtp.login(s.smtp_user, s.smtp_password or "")
-                smtp.send_message(mail)
+            smtp_send(s, mail)
         except smtplib.SMTPRecipientsRefused as exc:
             raise ChannelError("the mail server refused the address", permanent=True) from exc
         except smtplib.SMTPResponseException as exc:
