@@ -58,7 +58,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 import service.usecases.callbacks as callbacks_module  # noqa: E402
-from service.db import begin_write, make_engine, migrate  # noqa: E402
+from service.db import begin_write  # noqa: E402
 from service.domain import evidence as E  # noqa: E402
 from service.models import (  # noqa: E402
     AuditLog,
@@ -716,26 +716,10 @@ def main() -> None:
         args.entries, args.signatures, args.repeat = 20_000, 200, 1
         args.writes, args.rounds = 20, 1
     args.private = not args.database_url
-    if args.database_url:
-        engine = make_engine(args.database_url)
-        migrate(engine)
-        run(engine, args)
-        engine.dispose()
-        return
-    from tests.pg import start_cluster
+    from tests.pg import bench_database
 
-    cluster = start_cluster()
-    try:
-        admin = make_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text("CREATE DATABASE bench"))
-        admin.dispose()
-        engine = make_engine(cluster.url("bench"))
-        migrate(engine)
+    with bench_database(args.database_url) as engine:
         run(engine, args)
-        engine.dispose()
-    finally:
-        cluster.stop()
 
 
 if __name__ == "__main__":

@@ -51,7 +51,6 @@ from sqlmodel import Session  # noqa: E402
 
 from service.channels import LogChannel  # noqa: E402
 from service.config import Settings  # noqa: E402
-from service.db import make_engine, migrate  # noqa: E402
 from service.models import Estate, Job, Rectification, Staff  # noqa: E402
 from service.usecases.notifications import deliver, make_due  # noqa: E402
 
@@ -325,26 +324,10 @@ def main() -> None:
     if args.smoke:
         args.jobs, args.repeat, args.repeat_slow = 2000, 1, 1
     logging.getLogger("huifang.notifications").setLevel(logging.WARNING)
-    if args.database_url:
-        engine = make_engine(args.database_url)
-        migrate(engine)
-        run(engine, args)
-        engine.dispose()
-        return
-    from tests.pg import start_cluster
+    from tests.pg import bench_database
 
-    cluster = start_cluster()
-    try:
-        admin = make_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text("CREATE DATABASE bench"))
-        admin.dispose()
-        engine = make_engine(cluster.url("bench"))
-        migrate(engine)
+    with bench_database(args.database_url) as engine:
         run(engine, args)
-        engine.dispose()
-    finally:
-        cluster.stop()
 
 
 if __name__ == "__main__":

@@ -12,8 +12,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.engine import Engine
 
 CANDIDATE_BIN_DIRS = (
     "/usr/lib/postgresql/15/bin",
@@ -111,3 +115,30 @@ def start_cluster() -> Cluster:
     cluster = Cluster(bin_dir=bin_dir, root=root, port=_free_port(), run_as=run_as)
     cluster.start()
     return cluster
+
+
+@contextmanager
+def bench_database(database_url: str | None) -> Iterator[Engine]:
+    """A migrated database for a benchmark: ``database_url`` when given, else a fresh
+    ``bench`` database on a private cluster that is stopped afterwards."""
+    import sqlalchemy as sa
+
+    from service.db import make_engine, migrate
+
+    cluster = None if database_url else start_cluster()
+    try:
+        if cluster is not None:
+            admin = make_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(sa.text("CREATE DATABASE bench"))
+            admin.dispose()
+            database_url = cluster.url("bench")
+        engine = make_engine(database_url)
+        migrate(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+    finally:
+        if cluster is not None:
+            cluster.stop()
