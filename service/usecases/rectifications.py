@@ -22,7 +22,7 @@ from .. import domain as d
 from ..config import Settings
 from ..db import begin_write
 from ..models import Callback, Estate, Job, Rectification
-from .audit import audit
+from .audit import audit, seal
 from .estates import follow_up
 from .form_links import check_same_estate, read_form_token
 from .queries import get_estate
@@ -67,7 +67,13 @@ def open_rectification(
         entity="rectification",
         entity_id=rect.id,
         estate_id=job.estate_id,
-        detail={"job": job.ref, "source": source.value, "problem": problem, "by": found_by},
+        detail={
+            "job": job.ref,
+            "source": source.value,
+            "problem": problem,
+            # a resident who found it is named by their signature: sealed like their other data
+            "by": seal(found_by) if source == d.RectificationSource.RESIDENT else found_by,
+        },
     )
     return rect
 

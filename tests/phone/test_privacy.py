@@ -21,7 +21,11 @@ from .helpers import JOB_REF, post_json, resident_body, setup_job, token
 from .test_audit_chain import behind_the_back, history  # noqa: F401 - the fixture
 
 
-def test_the_chain_never_holds_a_residents_name_or_phone(history, engine):  # noqa: F811
+def test_the_chain_never_holds_a_residents_name_or_phone(history, engine, client, now):  # noqa: F811
+    # the resident's own unsatisfied answer opens a rectification found by them
+    body = resident_body(satisfaction="unsatisfied", submission_key="resident-key-0002")
+    answer = post_json(client, f"/r/{token('resident', now, ref='YG-0')}", body)
+    assert answer.status_code == 201, answer.text
     with Session(engine) as session:
         details = [e.detail for e in session.exec(select(AuditLog)).all() if e.detail]
     text = str(details)
