@@ -17,7 +17,9 @@ and then what the chain adds to one write, each write in its own transaction and
   * append   - ``audit()`` (head row locked, hashed, head moved) against a plain insert of
                the same audit row (no head, no hash);
   * callback - ``record_callback`` as it is, against the same with its ``audit()`` swapped
-               for that plain insert.
+               for that plain insert;
+  * resident - a resident's answer and signature (``submit_resident``, as the phone page
+               posts it), likewise.
 Medians over --repeat runs after one warm-up (writes: --rounds rounds of --writes each,
 alternating), and the ratio of each to its baseline. No figure is asserted; a verify that
 does not find everything intact, or a floor that finds a hash that does not match, stops the
@@ -32,8 +34,10 @@ run. The writes come last: their plain rows are not chained.
 from __future__ import annotations
 
 import argparse
+import base64
 import cProfile
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -54,10 +58,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 import service.usecases.callbacks as callbacks_module  # noqa: E402
+import service.usecases.confirmations as confirmations_module  # noqa: E402
+from qr_forms.payload import make_token  # noqa: E402
+from service.config import Settings  # noqa: E402
 from service.db import begin_write  # noqa: E402
 from service.domain import evidence as E  # noqa: E402
 from service.models import (  # noqa: E402
@@ -69,10 +77,12 @@ from service.models import (  # noqa: E402
     Staff,
     utcnow,
 )
-from service.schemas import CallbackIn  # noqa: E402
+from service.schemas import CallbackIn, ResidentAnswer  # noqa: E402
 from service.usecases.audit import audit, chained_rows, signature_evidence  # noqa: E402
 from service.usecases.callbacks import record_callback  # noqa: E402
+from service.usecases.confirmations import submit_resident  # noqa: E402
 from service.usecases.evidence import verify  # noqa: E402
+from service.usecases.form_links import load_form  # noqa: E402
 
 CHAINS = 20
 FIRST = datetime(2025, 6, 1, tzinfo=UTC)
@@ -533,6 +543,23 @@ def plain_audit(
     return entry
 
 
+def resident_signature() -> dict[str, Any]:
+    """A resident's answer with a drawn signature (a PNG data URL and its strokes)."""
+    image = Image.new("RGB", (600, 200), "white")
+    draw = ImageDraw.Draw(image)
+    strokes = [[[40.0 + 10 * i, 100.0 + (i % 7) * 9, 16.0 * i] for i in range(40)]]
+    draw.line([(x, y) for x, y, _t in strokes[0]], fill="black", width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return {
+        "satisfaction": "satisfied",
+        "comment": "师傅很细心",
+        "signer_name": "王女士",
+        "signature": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
+        "strokes": strokes,
+    }
+
+
 def measure_writes(engine: Engine, args: argparse.Namespace) -> list[tuple[str, float, float]]:
     """Per-write microseconds (median over rounds) of each pair: (label, chained, plain)."""
     now = utcnow()
@@ -542,7 +569,7 @@ def measure_writes(engine: Engine, args: argparse.Namespace) -> list[tuple[str, 
         session.flush()
         chain: int = estate.id  # type: ignore[assignment]
         session.add(Staff(estate_id=chain, name="张伟", role="lead"))
-        total = args.rounds * args.writes * 2 + args.writes * 2
+        total = (args.rounds * args.writes * 2 + args.writes * 2) * 2  # callbacks, residents
         refs = [f"W-{n:07d}" for n in range(total)]
         insert_jobs(session, [job_row(ref, chain, now - timedelta(days=1)) for ref in refs])
         session.commit()
@@ -590,9 +617,31 @@ def measure_writes(engine: Engine, args: argparse.Namespace) -> list[tuple[str, 
 
         return run
 
+    settings = Settings()
+    signature = resident_signature()
+
+    def resident(writer: Callable[..., AuditLog]) -> Callable[[int], None]:
+        """The resident's own answer and signature, as the phone page posts it."""
+
+        def run(n: int) -> None:
+            confirmations_module.audit = writer  # type: ignore[assignment]
+            try:
+                for _ in range(n):
+                    ref = next(jobs)
+                    link = make_token(settings.secret_key, purpose="resident", job_ref=ref, now=now)
+                    with Session(engine, expire_on_commit=False) as session:
+                        ctx = load_form(session, link, "resident", settings=settings, now=now)
+                        answer = ResidentAnswer(**signature, submission_key=f"k-{ref}")
+                        submit_resident(session, ctx, answer, settings=settings, now=now)
+            finally:
+                confirmations_module.audit = audit
+
+        return run
+
     pairs = [
         ("append: audit() / plain insert", append(audit), append(plain_audit)),
         ("callback: record_callback, chained / plain", callback(audit), callback(plain_audit)),
+        ("resident: answer and signature, chained / plain", resident(audit), resident(plain_audit)),
     ]
     results = []
     for label, chained, plain in pairs:
