@@ -152,16 +152,13 @@ def remind(
     import time
     from datetime import UTC, datetime
 
-    from . import domain as d
     from .db import get_engine, migrate
     from .scheduler import run_cycle
+    from .web.options import time_option
 
     moment = None
     if as_of:
-        try:
-            moment = d.rules.require_aware(datetime.fromisoformat(as_of), "--as-of")
-        except (ValueError, d.InvalidInput) as exc:
-            raise typer.BadParameter(str(exc), param_hint="--as-of") from None
+        moment = time_option(as_of, "--as-of")
     settings = _settings()
     engine = get_engine()
     migrate(engine)
@@ -203,13 +200,11 @@ def plan(
     from .db import get_engine, migrate
     from .models import QuotaDraw
     from .usecases.planner import plan_of, redraw_mismatches
+    from .web.options import time_option
 
     moment = datetime.now(UTC)
     if as_of:
-        try:
-            moment = d.rules.require_aware(datetime.fromisoformat(as_of), "--as-of")
-        except (ValueError, d.InvalidInput) as exc:
-            raise typer.BadParameter(str(exc), param_hint="--as-of") from None
+        moment = time_option(as_of, "--as-of")
     engine = get_engine()
     migrate(engine)
     with Session(engine, expire_on_commit=False) as session:
@@ -354,20 +349,14 @@ def privacy_purge(
 
     from sqlmodel import Session
 
-    from . import domain as d
     from .db import get_engine, migrate
     from .usecases.privacy import purge, retention_cutoff
+    from .web.options import time_option
 
     now = datetime.now(UTC)
     moment = retention_cutoff(now, _settings().retention_years)
     if before:
-        try:
-            parsed = datetime.fromisoformat(before)
-            if parsed.tzinfo is None and len(before) == 10:
-                parsed = parsed.replace(tzinfo=UTC)
-            moment = d.rules.require_aware(parsed, "--before")
-        except (ValueError, d.InvalidInput) as exc:
-            raise typer.BadParameter(str(exc), param_hint="--before") from None
+        moment = time_option(before, "--before", date_at_utc_midnight=True)
         if moment > now:
             raise typer.BadParameter("must not be in the future", param_hint="--before")
     engine = get_engine()

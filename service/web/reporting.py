@@ -19,6 +19,7 @@ import typer
 from .. import domain as d
 from ..catalogue import t
 from ..usecases.dashboard import Dashboard
+from .options import time_option
 from .report_pdf import to_pdf
 from .report_rows import (
     bilingual,
@@ -145,10 +146,7 @@ def report(
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     moment = datetime.now(UTC)
     if as_of:
-        try:
-            moment = d.rules.require_aware(datetime.fromisoformat(as_of), "--as-of")
-        except (ValueError, d.InvalidInput) as exc:
-            raise typer.BadParameter(str(exc), param_hint="--as-of") from None
+        moment = time_option(as_of, "--as-of")
     engine = get_engine()
     migrate(engine)
     with Session(engine, expire_on_commit=False) as session:
