@@ -5,11 +5,10 @@ twice, refusals shown as failed."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from datetime import datetime
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,25 +26,12 @@ from service.channels import (
 from service.config import Settings, get_settings
 from service.models import Notification
 from service.usecases.notifications import deliver, make_due
+from tests.support.gateway import Gateway as Receiver
+from tests.support.gateway import Inbox, free_port
 
 from .helpers import job_body
 
 REMINDER_TIME = datetime(2026, 5, 12, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(envelope.content)
-        return "250 OK"
 
 
 @pytest.fixture
@@ -55,21 +41,6 @@ def smtp():
     controller.start()
     yield controller, inbox
     controller.stop()
-
-
-class Receiver(BaseHTTPRequestHandler):
-    answers: list[int] = []
-    seen: list[tuple[dict[str, str], bytes]] = []
-
-    def do_POST(self):  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).seen.append((dict(self.headers), body))
-        status = type(self).answers.pop(0) if type(self).answers else 200
-        self.send_response(status)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
