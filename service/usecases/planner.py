@@ -108,15 +108,16 @@ def _draws(session: Session, estate: Estate, day: str, period: str) -> list[Quot
 
 
 def _still_open(
-    draws: Sequence[QuotaDraw], by_id: dict[int | None, Job], as_of: datetime
+    draws: Sequence[QuotaDraw], seen: dict[int, P.Candidate], as_of: datetime
 ) -> dict[d.Role, list[int]]:
-    """Each role's planned jobs that still qualify for it (open window, not called by it)."""
+    """Each role's planned jobs that still qualify for it (open window, not called by it);
+    ``seen``: the open jobs as they stand (their callbacks, not the plan's)."""
     still: dict[d.Role, list[int]] = defaultdict(list)
     for row in draws:
         role = d.Role(row.role)
         for job_id in row.picked:
-            job = by_id.get(job_id)
-            if job is not None and P.qualifies(_candidate(job, {}), role, as_of):
+            job = seen.get(job_id)
+            if job is not None and P.qualifies(job, role, as_of):
                 still[role].append(job_id)
     return still
 
@@ -138,11 +139,12 @@ def _plan_period(
     }
     draws = _draws(session, estate, day, str(period))
     by_id = {job.id: job for job in open_jobs}
+    seen = {c.job_id: c for c in (_candidate(job, {}) for job in open_jobs)}
     planned: dict[int, set[d.Role]] = defaultdict(set)
     for row in draws:
         for job_id in row.picked:
             planned[job_id].add(d.Role(row.role))
-    still = _still_open(draws, by_id, as_of)
+    still = _still_open(draws, seen, as_of)
     topped = {
         role: P.Need(role, need.required, need.done + len(still[role]))
         for role, need in needs.items()
@@ -175,10 +177,10 @@ def _plan_period(
             )
         _insert(session, rows)
         draws = _draws(session, estate, day, str(period))
-        still = _still_open(draws, by_id, as_of)
+        still = _still_open(draws, seen, as_of)
     roles: dict[d.Role, RoleDay] = {}
     for role, need in needs.items():
-        qualifying = sum(P.qualifies(_candidate(job, {}), role, as_of) for job in open_jobs)
+        qualifying = sum(P.qualifies(c, role, as_of) for c in seen.values())
         jobs = sorted((by_id[j] for j in dict.fromkeys(still[role])), key=_by_deadline)
         roles[role] = RoleDay(
             role=role,
