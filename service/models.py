@@ -357,6 +357,68 @@ class AuditChainHead(SQLModel, table=True):
     updated_at: datetime = _time(default=utcnow)
 
 
+# ------------------------------------------------------------------ access
+
+
+class ApiToken(SQLModel, table=True):
+    """A scoped API key: a role, an estate (none: every estate), an expiry. Only the SHA-256
+    of the key is stored; the key itself is shown once, when it is made."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    role: str = Field(max_length=16)
+    estate_id: int | None = Field(default=None, foreign_key="estates.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # the key's first characters, to tell keys apart
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _time(default=utcnow)
+    expires_at: datetime | None = _time(nullable=True)
+    revoked_at: datetime | None = _time(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=100)
+    last_used_at: datetime | None = _time(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a random key whose SHA-256 is ``key_hash``;
+    signing out or changing the password ends the row, so an older cookie no longer works."""
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    created_at: datetime = _time(default=utcnow)
+    expires_at: datetime = _time()
+    ended_at: datetime | None = _time(nullable=True)
+
+
+class SignInFailure(SQLModel, table=True):
+    """One wrong password: counted per login (and per address) over a sliding window, in the
+    database so every instance sees the same count."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (
+        sa.Index("ix_signin_failures_login_at", "login", "at"),
+        sa.Index("ix_signin_failures_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=100)
+    address: str = Field(max_length=64)
+    at: datetime = _time(default=utcnow)
+
+
+class PushNonce(SQLModel, table=True):
+    """A nonce of an accepted Odoo push: a second push with it is a replay."""
+
+    __tablename__ = "push_nonces"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    seen_at: datetime = _time(default=utcnow, index=True)
+
+
 # ------------------------------------------------------------------ phone pages
 
 
