@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     admin_api_key: str = "dev-admin-key"
     secret_key: str = DEV_SECRET
     public_base_url: str = "http://127.0.0.1:8000"
+    # Requests with a larger body are refused (413) before the rest of it is read.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
     # Odoo link
     odoo_url: str | None = None
