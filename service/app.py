@@ -16,6 +16,7 @@ from .api import (
     rectifications,
     resident_links,
     staff,
+    tokens,
 )
 from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .catalogue import t
@@ -23,7 +24,16 @@ from .channels.residents import ResidentLinkSender
 from .http import errors
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
-from .web import dashboard, login, phone, receipt_check, rectification_pages, today, worker
+from .web import (
+    dashboard,
+    login,
+    phone,
+    receipt_check,
+    rectification_pages,
+    today,
+    tokens as token_pages,
+    worker,
+)
 from .web import resident_links as resident_link_pages
 
 
@@ -43,6 +53,7 @@ def create_app() -> FastAPI:
         staff,
         notifications,
         resident_links,
+        tokens,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -60,6 +71,7 @@ def create_app() -> FastAPI:
         receipt_check.router,
         rectification_pages.router,
         today.router,
+        token_pages.router,
         dashboard.router,
         odoo_routes.router,
     ):

@@ -1,18 +1,53 @@
-"""Bearer-key authentication for /api/v1, checked before anything else about a request."""
+"""Bearer-key authentication for /api/v1, checked before anything else about a request: the
+admin key (``HUIFANG_ADMIN_API_KEY``) or a scoped token (``usecases.tokens``). The caller it
+finds (``http.access.Caller``) is what the routes' rights and estate checks read."""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import get_settings
-from ..db import WRITE_REQUEST
+from ..db import WRITE_REQUEST, get_session
+from ..http.access import ADMIN_CALLER, Caller
+from ..http.deps import get_now
+from ..usecases.tokens import PREFIX, holder_of
 
 API_PREFIX = "/api/v1"
-# Called by Odoo with an HMAC signature of their own, not the bearer key.
-SIGNED_PATHS = ("/api/v1/odoo/notify",)
+REFUSED = "missing or wrong API key: send Authorization: Bearer <key>"
+
+
+def _dependency(app: Any, dependency: Callable[..., Any]) -> Callable[..., Any]:
+    """The app's override of a dependency when it has one (tests point the session and the
+    clock elsewhere), so the key is checked in the same database and at the same time as the
+    request is then served."""
+    overrides = getattr(app, "dependency_overrides", None) or {}
+    return overrides.get(dependency, dependency)
+
+
+def _token_caller(app: Any, key: str) -> Caller | None:
+    now: datetime = _dependency(app, get_now)()
+    sessions = _dependency(app, get_session)()
+    session = next(sessions)
+    try:
+        holder = holder_of(session, key, now)
+    finally:
+        sessions.close()
+    if holder is None:
+        return None
+    return Caller(
+        role=holder.role,
+        name=holder.name,
+        token_id=holder.token_id,
+        estate_id=holder.estate_id,
+        estate_code=holder.estate_code,
+    )
 
 
 class BearerKeyMiddleware:
@@ -21,25 +56,27 @@ class BearerKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(API_PREFIX) or path in SIGNED_PATHS:
+        if scope["type"] != "http" or not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             await self.app(scope, receive, send)
             return
         header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
         scheme, _, key = header.partition(" ")
-        expected = get_settings().admin_api_key
-        if (
-            scheme.lower() != "bearer"
-            or not key
-            or not hmac.compare_digest(key.strip().encode(), expected.encode())
-        ):
+        key = key.strip()
+        caller: Caller | None = None
+        if scheme.lower() == "bearer" and key:
+            if hmac.compare_digest(key.encode(), get_settings().admin_api_key.encode()):
+                caller = ADMIN_CALLER
+            elif key.startswith(PREFIX):
+                caller = await run_in_threadpool(_token_caller, scope.get("app"), key)
+        if caller is None:
             response = JSONResponse(
-                {"detail": "missing or wrong API key: send Authorization: Bearer <key>"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
+                {"detail": REFUSED}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
             )
             await response(scope, receive, send)
             return
-        scope.setdefault("state", {})["actor"] = "admin"
+        state = scope.setdefault("state", {})
+        state["caller"] = caller
+        state["actor"] = caller.actor
         await self.app(scope, receive, send)
 
 

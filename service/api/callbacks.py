@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from .. import domain as d
+from ..http.access import CallerDep, needs
 from ..http.deps import Limit, Offset, SessionDep
 from ..schemas import LedgerRowOut, Page
 from ..usecases.ledger import (
@@ -22,9 +23,10 @@ from ..usecases.ledger import (
 router = APIRouter(prefix="/callbacks", tags=["ledger"])
 
 
-@router.get("", response_model=Page[LedgerRowOut])
+@router.get("", response_model=Page[LedgerRowOut], dependencies=[needs("reports.read")])
 def list_callbacks(
     session: SessionDep,
+    caller: CallerDep,
     estate: Annotated[str | None, Query(description="estate code; default all")] = None,
     period: Annotated[
         str | None, Query(description="YYYY-MM: callbacks on the jobs completed that month")
@@ -37,7 +39,7 @@ def list_callbacks(
     offset: Offset = 0,
 ) -> Any:
     """The callback ledger (回访台帐): callbacks with their job, filtered and sorted."""
-    estates = ledger_estates(session, estate)
+    estates = ledger_estates(session, caller.estate_filter(estate))
     query = LedgerQuery(
         estates=estates,
         period=d.Period.parse(period) if period else None,

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from ..http.access import needs
 from ..http.deps import ActorDep, Limit, Offset, SessionDep
 from ..schemas import EstateIn, EstateOut, Page
 from ..usecases.estates import estate_out, list_estates, put_estate
 from ..usecases.queries import get_estate
 
-router = APIRouter(prefix="/estates", tags=["estates"])
+router = APIRouter(prefix="/estates", tags=["estates"], dependencies=[needs("estates")])
 
 
 @router.put(

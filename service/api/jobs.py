@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
 
+from .. import domain as d
+from ..http.access import CallerDep, JobRef, job_estate, needs
 from ..http.deps import ActorDep, Limit, NowDep, Offset, SessionDep
 from ..schemas import (
     CallbackIn,
@@ -29,23 +32,36 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
     response_model=JobOut,
     status_code=200,
     responses={201: {"model": JobOut, "description": "created"}},
+    dependencies=[needs("jobs.write")],
 )
-def upsert(job_in: JobIn, session: SessionDep, now: NowDep, actor: ActorDep, response: Response):
+def upsert(
+    job_in: JobIn,
+    session: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+    caller: CallerDep,
+    response: Response,
+):
     """Create a repair job (201) or update the one with the same ``ref`` (200)."""
+    if caller.scoped:
+        caller.own(job_in.estate)
+        with suppress(d.NotFound):  # a new ref; an existing one must be the caller's too
+            caller.own(job_estate(session, job_in.ref))
     result = upsert_job(session=session, job_in=job_in, actor=actor)
     response.status_code = 201 if result.created else 200
     return job_out(result.job, now)
 
 
-@router.get("/{ref}", response_model=JobOut)
-def get(ref: str, session: SessionDep, now: NowDep):
+@router.get("/{ref}", response_model=JobOut, dependencies=[needs("jobs.read")])
+def get(ref: JobRef, session: SessionDep, now: NowDep):
     return job_out(get_job(session, ref), now)
 
 
-@router.get("", response_model=Page[JobOut])
+@router.get("", response_model=Page[JobOut], dependencies=[needs("jobs.read")])
 def list_(
     session: SessionDep,
     now: NowDep,
+    caller: CallerDep,
     estate: str | None = Query(None, description="estate code (empty: all estates)"),
     status: str | None = Query(None, description="due, overdue or done (empty: any)"),
     period: str | None = Query(None, description="YYYY-MM, in each estate's timezone"),
@@ -57,7 +73,7 @@ def list_(
     rows, total = list_jobs(
         session=session,
         now=now,
-        estate=estate or None,
+        estate=caller.estate_filter(estate or None),
         status=status or None,
         period=period or None,
         state=None if state == "all" else (state or "active"),
@@ -67,25 +83,40 @@ def list_(
     return {"data": [job_out(job, now) for job in rows], "count": total}
 
 
-@router.post("/{ref}/callbacks", response_model=CallbackOut, status_code=201, tags=["callbacks"])
-def add_callback(ref: str, cb_in: CallbackIn, session: SessionDep, now: NowDep, actor: ActorDep):
+@router.post(
+    "/{ref}/callbacks",
+    response_model=CallbackOut,
+    status_code=201,
+    tags=["callbacks"],
+    dependencies=[needs("records.write")],
+)
+def add_callback(ref: JobRef, cb_in: CallbackIn, session: SessionDep, now: NowDep, actor: ActorDep):
     """Record a callback; non-empty ``problems`` or an unsatisfied answer open a
     rectification (its written notice is due within 24 hours)."""
     callback, rect = record_callback(session=session, ref=ref, cb_in=cb_in, now=now, actor=actor)
     return callback_out(callback, rect.id if rect else None)
 
 
-@router.get("/{ref}/callbacks", response_model=Page[CallbackOut], tags=["callbacks"])
-def get_callbacks(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
+@router.get(
+    "/{ref}/callbacks",
+    response_model=Page[CallbackOut],
+    tags=["callbacks"],
+    dependencies=[needs("jobs.read")],
+)
+def get_callbacks(ref: JobRef, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
     rows, total = list_callbacks(session=session, ref=ref, limit=limit, offset=offset)
     return {"data": [callback_out(cb, rid) for cb, rid in rows], "count": total}
 
 
 @router.post(
-    "/{ref}/phone-attempts", response_model=PhoneAttemptOut, status_code=201, tags=["phone"]
+    "/{ref}/phone-attempts",
+    response_model=PhoneAttemptOut,
+    status_code=201,
+    tags=["phone"],
+    dependencies=[needs("records.write")],
 )
 def add_phone_attempt(
-    ref: str, attempt_in: PhoneAttemptIn, session: SessionDep, now: NowDep, actor: ActorDep
+    ref: JobRef, attempt_in: PhoneAttemptIn, session: SessionDep, now: NowDep, actor: ActorDep
 ):
     """Record one call to the resident and its outcome; failed calls lead to an on-site visit
     after the estate's ``phone_attempts_before_visit`` (or at once when refused or a wrong
@@ -94,14 +125,24 @@ def add_phone_attempt(
     return attempt_out(attempt, get_job(session, ref))
 
 
-@router.get("/{ref}/phone-attempts", response_model=Page[PhoneAttemptOut], tags=["phone"])
-def get_phone_attempts(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
+@router.get(
+    "/{ref}/phone-attempts",
+    response_model=Page[PhoneAttemptOut],
+    tags=["phone"],
+    dependencies=[needs("jobs.read")],
+)
+def get_phone_attempts(ref: JobRef, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
     rows, job, total = list_attempts(session=session, ref=ref, limit=limit, offset=offset)
     return {"data": [attempt_out(a, job) for a in rows], "count": total}
 
 
-@router.get("/{ref}/confirmations", response_model=Page[ConfirmationOut], tags=["confirmations"])
-def get_confirmations(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
+@router.get(
+    "/{ref}/confirmations",
+    response_model=Page[ConfirmationOut],
+    tags=["confirmations"],
+    dependencies=[needs("jobs.read")],
+)
+def get_confirmations(ref: JobRef, session: SessionDep, limit: Limit = 100, offset: Offset = 0):
     """What the resident answered and signed on their own phone (``/r/`` links)."""
     rows, total = list_confirmations(
         session=session, job=get_job(session, ref), limit=limit, offset=offset

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from ..http.access import CallerDep, job_estate, needs
 from ..http.deps import Limit, Offset, SessionDep
 from ..schemas import NotificationOut, Page
 from ..usecases.notifications import list_notifications, notification_out
@@ -16,9 +17,10 @@ Kind = Literal["reminder", "escalation", "notice", "notice_late", "fix_late"]
 Status = Literal["queued", "sent", "failed"]
 
 
-@router.get("", response_model=Page[NotificationOut])
+@router.get("", response_model=Page[NotificationOut], dependencies=[needs("reports.read")])
 def list_(
     session: SessionDep,
+    caller: CallerDep,
     estate: Annotated[str | None, Query(description="estate code; default all")] = None,
     job: Annotated[str | None, Query(description="job ref")] = None,
     kind: Kind | None = None,
@@ -26,9 +28,11 @@ def list_(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Any:
+    if job and caller.scoped:
+        caller.own(job_estate(session, job))
     rows, total = list_notifications(
         session=session,
-        estate=estate or None,
+        estate=caller.estate_filter(estate or None),
         job=job or None,
         kind=kind,
         status=status,

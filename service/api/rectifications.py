@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
+from ..http.access import CallerDep, RectificationId, needs
 from ..http.deps import ActorDep, Limit, NowDep, Offset, SessionDep, SettingsDep
 from ..schemas import (
     FixedIn,
@@ -21,14 +22,18 @@ from ..usecases.documents import form_url, notice_pdf
 
 router = APIRouter(prefix="/rectifications", tags=["rectifications"])
 
-RectificationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 State = Literal["open", "notified", "fixed", "verified"]
 
 
-@router.get("", response_model=Page[RectificationOut])
+READ = [needs("jobs.read")]
+MOVE = [needs("rectifications.move")]
+
+
+@router.get("", response_model=Page[RectificationOut], dependencies=READ)
 def list_(
     session: SessionDep,
     now: NowDep,
+    caller: CallerDep,
     estate: Annotated[str | None, Query(description="estate code; default all")] = None,
     state: State | None = None,
     late: Annotated[bool | None, Query(description="notice or fix late (as of now)")] = None,
@@ -39,7 +44,7 @@ def list_(
     rows, total = uc.list_rectifications(
         session=session,
         as_of=now,
-        estate=estate or None,
+        estate=caller.estate_filter(estate or None),
         state=state,
         late=late,
         limit=limit,
@@ -48,12 +53,12 @@ def list_(
     return {"data": [uc.rectification_out(r, now) for r in rows], "count": total}
 
 
-@router.get("/{rectification_id}", response_model=RectificationOut)
+@router.get("/{rectification_id}", response_model=RectificationOut, dependencies=READ)
 def get(rectification_id: RectificationId, session: SessionDep, now: NowDep) -> Any:
     return uc.rectification_out(uc.get_rectification(session, rectification_id), now)
 
 
-@router.post("/{rectification_id}/notified", response_model=RectificationOut)
+@router.post("/{rectification_id}/notified", response_model=RectificationOut, dependencies=MOVE)
 def notified(
     rectification_id: RectificationId,
     body: NotifiedIn,
@@ -74,7 +79,7 @@ def notified(
     return uc.rectification_out(rect, now)
 
 
-@router.post("/{rectification_id}/fixed", response_model=RectificationOut)
+@router.post("/{rectification_id}/fixed", response_model=RectificationOut, dependencies=MOVE)
 def fixed(
     rectification_id: RectificationId,
     body: FixedIn,
@@ -95,7 +100,11 @@ def fixed(
     return uc.rectification_out(rect, now)
 
 
-@router.post("/{rectification_id}/verify", response_model=VerifiedOut)
+@router.post(
+    "/{rectification_id}/verify",
+    response_model=VerifiedOut,
+    dependencies=[needs("rectifications.verify")],
+)
 def verify(
     rectification_id: RectificationId,
     body: VerifyIn,
@@ -126,6 +135,7 @@ def verify(
     response_model=RectificationOut,
     deprecated=True,
     summary="Mark fixed (old name of POST .../fixed)",
+    dependencies=MOVE,
 )
 def close(
     rectification_id: RectificationId,
@@ -150,6 +160,7 @@ def close(
     "/{rectification_id}/notice.pdf",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
+    dependencies=READ,
 )
 def notice(
     rectification_id: RectificationId,

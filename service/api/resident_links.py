@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from ..http.access import JobRef, needs
 from ..http.deps import ActorDep, Limit, NowDep, Offset, SessionDep, SettingsDep
 from ..schemas import Page, ResidentLinkOut, ResidentLinkRequest
 from ..usecases.resident_links import (
@@ -39,9 +40,10 @@ ResidentSenderDep = Annotated[ResidentSender | None, Depends(resident_sender)]
         422: {"description": "no resident phone (sms, wechat) or no `to` (email)"},
         429: {"description": "sent too often for this job; see Retry-After"},
     },
+    dependencies=[needs("records.write")],
 )
 def send(
-    ref: str,
+    ref: JobRef,
     body: ResidentLinkRequest,
     session: SessionDep,
     settings: SettingsDep,
@@ -74,8 +76,12 @@ def send(
     return link_out(row, row.job)
 
 
-@router.get("/{ref}/resident-links", response_model=Page[ResidentLinkOut])
-def list_(ref: str, session: SessionDep, limit: Limit = 100, offset: Offset = 0) -> Any:
+@router.get(
+    "/{ref}/resident-links",
+    response_model=Page[ResidentLinkOut],
+    dependencies=[needs("jobs.read")],
+)
+def list_(ref: JobRef, session: SessionDep, limit: Limit = 100, offset: Offset = 0) -> Any:
     """The job's resident-link sends, oldest first, each with its address masked."""
     rows, job, total = list_links(session=session, ref=ref, limit=limit, offset=offset)
     return {"data": [link_out(row, job) for row in rows], "count": total}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from ..http.access import CallerDep, needs
 from ..http.deps import ActorDep, Limit, Offset, SessionDep
 from ..schemas import Page, StaffIn, StaffOut
 from ..usecases.staff import list_staff, staff_out, upsert_staff
@@ -14,16 +15,32 @@ router = APIRouter(prefix="/staff", tags=["staff"])
     response_model=StaffOut,
     status_code=200,
     responses={201: {"model": StaffOut, "description": "created"}},
+    dependencies=[needs("staff.write")],
 )
-def upsert(staff_in: StaffIn, session: SessionDep, actor: ActorDep, response: Response):
+def upsert(
+    staff_in: StaffIn,
+    session: SessionDep,
+    actor: ActorDep,
+    caller: CallerDep,
+    response: Response,
+):
     """Create (201) or update (200) a staff member; ``login`` + ``password`` let them sign in
     to the phone pages (any role) and the dashboard (managers and supervisors)."""
+    caller.own(staff_in.estate)
     staff, created = upsert_staff(session=session, staff_in=staff_in, actor=actor)
     response.status_code = 201 if created else 200
     return staff_out(staff)
 
 
-@router.get("", response_model=Page[StaffOut])
-def list_(session: SessionDep, estate: str | None = None, limit: Limit = 100, offset: Offset = 0):
-    rows, total = list_staff(session=session, estate=estate, limit=limit, offset=offset)
+@router.get("", response_model=Page[StaffOut], dependencies=[needs("staff.read")])
+def list_(
+    session: SessionDep,
+    caller: CallerDep,
+    estate: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+):
+    rows, total = list_staff(
+        session=session, estate=caller.estate_filter(estate), limit=limit, offset=offset
+    )
     return {"data": [staff_out(s) for s in rows], "count": total}

@@ -20,6 +20,7 @@ from . import (  # noqa: F401 (the texts)
     phone,
     rectifications,
     today,
+    tokens,
     vocabulary,
 )
 from .core import DEFAULT_LANG, LANGS, MESSAGES, pick_lang, register, t

@@ -11,3 +11,4 @@ from .pages import ResidentAnswer as ResidentAnswer
 from .pages import SignatureIn as SignatureIn
 from .pages import StaffAnswer as StaffAnswer
 from .pages import SubmissionKey as SubmissionKey
+from .tokens import *  # noqa: F403
