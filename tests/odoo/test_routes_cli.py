@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -11,12 +14,22 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from service.api.auth import BearerKeyMiddleware
 from service.config import Settings, get_settings
-from service.models import Job
+from service.db import get_session
+from service.http import errors
+from service.models import Job, PushNonce
 from service.odoo.cli import EXIT_CONFIG, EXIT_UNAVAILABLE, odoo_app
-from service.odoo.routes import odoo_engine, router, signature
+from service.odoo.routes import (
+    NONCE_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    odoo_engine,
+    router,
+)
 
 from .conftest import API_KEY
+from .pushes import push_headers
 
 SECRET = "shared-secret-for-tests"
 
@@ -33,22 +46,28 @@ def push_client(engine, estates, odoo, monkeypatch):
     )
     app = FastAPI()
     app.include_router(router)
+    errors.install(app)
+    app.add_middleware(BearerKeyMiddleware)  # the push needs the bearer key like all /api/v1
     app.dependency_overrides[get_settings] = lambda: settings
     app.dependency_overrides[odoo_engine] = lambda: engine
+
+    def _session():
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = _session
     with TestClient(app) as client:
         yield client
 
 
-def post(client, payload, secret=SECRET):
+def post(client, payload, secret=SECRET, **signed):
     body = json.dumps(payload).encode()
     return client.post(
-        "/api/v1/odoo/notify",
-        content=body,
-        headers={
-            "X-Huifang-Signature": signature(secret, body),
-            "Content-Type": "application/json",
-        },
+        "/api/v1/odoo/notify", content=body, headers=push_headers(secret, body, **signed)
     )
+
+
+PUSH = {"db": "odoo", "model": "maintenance.request", "ids": [1]}
 
 
 def test_signed_push_is_accepted_and_synced(push_client, odoo, engine):
@@ -77,6 +96,105 @@ def test_signed_push_is_accepted_and_synced(push_client, odoo, engine):
 )
 def test_bad_pushes_are_refused(push_client, payload, secret, status):
     assert post(push_client, payload, secret).status_code == status
+
+
+def test_a_signed_push_without_the_bearer_key_is_refused(push_client):
+    body = json.dumps(PUSH).encode()
+    headers = push_headers(SECRET, body)
+    del headers["Authorization"]
+    resp = push_client.post("/api/v1/odoo/notify", content=body, headers=headers)
+    assert resp.status_code == 401 and "Bearer" in resp.json()["detail"]
+
+
+def test_a_push_seen_before_is_refused_as_a_replay(push_client, odoo):
+    rid = odoo.create("maintenance.request", {"name": "Tap", "stage_id": odoo.stage_id("Repaired")})
+    payload = {"db": odoo.db, "model": "maintenance.request", "ids": [rid]}
+    body = json.dumps(payload).encode()
+    headers = push_headers(SECRET, body)
+    first = push_client.post("/api/v1/odoo/notify", content=body, headers=headers)
+    again = push_client.post("/api/v1/odoo/notify", content=body, headers=headers)
+    assert first.status_code == 202
+    assert again.status_code == 401 and "replayed" in again.json()["detail"]
+
+
+def test_an_authentic_push_uses_up_its_nonce_even_when_its_body_is_refused(push_client):
+    bad = {"db": "odoo", "model": "res.partner", "ids": [1]}
+    nonce = "n" * 32
+    assert post(push_client, bad, nonce=nonce).status_code == 422
+    assert post(push_client, PUSH, nonce=nonce).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("seconds", "status", "words"),
+    [
+        (-301, 401, "seconds behind the service's clock"),
+        (-6 * 60, 401, "behind"),
+        (6 * 60, 401, "ahead of"),
+        (-4 * 60, 202, None),
+        (4 * 60, 202, None),
+    ],
+)
+def test_a_push_signed_more_than_5_minutes_away_from_now_is_refused(
+    push_client, seconds, status, words
+):
+    resp = post(push_client, PUSH, timestamp=int(time.time()) + seconds)
+    assert resp.status_code == status, resp.text
+    if words:
+        assert words in resp.json()["detail"]
+
+
+def test_the_signature_covers_the_timestamp_and_the_nonce(push_client):
+    body = json.dumps(PUSH).encode()
+    headers = push_headers(SECRET, body)
+    changed = [
+        {**headers, TIMESTAMP_HEADER: str(int(headers[TIMESTAMP_HEADER]) - 1)},
+        {**headers, NONCE_HEADER: headers[NONCE_HEADER][::-1]},
+        # the former signature, over the body alone
+        {
+            **headers,
+            SIGNATURE_HEADER: "sha256="
+            + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest(),
+        },
+    ]
+    for sent in changed:
+        resp = push_client.post("/api/v1/odoo/notify", content=body, headers=sent)
+        assert resp.status_code == 401 and SIGNATURE_HEADER in resp.json()["detail"]
+    assert push_client.post("/api/v1/odoo/notify", content=body, headers=headers).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        (TIMESTAMP_HEADER, None),
+        (TIMESTAMP_HEADER, "1.5e9"),
+        (TIMESTAMP_HEADER, "-1"),
+        (NONCE_HEADER, None),
+        (NONCE_HEADER, "too-short"),
+        (NONCE_HEADER, "x" * 65),
+        (NONCE_HEADER, "not/url+safe=====abc"),
+    ],
+)
+def test_a_push_without_a_readable_timestamp_or_nonce_is_refused(push_client, name, value):
+    body = json.dumps(PUSH).encode()
+    headers = push_headers(SECRET, body)
+    if value is None:
+        del headers[name]
+    else:
+        headers[name] = value
+    resp = push_client.post("/api/v1/odoo/notify", content=body, headers=headers)
+    assert resp.status_code == 401 and name in resp.json()["detail"]
+
+
+def test_nonces_older_than_10_minutes_are_deleted_by_a_later_push(push_client, engine):
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        session.add(PushNonce(nonce="old" * 6, seen_at=now - timedelta(minutes=11)))
+        session.add(PushNonce(nonce="recent" * 3, seen_at=now - timedelta(minutes=9)))
+        session.commit()
+    assert post(push_client, PUSH, nonce="fresh" * 4).status_code == 202
+    with Session(engine) as session:
+        kept = set(session.exec(select(PushNonce.nonce)).all())
+    assert kept == {"recent" * 3, "fresh" * 4}
 
 
 def test_odoo_buttons_redirect_to_the_job_pages(push_client):
