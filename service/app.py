@@ -22,6 +22,7 @@ from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .catalogue import t
 from .channels.residents import ResidentLinkSender
 from .http import errors
+from .http.limits import BodyLimitMiddleware
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
 from .web import (
@@ -81,6 +82,8 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(BearerKeyMiddleware)
     app.add_middleware(WriteRequestMiddleware)
+    # Outside every middleware and route that reads a body: an oversized one is refused first.
+    app.add_middleware(BodyLimitMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
