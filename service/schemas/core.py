@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -34,55 +36,34 @@ from ..domain import (
 )
 from ..domain.errors import InvalidInput
 from ..domain.rules import MAX_YEAR, MIN_YEAR
+from .text import (
+    CONTROLS,
+    Documented,
+    EstateCode,
+    LongName,
+    LongText,
+    Name,
+    Phone,
+    Ref,
+    Text,
+    one_line,
+)
+from .text import ESTATE_CODE_PATTERN as ESTATE_CODE_PATTERN  # re-exported
+from .text import REF_PATTERN as REF_PATTERN  # re-exported
 
 T = TypeVar("T")
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _one_line(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("control characters (tabs, new lines, NUL...) are not allowed here")
-    return value
-
-
-def _lines(value: str) -> str:
-    if _CONTROL_BUT_LINES.search(value):
-        raise ValueError("control characters (NUL...) are not allowed")
-    return value
-
-
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_one_line)
-]
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_one_line),
-]
-LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(_lines)
-]
-#: A job reference travels in URL paths: no slash, space, ?, #, %, backslash or control.
-REF_PATTERN = r"^[^/\s?#%\\\x00-\x1f\x7f]+$"
-Ref = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=REF_PATTERN),
-]
-#: An estate code is an identifier: it appears in URLs, file names and spreadsheet tabs.
-ESTATE_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-
-_MONEY = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")  # ASCII digits only
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN)  # ASCII digits only
 
 
 def _money(value: Any) -> Any:
-    """A decimal string such as "12.50" (a JSON number with at most 2 decimals is taken too):
-    not negative, at most 2 decimals, below 10 billion."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ValueError('must be a decimal string such as "12.50"')
-    text = repr(value) if isinstance(value, float) else str(value)
-    if not _MONEY.match(text):
+    """A decimal string such as "12.50": not negative, at most 2 decimals, below 10 billion (a
+    JSON number is refused: 0.1 + 0.2 is not what anyone meant to charge)."""
+    if not isinstance(value, str | Decimal):
+        raise ValueError(f'must be a decimal string such as "12.50", not {value!r}')
+    text = str(value)
+    if not _MONEY.fullmatch(text):
         raise ValueError(
             f'must be a decimal string such as "12.50" (not negative, at most 2 decimals), '
             f"not {value!r}"
@@ -90,17 +71,42 @@ def _money(value: Any) -> Any:
     return Decimal(text)
 
 
-Money = Annotated[Decimal, BeforeValidator(_money)]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_PATTERN,
+            "description": "a decimal string: not negative, at most 2 decimals",
+            "examples": ["12.50"],
+        }
+    ),
+]
 
-
-_ISO_DATE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+# Years MIN_YEAR-MAX_YEAR (1970-9998): the calendar rules' range (tests check the two agree).
+_YEAR = r"(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+_MONTH = r"(?:0[1-9]|1[0-2])"
+#: ``YYYY-MM`` with a real month, within the years the calendar rules handle.
+PERIOD_PATTERN = rf"^{_YEAR}-{_MONTH}$"
+_CLOCK = (
+    r"-(?:0[1-9]|[12][0-9]|3[01])[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+#: RFC 3339 (ISO 8601 with seconds and an offset, ``Z`` allowed), years 1970-9998.
+TIME_PATTERN = rf"^{_YEAR}-{_MONTH}{_CLOCK}"
+_TIME_SHAPE = re.compile(rf"^[0-9]{{4}}-{_MONTH}{_CLOCK}")  # any year: refused below, by name
+TIME_EXAMPLE = "2026-05-01T09:30:00+08:00"
 
 
 def _time_text(value: Any) -> Any:
-    """Only ISO 8601 text: pydantic would also read a number as seconds since 1970."""
-    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE_TIME.match(value)):
+    """Only RFC 3339 text: pydantic would also read a number as seconds since 1970, and a time
+    without an offset."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _TIME_SHAPE.fullmatch(value)):
         return value
-    raise ValueError("must be an ISO 8601 time with an offset, e.g. 2026-05-01T09:30:00+08:00")
+    if isinstance(value, str) and _TIME_SHAPE.fullmatch(value + "Z"):
+        return value  # no offset: refused as such (timezone_aware) by pydantic
+    raise ValueError(f"must be an ISO 8601 time with an offset, e.g. {TIME_EXAMPLE}")
 
 
 def _time_in_range(value: datetime) -> datetime:
@@ -110,7 +116,31 @@ def _time_in_range(value: datetime) -> datetime:
 
 
 #: ISO 8601 with an offset (``Z`` allowed), within the years the calendar rules handle.
-Time = Annotated[AwareDatetime, BeforeValidator(_time_text), AfterValidator(_time_in_range)]
+Time = Annotated[
+    AwareDatetime,
+    BeforeValidator(_time_text),
+    AfterValidator(_time_in_range),
+    Documented(TIME_PATTERN),
+]
+
+
+def _period(value: str) -> str:
+    if not re.fullmatch(PERIOD_PATTERN, value):
+        raise ValueError(
+            f"period {value!r} must look like YYYY-MM (a month 01-12, years"
+            f" {MIN_YEAR}-{MAX_YEAR}), e.g. 2026-05"
+        )
+    return value
+
+
+def _period_or_empty(value: str) -> str:
+    return _period(value) if value else value
+
+
+#: A month as ``YYYY-MM``, in a filter (empty: no filter).
+PeriodQuery = Annotated[
+    str, AfterValidator(_period_or_empty), Documented(rf"^(?:{PERIOD_PATTERN[1:-1]})?$")
+]
 
 
 class Strict(BaseModel):
@@ -147,12 +177,21 @@ class FollowUpIn(Strict):
     repeat_window_days: int = Field(_F.repeat_window_days, ge=1, le=366 * 10, strict=True)
 
 
+def timezone_names() -> list[str]:
+    """Every timezone an estate may have (the IANA names the calendar rules take)."""
+    names = []
+    for name in sorted(available_timezones()):
+        try:
+            zone(name)
+        except InvalidInput:
+            continue
+        names.append(name)
+    return names
+
+
 class EstateIn(Strict):
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
-    timezone: str = DEFAULT_TIMEZONE
+    name: LongName | None = None
+    timezone: Annotated[str, Documented(enum=timezone_names)] = DEFAULT_TIMEZONE
     windows_hours: WindowsIn = Field(default_factory=WindowsIn)
     targets_pct: TargetsIn = Field(default_factory=TargetsIn)
     follow_up: FollowUpIn = Field(default_factory=FollowUpIn)
@@ -178,12 +217,10 @@ class EstateOut(BaseModel):
 
 class JobIn(Strict):
     ref: Ref
-    estate: Name
+    estate: EstateCode
     unit: Text | None = None
     resident_name: Text | None = None
-    resident_phone: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None
-    ) = None
+    resident_phone: Phone | None = None
     title: Text | None = None
     category: Category | None = None
     erp_category: Text | None = None
@@ -460,6 +497,39 @@ def money(value: Decimal | None) -> str | None:
 
 
 StaffRole = Literal["manager", "supervisor", "lead", "worker"]
+
+LOGIN_PATTERN = r"^[A-Za-z0-9._@-]{3,100}$"
+
+
+def _login(value: str) -> str:
+    if not re.fullmatch(LOGIN_PATTERN, value):
+        raise ValueError("a login is 3-100 letters, digits, '.', '_', '@' or '-', e.g. wang.yghy")
+    return value
+
+
+Login = Annotated[str, AfterValidator(_login), Documented(LOGIN_PATTERN)]
+#: Kept exactly as typed (never stripped); one line: no control characters.
+Password = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=200),
+    AfterValidator(one_line),
+    Documented(rf"^[^{CONTROLS}]*$"),
+]
+STAFF_EMAIL_PATTERN = rf"^[^@\s{CONTROLS}]+@[^@\s{CONTROLS}]+\.[^@\s{CONTROLS}]+$"
+
+
+def _staff_email(value: str) -> str:
+    if not re.fullmatch(STAFF_EMAIL_PATTERN, value):
+        raise ValueError("must be one e-mail address, such as wang@example.com")
+    return value
+
+
+StaffEmail = Annotated[
+    str,
+    StringConstraints(max_length=200),
+    AfterValidator(_staff_email),
+    Documented(STAFF_EMAIL_PATTERN),
+]
 NotifyBy = Literal["odoo", "email", "webhook", "log"]
 
 
@@ -468,31 +538,15 @@ class StaffIn(Strict):
     no callbacks. ``notify_by`` is the channel their notifications go out on; left out, it is
     ``odoo`` for someone linked to an Odoo user (an activity in their Odoo), else ``log``."""
 
-    estate: Name
+    estate: EstateCode
     name: Name
     role: StaffRole
-    login: (
-        Annotated[
-            str,
-            StringConstraints(
-                strip_whitespace=True, min_length=3, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$"
-            ),
-        ]
-        | None
-    ) = None
-    password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
+    login: Login | None = None
+    password: Password | None = None
     odoo_user_id: Annotated[int, Field(gt=0, le=2**31 - 1)] | None = None
     active: bool = True
-    email: (
-        Annotated[
-            str,
-            StringConstraints(
-                strip_whitespace=True, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-            ),
-        ]
-        | None
-    ) = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    email: StaffEmail | None = None
+    phone: Phone | None = None
     notify_by: NotifyBy | None = None
     language: Literal["zh_CN", "en"] = "zh_CN"
 

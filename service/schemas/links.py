@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from .core import Name, Strict
+from .text import CONTROLS, Documented
 
 __all__ = [
     "EmailAddress",
@@ -21,18 +22,23 @@ __all__ = [
 
 ResidentChannel = Literal["sms", "wechat", "email"]
 
-# One address, nothing around it: no spaces, one @, a dot in the domain; no display name.
-_EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}$")
+# One address, nothing around it: no spaces or controls, one @, a dot in the domain, no two
+# dots in a row; no display name.
+_NOT_IN_ADDRESS = rf"@\s<>,;\"{CONTROLS}"
+EMAIL_PATTERN = (
+    rf"^(?!.*\.\.)[^{_NOT_IN_ADDRESS}]{{1,64}}@[^{_NOT_IN_ADDRESS}]+\.[^.{_NOT_IN_ADDRESS}]{{2,}}$"
+)
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value) or ".." in value:
+    if not _EMAIL.fullmatch(value):
         raise ValueError("must be one e-mail address, such as wang@example.com")
     return value
 
 
 EmailAddress = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_email)
+    str, StringConstraints(max_length=200), AfterValidator(_email), Documented(EMAIL_PATTERN)
 ]
 
 

@@ -8,13 +8,17 @@ from pydantic import Field, StringConstraints
 
 from ..domain import Channel, Satisfaction
 from .core import CallbackAnswers, LongText, Name, Strict
+from .text import Line, OneLine
 
+#: The server's signed stamp of when it served a page (``usecases.page_stamps``).
+ServedStamp = Line(600)
 SubmissionKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
 class SignatureIn(Strict):
     signer_name: Name | None = None
-    signature: str | None = Field(default=None, description="PNG data URL from the canvas")
+    # Its size is checked with the image (HUIFANG_SIGNATURE_MAX_BYTES).
+    signature: OneLine | None = Field(default=None, description="PNG data URL from the canvas")
     strokes: Any | None = None
     refused: bool = False
     refuse_reason: LongText | None = None
@@ -39,7 +43,7 @@ class _StaffHow(Strict):
     # clock says, but never before ``served`` (the server's signed stamp of when it served the
     # page to this person) and at most a day back; without a stamp, at the server's time.
     held_ms: int = Field(default=0, ge=0, le=MAX_HELD_MS)
-    served: str | None = Field(default=None, max_length=600)
+    served: ServedStamp | None = None
 
 
 class StaffAnswer(CallbackAnswers, _StaffHow):

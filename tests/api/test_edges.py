@@ -29,10 +29,23 @@ def test_odd_job_input_is_422(client, estate, overrides, fragment):
     assert fragment in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("charge", "stored"), [(12.5, "12.50"), (50, "50.00"), ("0.10", "0.10")])
-def test_money_as_a_json_number_with_two_decimals_at_most_is_taken(client, estate, charge, stored):
+@pytest.mark.parametrize(
+    ("charge", "stored"), [("12.5", "12.50"), ("50", "50.00"), ("0.10", "0.10")]
+)
+def test_money_as_a_decimal_string_with_two_decimals_at_most_is_taken(
+    client, estate, charge, stored
+):
     response = client.post("/api/v1/jobs", json=job_body(charge=charge))
     assert response.status_code == 201 and response.json()["charge"] == stored
+
+
+@pytest.mark.parametrize("charge", [12.5, 50, 0.1])
+def test_money_as_a_json_number_is_refused_saying_to_send_a_string(client, estate, charge):
+    response = client.post("/api/v1/jobs", json=job_body(charge=charge))
+    assert response.status_code == 422
+    assert (
+        'charge: Value error, must be a decimal string such as "12.50"' in response.json()["detail"]
+    )
 
 
 def test_problems_may_span_lines_but_hold_no_nul(client, estate):
