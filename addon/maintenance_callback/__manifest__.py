@@ -3,7 +3,7 @@
     "name": "Maintenance Callbacks (回访)",
     "summary": "Callbacks after repairs: deadlines, roles, satisfaction and "
     "links to the Huifang service, inside Odoo Maintenance",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Manufacturing/Maintenance",
     "website": "https://github.com/huifang/huifang",
     "author": "Huifang",

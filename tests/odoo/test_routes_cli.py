@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib.util
 import json
+import sys
 import time
+import types
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -32,6 +36,10 @@ from .conftest import API_KEY
 from .pushes import push_headers
 
 SECRET = "shared-secret-for-tests"
+ADDON_NOTIFICATION = (
+    Path(__file__).resolve().parents[2]
+    / "addon/maintenance_callback/models/maintenance_callback_notification.py"
+)
 
 
 @pytest.fixture
@@ -195,6 +203,40 @@ def test_nonces_older_than_10_minutes_are_deleted_by_a_later_push(push_client, e
     with Session(engine) as session:
         kept = set(session.exec(select(PushNonce.nonce)).all())
     assert kept == {"recent" * 3, "fresh" * 4}
+
+
+def _addon_notification_module(monkeypatch):
+    """The add-on's push module, loaded without Odoo (its models are not used here)."""
+
+    def passthrough(func):
+        return func
+
+    odoo = types.ModuleType("odoo")
+    odoo.api = types.SimpleNamespace(model=passthrough, autovacuum=passthrough)
+    odoo.fields = types.SimpleNamespace(
+        **{
+            name: lambda *a, **k: None
+            for name in ("Many2many", "Char", "Selection", "Integer", "Datetime")
+        }
+    )
+    odoo.models = types.SimpleNamespace(Model=object)
+    monkeypatch.setitem(sys.modules, "odoo", odoo)
+    spec = importlib.util.spec_from_file_location("addon_notification", ADDON_NOTIFICATION)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_addon_signs_its_push_the_way_the_service_checks_it(push_client, monkeypatch):
+    addon = _addon_notification_module(monkeypatch)
+    body = json.dumps(PUSH, separators=(",", ":")).encode()
+    headers = addon.push_headers(SECRET, get_settings().admin_api_key, body)
+    first = push_client.post("/api/v1/odoo/notify", content=body, headers=headers)
+    again = push_client.post("/api/v1/odoo/notify", content=body, headers=headers)
+    assert first.status_code == 202, first.text
+    assert again.status_code == 401 and "replayed" in again.json()["detail"]
+    assert addon.push_headers(SECRET, "t", body)[NONCE_HEADER] != headers[NONCE_HEADER]
 
 
 def test_odoo_buttons_redirect_to_the_job_pages(push_client):

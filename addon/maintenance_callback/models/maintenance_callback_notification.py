@@ -3,6 +3,8 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
+import time
 
 import requests
 
@@ -12,14 +14,33 @@ _logger = logging.getLogger(__name__)
 
 NOTIFY_PATH = "/api/v1/odoo/notify"
 SIGNATURE_HEADER = "X-Huifang-Signature"
+TIMESTAMP_HEADER = "X-Huifang-Timestamp"
+NONCE_HEADER = "X-Huifang-Nonce"
 MAX_ATTEMPTS = 5
 TIMEOUT_SECONDS = 10
 
 
-def sign_body(secret, body):
-    """``sha256=<hex HMAC-SHA256 of the raw body>``, the service's signature format."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign_push(secret, timestamp, nonce, body):
+    """``sha256=<hex HMAC-SHA256 of "<timestamp>.<nonce>." + the raw body>``, the service's
+    signature format: the service refuses a timestamp more than 5 minutes from its clock and
+    a nonce it has seen, so a captured push cannot be sent again."""
+    signed = f"{timestamp}.{nonce}.".encode() + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
+
+
+def push_headers(secret, token, body):
+    """The headers of one push: a fresh timestamp and nonce, the signature over them and the
+    body, and the service's integration token."""
+    timestamp = str(int(time.time()))
+    nonce = secrets.token_urlsafe(24)
+    return {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {token}",
+        TIMESTAMP_HEADER: timestamp,
+        NONCE_HEADER: nonce,
+        SIGNATURE_HEADER: sign_push(secret, timestamp, nonce, body),
+    }
 
 
 class MaintenanceCallbackNotification(models.Model):
@@ -69,7 +90,8 @@ class MaintenanceCallbackNotification(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         url = (params.get_param("maintenance_callback.service_url") or "").rstrip("/")
         secret = params.get_param("maintenance_callback.shared_secret") or ""
-        return url, secret
+        token = params.get_param("maintenance_callback.api_token") or ""
+        return url, secret, token
 
     def _prepare_payload(self):
         ids = sorted({int(i) for row in self for i in row.request_ref_ids.split(",") if i})
@@ -77,21 +99,22 @@ class MaintenanceCallbackNotification(models.Model):
 
     @api.model
     def _cron_send_notifications(self, limit=100):
-        url, secret = self._service_config()
+        url, secret, token = self._service_config()
         pending = self.search([("state", "=", "pending")], limit=limit)
         if not pending or not url:
             return
         if not secret:
             _logger.warning("Huifang notification not sent: no shared secret configured")
             return
-        pending._send(url, secret)
+        if not token:
+            _logger.warning("Huifang notification not sent: no integration token configured")
+            return
+        pending._send(url, secret, token)
 
-    def _send(self, url, secret):
+    def _send(self, url, secret, token):
         body = json.dumps(self._prepare_payload(), separators=(",", ":")).encode()
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign_body(secret, body),
-        }
+        # Signed afresh on every attempt: a retry is a new push with its own nonce.
+        headers = push_headers(secret, token, body)
         try:
             response = requests.post(
                 url + NOTIFY_PATH, data=body, headers=headers, timeout=TIMEOUT_SECONDS

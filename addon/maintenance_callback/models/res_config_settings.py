@@ -16,6 +16,12 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="maintenance_callback.shared_secret",
         help="Signs the notifications sent to the service (HMAC-SHA256).",
     )
+    callback_api_token = fields.Char(
+        string="Integration Token",
+        config_parameter="maintenance_callback.api_token",
+        help="A token of the service made with POST /api/v1/tokens with role integration "
+        "(never the admin key); sent as Authorization: Bearer with every notification.",
+    )
 
     @api.constrains("callback_service_url")
     def _check_callback_service_url(self):

@@ -4,7 +4,10 @@ import hmac
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from lxml import etree
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -12,6 +15,7 @@ from odoo.tools import mute_logger
 from .common import CallbackCase
 
 SECRET = "s3cret-for-tests"
+TOKEN = "hf_integration-token-for-tests"
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -46,6 +50,7 @@ class TestServiceNotification(CallbackCase):
         params = cls.env["ir.config_parameter"]
         params.set_param("maintenance_callback.service_url", cls.url)
         params.set_param("maintenance_callback.shared_secret", SECRET)
+        params.set_param("maintenance_callback.api_token", TOKEN)
         cls.Notification = cls.env["maintenance.callback.notification"]
         cls.cron = cls.env.ref("maintenance_callback.ir_cron_callback_notify")
 
@@ -87,10 +92,41 @@ class TestServiceNotification(CallbackCase):
                 "ids": sorted([first.id, second.id]),
             },
         )
-        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        timestamp = headers["X-Huifang-Timestamp"]
+        nonce = headers["X-Huifang-Nonce"]
+        self.assertLessEqual(abs(int(timestamp) - time.time()), 60)
+        self.assertRegex(nonce, r"^[A-Za-z0-9_-]{16,64}$")
+        signed = f"{timestamp}.{nonce}.".encode() + body
+        expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
         self.assertEqual(headers["X-Huifang-Signature"], f"sha256={expected}")
+        self.assertEqual(headers["Authorization"], f"Bearer {TOKEN}")
         self.assertEqual(headers["Content-Type"], "application/json")
         self.assertEqual(set(self.Notification.search([]).mapped("state")), {"sent"})
+
+    def test_each_attempt_is_signed_with_a_new_nonce(self):
+        _Recorder.status = 500
+        self._complete()
+        with mute_logger(
+            "odoo.addons.maintenance_callback.models.maintenance_callback_notification"
+        ):
+            self.Notification._cron_send_notifications()
+        _Recorder.status = 202
+        self.Notification._cron_send_notifications()
+        nonces = [headers["X-Huifang-Nonce"] for _path, headers, _body in _Recorder.received]
+        self.assertEqual(len(nonces), 2)
+        self.assertNotEqual(nonces[0], nonces[1])
+        self.assertEqual(self.Notification.search([]).state, "sent")
+
+    def test_without_an_integration_token_nothing_is_sent(self):
+        self.env["ir.config_parameter"].set_param("maintenance_callback.api_token", "")
+        self._complete()
+        with mute_logger(
+            "odoo.addons.maintenance_callback.models.maintenance_callback_notification"
+        ):
+            self.Notification._cron_send_notifications()
+        self.assertEqual(_Recorder.received, [])
+        row = self.Notification.search([])
+        self.assertEqual((row.state, row.attempts), ("pending", 0))
 
     def test_service_error_keeps_row_pending_and_counts_attempts(self):
         _Recorder.status = 500
@@ -123,3 +159,12 @@ class TestServiceNotification(CallbackCase):
         self.env["ir.config_parameter"].set_param("maintenance_callback.service_url", "")
         self._complete()
         self.assertFalse(self.Notification.search([]))
+
+    def test_the_integration_token_is_a_password_setting_kept_as_a_parameter(self):
+        settings = self.env["res.config.settings"].create({"callback_api_token": "hf_other"})
+        settings.set_values()
+        params = self.env["ir.config_parameter"]
+        self.assertEqual(params.get_param("maintenance_callback.api_token"), "hf_other")
+        arch = etree.fromstring(self.env["res.config.settings"].get_view(view_type="form")["arch"])
+        (field,) = arch.xpath("//field[@name='callback_api_token']")
+        self.assertEqual(field.get("password"), "True")
