@@ -9,17 +9,14 @@ reach an estate's data check the caller may reach that estate (``Caller.own``,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.params import Depends as DependsParam
-from sqlmodel import col, select
 
 from .. import domain as d
-from ..models import Estate, Job, Rectification
-from ..schemas import REF_PATTERN
+from ..usecases.queries import job_estate_code, rectification_estate_code
 from .deps import SessionDep
 
 ADMIN = "admin"
@@ -110,16 +107,9 @@ def needs(right: str) -> DependsParam:
     return Depends(check)
 
 
-def job_estate(session: SessionDep, ref: str) -> str | None:
+def job_estate(session: SessionDep, ref: str) -> str:
     """The estate code of the job ``ref`` (404 when there is none)."""
-    if not re.match(REF_PATTERN, ref):  # cannot exist; never sent to the database
-        raise d.NotFound(f"job {ref!r} not found")
-    code = session.exec(
-        select(Estate.code).join(Job, col(Job.estate_id) == col(Estate.id)).where(Job.ref == ref)
-    ).first()
-    if code is None:
-        raise d.NotFound(f"job {ref!r} not found")
-    return code
+    return job_estate_code(session, ref)
 
 
 def _job_in_scope(
@@ -128,7 +118,7 @@ def _job_in_scope(
     ref: Annotated[str, Path(description="the job's ref")],
 ) -> str:
     if caller.scoped:
-        caller.own(job_estate(session, ref))
+        caller.own(job_estate_code(session, ref))
     return ref
 
 
@@ -138,15 +128,7 @@ def _rectification_in_scope(
     rectification_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> int:
     if caller.scoped:
-        code = session.exec(
-            select(Estate.code)
-            .join(Job, col(Job.estate_id) == col(Estate.id))
-            .join(Rectification, col(Rectification.job_id) == col(Job.id))
-            .where(Rectification.id == rectification_id)
-        ).first()
-        if code is None:
-            raise d.NotFound(f"rectification {rectification_id} not found")
-        caller.own(code)
+        caller.own(rectification_estate_code(session, rectification_id))
     return rectification_id
 
 

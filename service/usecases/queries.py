@@ -14,7 +14,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
-from ..models import Estate, Job, UTCDateTime
+from ..models import Estate, Job, Rectification, UTCDateTime
 from ..schemas import ESTATE_CODE_PATTERN, REF_PATTERN
 
 
@@ -60,6 +60,31 @@ def get_estate(session: Session, code: str) -> Estate:
     if estate is None:
         raise d.NotFound(f"estate {code!r} not found")
     return estate
+
+
+def job_estate_code(session: Session, ref: str) -> str:
+    """The estate code of the job ``ref`` (404 when there is none), without loading the job."""
+    if not re.match(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
+        raise d.NotFound(f"job {ref!r} not found")
+    code = session.exec(
+        select(Estate.code).join(Job, col(Job.estate_id) == col(Estate.id)).where(Job.ref == ref)
+    ).first()
+    if code is None:
+        raise d.NotFound(f"job {ref!r} not found")
+    return code
+
+
+def rectification_estate_code(session: Session, rectification_id: int) -> str:
+    """The estate code of a rectification's job (404 when there is no such rectification)."""
+    code = session.exec(
+        select(Estate.code)
+        .join(Job, col(Job.estate_id) == col(Estate.id))
+        .join(Rectification, col(Rectification.job_id) == col(Job.id))
+        .where(Rectification.id == rectification_id)
+    ).first()
+    if code is None:
+        raise d.NotFound(f"rectification {rectification_id} not found")
+    return code
 
 
 def get_job(session: Session, ref: str, *, for_update: bool = False) -> Job:

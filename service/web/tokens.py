@@ -13,9 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from .. import domain as d
 from ..catalogue import t
 from ..http.deps import NowDep, SessionDep
-from ..models import Estate
 from ..usecases.signin import SignedIn
-from ..usecases.tokens import list_tokens, revoke_token, token_out
+from ..usecases.tokens import estate_of, list_tokens, revoke_token, token_out
 from .auth import UserDep
 from .dashboard_access import problem_page, sign_in_redirect
 from .templating import render, request_lang
@@ -39,7 +38,7 @@ def tokens_page(
     manager = _manager(request, user)
     if isinstance(manager, Response):
         return manager
-    estate = session.get(Estate, manager.estate_id)
+    estate = estate_of(session, manager.estate_id)
     if estate is None:
         return problem_page(request, 404, t("dash.notfound.estate", request_lang(request)))
     rows, _ = list_tokens(session, estate_id=manager.estate_id, limit=1000)
