@@ -21,7 +21,7 @@ from .api import (
 from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .catalogue import t
 from .channels.residents import ResidentLinkSender
-from .http import errors
+from .http import errors, openapi
 from .http.limits import BodyLimitMiddleware
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
@@ -80,6 +80,7 @@ def create_app() -> FastAPI:
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(BearerKeyMiddleware)
     app.add_middleware(WriteRequestMiddleware)
     # Outside every middleware and route that reads a body: an oversized one is refused first.

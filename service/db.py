@@ -20,6 +20,10 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """The engine for ``url`` (SQLite or PostgreSQL). Its errors never show the statement's
+    parameters (``hide_parameters``): they hold residents' names and phone numbers, and an
+    error's text ends up in logs."""
+    kwargs["hide_parameters"] = True
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

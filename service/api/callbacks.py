@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from .. import domain as d
 from ..http.access import CallerDep, needs
 from ..http.deps import Limit, Offset, SessionDep
-from ..schemas import LedgerRowOut, Page
+from ..schemas import FilterText, LedgerRowOut, Page, PeriodQuery
 from ..usecases.ledger import (
     ChannelFilter,
     LedgerQuery,
@@ -27,9 +27,9 @@ router = APIRouter(prefix="/callbacks", tags=["ledger"])
 def list_callbacks(
     session: SessionDep,
     caller: CallerDep,
-    estate: Annotated[str | None, Query(description="estate code; default all")] = None,
+    estate: Annotated[FilterText | None, Query(description="estate code; default all")] = None,
     period: Annotated[
-        str | None, Query(description="YYYY-MM: callbacks on the jobs completed that month")
+        PeriodQuery | None, Query(description="YYYY-MM: callbacks on the jobs completed that month")
     ] = None,
     role: RoleFilter | None = None,
     channel: ChannelFilter | None = None,

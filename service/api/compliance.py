@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from ..http.access import CallerDep, needs
 from ..http.deps import NowDep, SessionDep
-from ..schemas import ComplianceOut, Time
+from ..schemas import ComplianceOut, FilterText, PeriodQuery, Time
 from ..schemas.plan import PlanOut
 from ..usecases.compliance import compliance, compliance_out
 from ..usecases.planner import plan_of, plan_out
@@ -19,8 +19,8 @@ def get(
     session: SessionDep,
     now: NowDep,
     caller: CallerDep,
-    estate: str = Query(..., description="estate code"),
-    period: str | None = Query(
+    estate: FilterText = Query(..., description="estate code"),
+    period: PeriodQuery | None = Query(
         None, description="YYYY-MM; default: this month in the estate's timezone"
     ),
     as_of: Time | None = Query(None, description="ISO 8601 with offset; default now"),
@@ -39,7 +39,7 @@ def plan(
     session: SessionDep,
     now: NowDep,
     caller: CallerDep,
-    estate: str = Query(..., description="estate code"),
+    estate: FilterText = Query(..., description="estate code"),
     as_of: Time | None = Query(None, description="ISO 8601 with offset; default now"),
     draws: bool = Query(False, description="add each draw's log: candidates, weights, seed"),
 ):

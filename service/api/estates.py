@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from ..http.access import needs
 from ..http.deps import ActorDep, Limit, Offset, SessionDep
-from ..schemas import EstateIn, EstateOut, Page
+from ..schemas import EstateCode, EstateIn, EstateOut, Page
 from ..usecases.estates import estate_out, list_estates, put_estate
 from ..usecases.queries import get_estate
 
@@ -17,7 +19,13 @@ router = APIRouter(prefix="/estates", tags=["estates"], dependencies=[needs("est
     status_code=200,
     responses={201: {"model": EstateOut, "description": "created"}},
 )
-def put(code: str, estate_in: EstateIn, session: SessionDep, actor: ActorDep, response: Response):
+def put(
+    code: Annotated[EstateCode, Path(description="the estate's code, an identifier")],
+    estate_in: EstateIn,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+):
     """Create (201) or replace (200) an estate; omitted fields take the defaults."""
     estate, created = put_estate(session=session, code=code, estate_in=estate_in, actor=actor)
     response.status_code = 201 if created else 200

@@ -12,9 +12,11 @@ from ..schemas import (
     CallbackIn,
     CallbackOut,
     ConfirmationOut,
+    FilterText,
     JobIn,
     JobOut,
     Page,
+    PeriodQuery,
     PhoneAttemptIn,
     PhoneAttemptOut,
 )
@@ -31,7 +33,10 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
     "",
     response_model=JobOut,
     status_code=200,
-    responses={201: {"model": JobOut, "description": "created"}},
+    responses={
+        201: {"model": JobOut, "description": "created"},
+        409: {"description": "the same job was changed concurrently; try again"},
+    },
     dependencies=[needs("jobs.write")],
 )
 def upsert(
@@ -62,9 +67,11 @@ def list_(
     session: SessionDep,
     now: NowDep,
     caller: CallerDep,
-    estate: str | None = Query(None, description="estate code (empty: all estates)"),
-    status: str | None = Query(None, description="due, overdue or done (empty: any)"),
-    period: str | None = Query(None, description="YYYY-MM, in each estate's timezone"),
+    estate: FilterText | None = Query(None, description="estate code (empty: all estates)"),
+    status: Literal["due", "overdue", "done", ""] | None = Query(
+        None, description="due, overdue or done (empty: any)"
+    ),
+    period: PeriodQuery | None = Query(None, description="YYYY-MM, in each estate's timezone"),
     state: Literal["active", "cancelled", "archived", "not_required", "deleted", "all", ""] = "",
     limit: Limit = 100,
     offset: Offset = 0,
@@ -88,6 +95,7 @@ def list_(
     response_model=CallbackOut,
     status_code=201,
     tags=["callbacks"],
+    responses={409: {"description": "the job needs no callback (cancelled, archived...)"}},
     dependencies=[needs("records.write")],
 )
 def add_callback(ref: JobRef, cb_in: CallbackIn, session: SessionDep, now: NowDep, actor: ActorDep):
@@ -113,6 +121,7 @@ def get_callbacks(ref: JobRef, session: SessionDep, limit: Limit = 100, offset: 
     response_model=PhoneAttemptOut,
     status_code=201,
     tags=["phone"],
+    responses={409: {"description": "the job needs no callback (cancelled, archived...)"}},
     dependencies=[needs("records.write")],
 )
 def add_phone_attempt(

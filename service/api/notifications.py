@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ..http.access import CallerDep, job_estate, needs
 from ..http.deps import Limit, Offset, SessionDep
-from ..schemas import NotificationOut, Page
+from ..schemas import FilterText, NotificationOut, Page
 from ..usecases.notifications import list_notifications, notification_out
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -21,8 +21,8 @@ Status = Literal["queued", "sent", "failed"]
 def list_(
     session: SessionDep,
     caller: CallerDep,
-    estate: Annotated[str | None, Query(description="estate code; default all")] = None,
-    job: Annotated[str | None, Query(description="job ref")] = None,
+    estate: Annotated[FilterText | None, Query(description="estate code; default all")] = None,
+    job: Annotated[FilterText | None, Query(description="job ref")] = None,
     kind: Kind | None = None,
     status: Status | None = None,
     limit: Limit = 100,

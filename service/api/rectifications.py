@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from ..http.access import CallerDep, RectificationId, needs
 from ..http.deps import ActorDep, Limit, NowDep, Offset, SessionDep, SettingsDep
 from ..schemas import (
+    FilterText,
     FixedIn,
     NotifiedIn,
     Page,
@@ -27,6 +28,10 @@ State = Literal["open", "notified", "fixed", "verified"]
 
 READ = [needs("jobs.read")]
 MOVE = [needs("rectifications.move")]
+#: A move from a state it does not start from (verify: only from fixed).
+WRONG_STATE: dict[int | str, dict[str, Any]] = {
+    409: {"description": "the rectification is not in a state this move starts from"}
+}
 
 
 @router.get("", response_model=Page[RectificationOut], dependencies=READ)
@@ -34,7 +39,7 @@ def list_(
     session: SessionDep,
     now: NowDep,
     caller: CallerDep,
-    estate: Annotated[str | None, Query(description="estate code; default all")] = None,
+    estate: Annotated[FilterText | None, Query(description="estate code; default all")] = None,
     state: State | None = None,
     late: Annotated[bool | None, Query(description="notice or fix late (as of now)")] = None,
     limit: Limit = 100,
@@ -58,7 +63,12 @@ def get(rectification_id: RectificationId, session: SessionDep, now: NowDep) -> 
     return uc.rectification_out(uc.get_rectification(session, rectification_id), now)
 
 
-@router.post("/{rectification_id}/notified", response_model=RectificationOut, dependencies=MOVE)
+@router.post(
+    "/{rectification_id}/notified",
+    response_model=RectificationOut,
+    responses=WRONG_STATE,
+    dependencies=MOVE,
+)
 def notified(
     rectification_id: RectificationId,
     body: NotifiedIn,
@@ -79,7 +89,12 @@ def notified(
     return uc.rectification_out(rect, now)
 
 
-@router.post("/{rectification_id}/fixed", response_model=RectificationOut, dependencies=MOVE)
+@router.post(
+    "/{rectification_id}/fixed",
+    response_model=RectificationOut,
+    responses=WRONG_STATE,
+    dependencies=MOVE,
+)
 def fixed(
     rectification_id: RectificationId,
     body: FixedIn,
@@ -103,6 +118,7 @@ def fixed(
 @router.post(
     "/{rectification_id}/verify",
     response_model=VerifiedOut,
+    responses=WRONG_STATE,
     dependencies=[needs("rectifications.verify")],
 )
 def verify(
@@ -135,6 +151,7 @@ def verify(
     response_model=RectificationOut,
     deprecated=True,
     summary="Mark fixed (old name of POST .../fixed)",
+    responses=WRONG_STATE,
     dependencies=MOVE,
 )
 def close(

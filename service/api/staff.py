@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from ..http.access import CallerDep, needs
 from ..http.deps import ActorDep, Limit, Offset, SessionDep
-from ..schemas import Page, StaffIn, StaffOut
+from ..schemas import FilterText, Page, StaffIn, StaffOut
 from ..usecases.staff import list_staff, staff_out, upsert_staff
 
 router = APIRouter(prefix="/staff", tags=["staff"])
@@ -14,7 +16,10 @@ router = APIRouter(prefix="/staff", tags=["staff"])
     "",
     response_model=StaffOut,
     status_code=200,
-    responses={201: {"model": StaffOut, "description": "created"}},
+    responses={
+        201: {"model": StaffOut, "description": "created"},
+        409: {"description": "the login is someone else's, or a concurrent change won"},
+    },
     dependencies=[needs("staff.write")],
 )
 def upsert(
@@ -36,7 +41,7 @@ def upsert(
 def list_(
     session: SessionDep,
     caller: CallerDep,
-    estate: str | None = None,
+    estate: Annotated[FilterText | None, Query(description="estate code; default all")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ):

@@ -1,15 +1,47 @@
 """Domain errors as HTTP answers (their one status table is ``domain.errors.STATUS``), and
-readable validation messages: for the REST API and the pages alike."""
+readable validation messages: for the REST API and the pages alike.
+
+Every answer is ``{"detail": "<readable message>"}``; a request whose form is refused also
+carries ``errors`` (each problem: ``loc``, ``msg``, ``type``). The OpenAPI schema says so
+(``http.openapi``).
+
+A database error is answered here, never left to the server's own handler, which would log the
+exception with its text: the driver's message may quote the row (PostgreSQL's "Failing row
+contains (...)" holds a resident's name and phone), and the SQL parameters are hidden only in
+SQLAlchemy's part of it (``db.make_engine``). What is logged is the kind of error, its SQLSTATE
+and the route's template, never a value.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..domain.errors import DomainError
 from ..schemas import readable
+
+log = logging.getLogger("huifang.errors")
+
+BUSY = "the database is busy or unreachable; nothing was saved, try again"
+REFUSED = "the database refused the change; nothing was saved"
+
+
+def route_of(request: Request) -> str:
+    """The route's template (``/r/{token}``), not the path: a path may carry a link's token."""
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "(no route)"
+
+
+def database_error_summary(exc: DBAPIError) -> str:
+    """What a log may say about a database error: its kinds and SQLSTATE, no value."""
+    original = exc.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    kind = type(original).__name__ if original is not None else "unknown"
+    return f"{type(exc).__name__} ({kind}{f', SQLSTATE {state}' if state else ''})"
 
 
 def install(app: FastAPI) -> None:
@@ -22,9 +54,14 @@ def install(app: FastAPI) -> None:
         errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
         return JSONResponse({"detail": readable(errors), "errors": errors}, status_code=422)
 
-    @app.exception_handler(OperationalError)
-    async def _database(_request: Request, exc: OperationalError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": "the database is busy or unreachable; nothing was saved, try again"},
-            status_code=503,
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        busy = isinstance(exc, OperationalError)
+        log.error(
+            "%s %s: %s%s",
+            request.method,
+            route_of(request),
+            database_error_summary(exc),
+            " (busy or unreachable)" if busy else "",
         )
+        return JSONResponse({"detail": BUSY if busy else REFUSED}, status_code=503 if busy else 500)

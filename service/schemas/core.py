@@ -50,6 +50,7 @@ from .text import (
 )
 from .text import ESTATE_CODE_PATTERN as ESTATE_CODE_PATTERN  # re-exported
 from .text import REF_PATTERN as REF_PATTERN  # re-exported
+from .text import FilterText as FilterText  # re-exported
 
 T = TypeVar("T")
 

@@ -31,6 +31,7 @@ __all__ = [
     "REF_PATTERN",
     "Documented",
     "EstateCode",
+    "FilterText",
     "Line",
     "LongName",
     "LongText",
@@ -169,6 +170,9 @@ def Line(max_length: int) -> Any:  # noqa: N802 - a type, named like one
 
 #: Any one line kept as sent, of any length: used where the size is checked elsewhere.
 OneLine = Annotated[str, AfterValidator(one_line), Documented(pattern=rf"^[^{CONTROLS}]*$")]
+#: What a filter names (an estate code, a job ref): one line. One that cannot exist finds
+#: nothing (404), like any unknown one; empty is no filter.
+FilterText = OneLine
 
 _UNSAFE_IN_PATH = rf"/?#%\\\s{CONTROLS}"
 #: A job reference travels in URL paths: no slash, ?, #, %, backslash, space or control, and
