@@ -371,16 +371,19 @@ def privacy_purge(
 
 
 def _register_feature_commands() -> None:
-    """Commands that live beside their feature: sync (Odoo link), report, forms, notices."""
+    """Commands that live beside their feature: sync (Odoo link), report, forms, notices,
+    tokens."""
     from .odoo.cli import odoo_app, sync
     from .web.forms_cli import forms, notices
     from .web.reporting import report
+    from .web.tokens_cli import token_app
 
     app.command("sync")(sync)
     app.command("report")(report)
     app.command("forms")(forms)
     app.command("notices")(notices)
     app.add_typer(odoo_app, name="odoo")
+    app.add_typer(token_app, name="token")
 
 
 _register_feature_commands()
