@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from .api import (
     callbacks,
@@ -22,6 +24,7 @@ from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .catalogue import t
 from .channels.residents import ResidentLinkSender
 from .http import errors, openapi
+from .http.headers import SecurityHeaders
 from .http.limits import BodyLimitMiddleware
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
@@ -36,6 +39,10 @@ from .web import (
     worker,
 )
 from .web import resident_links as resident_link_pages
+from .web.templating import render
+
+#: Swagger UI's own files, from the swagger-ui-bundle package
+DOCS_ASSETS = "/docs/static"
 
 
 def create_app() -> FastAPI:
@@ -43,6 +50,10 @@ def create_app() -> FastAPI:
         title=f"{t('app.name', 'en')} {t('app.name', 'zh_CN')}",
         summary="Maintenance callbacks for property-management offices running Odoo",
         version="0.1.0",
+        # /docs is served below from the service's own copy of Swagger UI (nothing loaded from
+        # another origin, no inline script); no ReDoc
+        docs_url=None,
+        redoc_url=None,
     )
     api = APIRouter(prefix="/api/v1")
     for module in (
@@ -79,12 +90,23 @@ def create_app() -> FastAPI:
         app.include_router(router)
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> Response:
+        return render(
+            request, "docs.html", title=app.title, openapi_url=app.openapi_url, assets=DOCS_ASSETS
+        )
+
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BearerKeyMiddleware)
     app.add_middleware(WriteRequestMiddleware)
     # Outside every middleware and route that reads a body: an oversized one is refused first.
     app.add_middleware(BodyLimitMiddleware)
+    # Outermost of all: every answer, refusals of the middleware above included, carries the
+    # security headers.
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

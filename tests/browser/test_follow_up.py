@@ -42,7 +42,9 @@ def test_a_failed_call_then_a_reached_one_lead_into_the_phone_callback(
     page.click("#call-rescheduled")
     assert page.locator("#next_at").is_visible()
     page.click("#call-reached")
-    page.wait_for_function("document.querySelector('input[name=channel][value=phone]').checked")
+    page.wait_for_function(
+        "() => document.querySelector('input[name=channel][value=phone]').checked"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "phone-staff-call.png"), full_page=True)
     publish(artifacts / "phone-staff-call.png", "phone-staff-call.png")

@@ -22,7 +22,7 @@
   }
   function remember(line) {
     var history = $("rl-history"), p = document.createElement("p");
-    p.className = "small rl-line"; p.style.margin = ".1rem 0"; p.textContent = line;
+    p.className = "small rl-line m-tight"; p.textContent = line;
     var heading = history.firstElementChild;
     history.insertBefore(p, heading ? heading.nextSibling : null);
     history.classList.remove("hidden");
