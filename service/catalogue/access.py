@@ -1,4 +1,5 @@
-"""Text of the refusals of the manager pages (role, estate, period)."""
+"""Text of the refusals of the manager pages (role, estate, period) and of sign-in from
+another site."""
 
 from __future__ import annotations
 
@@ -21,5 +22,21 @@ register(
             "Period {period} is not valid: use YYYY-MM, e.g. 2026-05.",
         ),
         "dash.back": ("返回看板", "Back to the dashboard"),
+    }
+)
+
+# Sign-in and sign-out posts from another site.
+register(
+    {
+        "login.cross_site": (
+            "此登录请求来自其他网站，已被拒绝。请直接打开本系统的登录页面再试。",
+            "This sign-in came from another site and was refused: open this service's sign-in "
+            "page and try again.",
+        ),
+        "logout.cross_site": (
+            "此退出请求来自其他网站，已被拒绝。请在本系统的页面上点击“退出”。",
+            "This sign-out came from another site and was refused: use Sign out on this "
+            "service's own pages.",
+        ),
     }
 )

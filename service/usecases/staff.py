@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -14,11 +15,16 @@ from ..models import Estate, Staff
 from ..schemas import StaffIn
 from .audit import audit
 from .queries import get_estate
+from .sessions import end_sessions_of
 from .signin import hash_password
 
 
 def upsert_staff(*, session: Session, staff_in: StaffIn, actor: str) -> tuple[Staff, bool]:
-    """Create or update a staff member (by estate and name); a password makes a sign-in."""
+    """Create or update a staff member (by estate and name); a password makes a sign-in.
+
+    Setting a password or deactivating someone ends every session they have open: a browser
+    signed in before no longer is. A role change needs no such step (every request reads the
+    role anew)."""
     begin_write(session)
     estate = session.exec(select(Estate).where(Estate.code == staff_in.estate)).first()
     if estate is None:
@@ -53,6 +59,8 @@ def upsert_staff(*, session: Session, staff_in: StaffIn, actor: str) -> tuple[St
     except IntegrityError:
         session.rollback()
         raise d.Conflict("a concurrent change to this staff member won; try again") from None
+    if not created and (staff_in.password or not staff.active):
+        end_sessions_of(session=session, staff_id=staff.id, now=datetime.now(UTC))  # type: ignore[arg-type]
     audit(
         session,
         actor=actor,
