@@ -26,6 +26,7 @@ from .channels.residents import ResidentLinkSender
 from .http import errors, openapi
 from .http.headers import SecurityHeaders
 from .http.limits import BodyLimitMiddleware
+from .http.ratelimit import PhonePostLimits, RateLimiter
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
 from .web import (
@@ -98,10 +99,13 @@ def create_app() -> FastAPI:
             request, "docs.html", title=app.title, openapi_url=app.openapi_url, assets=DOCS_ASSETS
         )
 
+    # Sign-in failures per address and the phone pages' posts are counted here (in memory).
+    app.state.rate_limiter = RateLimiter()
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BearerKeyMiddleware)
     app.add_middleware(WriteRequestMiddleware)
+    app.add_middleware(PhonePostLimits, limiter=app.state.rate_limiter)
     # Outside every middleware and route that reads a body: an oversized one is refused first.
     app.add_middleware(BodyLimitMiddleware)
     # Outermost of all: every answer, refusals of the middleware above included, carries the

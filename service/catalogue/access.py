@@ -1,5 +1,5 @@
-"""Text of the refusals of the manager pages (role, estate, period) and of sign-in from
-another site."""
+"""Text of the refusals of the manager pages (role, estate, period) and of sign-in and the
+phone pages' limits (held back, from another site, too many)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,13 @@ register(
     }
 )
 
-# Sign-in and sign-out posts from another site.
+# Sign-in held back, posts from another site, too many submissions from the phone pages.
 register(
     {
+        "login.throttled": (
+            "登录失败次数过多，请 {minutes} 分钟后再试。",
+            "Too many failed sign-ins: try again in {minutes} min.",
+        ),
         "login.cross_site": (
             "此登录请求来自其他网站，已被拒绝。请直接打开本系统的登录页面再试。",
             "This sign-in came from another site and was refused: open this service's sign-in "
@@ -37,6 +41,10 @@ register(
             "此退出请求来自其他网站，已被拒绝。请在本系统的页面上点击“退出”。",
             "This sign-out came from another site and was refused: use Sign out on this "
             "service's own pages.",
+        ),
+        "rate.limited": (
+            "提交太频繁，请 {seconds} 秒后再试。",
+            "Too many submissions: try again in {seconds} s.",
         ),
     }
 )

@@ -3,12 +3,17 @@
 - A post from another site is refused (403): its ``Origin`` (else its ``Referer``) must be the
   service's own, the public address or the address the request was made to; a client that
   sends neither (not a browser) is let through.
+- Failed sign-ins hold back: more than ``usecases.signin.FAILURES_ALLOWED`` for one login
+  within the window (counted in the database, every instance alike), or more than
+  ``FAILURES_PER_ADDRESS`` from one client address (counted in memory), answer 429 with
+  ``Retry-After`` whatever the password, until the window has passed.
 - Signing in starts a server-side session (``web.auth``); signing out ends it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
@@ -18,14 +23,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..catalogue import t
 from ..config import Settings
 from ..http.deps import SessionDep, SettingsDep
-from ..usecases.signin import NotLinked, SignInUnavailable, authenticate, authenticate_outside
-from .auth import sign_in_response, sign_out_response
+from ..http.ratelimit import RateLimiter, client_address
+from ..usecases.signin import (
+    NotLinked,
+    SignInUnavailable,
+    authenticate,
+    authenticate_outside,
+    login_held_back,
+    record_failure,
+)
+from .auth import sign_in_response, sign_out_response, wall_clock
 from .dashboard_access import problem_page
 from .templating import render, request_lang
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
+#: Failed sign-ins one client address may make (any logins), in memory per instance.
+FAILURES_PER_ADDRESS = "30/15minutes"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -73,6 +88,13 @@ def from_this_site(request: Request, settings: Settings) -> bool:
     return origin is not None and origin in own
 
 
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:  # an app built without one: keep a private one on it
+        limiter = request.app.state.rate_limiter = RateLimiter()
+    return limiter
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", next=safe_next(next), error=None)
@@ -100,6 +122,18 @@ def login(
 
     if not from_this_site(request, settings):
         return refused(403, "login.cross_site")
+    now = wall_clock()
+    address = client_address(request.scope)
+    limiter = _limiter(request)
+    waits = [
+        login_held_back(session, login=login, now=now),
+        limiter.check("signin.address", address, FAILURES_PER_ADDRESS),
+    ]
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is not None:
+        response = refused(429, "login.throttled", minutes=math.ceil(wait / 60))
+        response.headers["Retry-After"] = str(wait)
+        return response
     staff = authenticate(session, login.strip(), password)
     outside = getattr(request.app.state, "outside_sign_in", None)
     if staff is None and settings.odoo_configured and outside is not None:
@@ -113,6 +147,8 @@ def login(
             log.warning("Odoo sign-in failed: %s", exc)
             return refused(503, "login.odoo_down")
     if staff is None:
+        record_failure(session, login=login, address=address, now=now)
+        limiter.hit("signin.address", address, FAILURES_PER_ADDRESS)
         return refused(401, "login.failed")
     response = RedirectResponse(safe_next(next), status_code=303)
     return sign_in_response(response, session, settings, staff.id)  # type: ignore[arg-type]
