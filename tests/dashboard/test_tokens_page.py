@@ -21,8 +21,11 @@ def test_a_manager_sees_and_revokes_the_tokens_of_their_estate(client, small_dem
     everywhere = _token(client, None, "总部")
     client.headers.pop("Authorization")
     sign_in(client, "wang.yghy")
+    assert 'href="/dashboard/tokens"' in client.get("/dashboard").text
     page = client.get("/dashboard/tokens")
     assert page.status_code == 200, page.text
+    assert "no-store" in page.headers["cache-control"]
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
     assert "报表工具" in page.text and mine["prefix"] in page.text
     assert "别处的工具" not in page.text and "总部" not in page.text
     assert mine["token"] not in page.text
@@ -53,6 +56,8 @@ def test_the_page_speaks_english_too(client, small_demo):
 def test_supervisors_and_leads_may_not_manage_tokens(client, small_demo):
     made = _token(client, "YGHY", "报表工具")
     client.headers.pop("Authorization")
+    sign_in(client, "li.yghy")
+    assert 'href="/dashboard/tokens"' not in client.get("/dashboard").text
     for login in ("li.yghy", "zhang.yghy"):
         sign_in(client, login)
         assert client.get("/dashboard/tokens").status_code == 403
