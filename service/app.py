@@ -7,7 +7,6 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from .api import (
     callbacks,
@@ -36,13 +35,14 @@ from .web import (
     receipt_check,
     rectification_pages,
     today,
-    tokens as token_pages,
     worker,
 )
 from .web import resident_links as resident_link_pages
+from .web import tokens as token_pages
 from .web.templating import render
 
-#: Swagger UI's own files, from the swagger-ui-bundle package
+#: Swagger UI's own files (version 5, which reads the OpenAPI 3.1 FastAPI writes), as the
+#: fastapi-offline package ships them
 DOCS_ASSETS = "/docs/static"
 
 
@@ -91,7 +91,8 @@ def create_app() -> FastAPI:
         app.include_router(router)
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
-    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-static")
+    docs_files = StaticFiles(packages=[("fastapi_offline", "static")])
+    app.mount(DOCS_ASSETS, docs_files, name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> Response:
