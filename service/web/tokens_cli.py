@@ -25,7 +25,7 @@ def _session():  # noqa: ANN202 - imported late, like every command
 
 @token_app.command("create")
 def create(
-    name: Annotated[str, typer.Option(help="who or what uses it, e.g. 'odoo' or '月报工具'")],
+    name: Annotated[str, typer.Option(help="who or what uses it, e.g. 'odoo' or 'monthly report'")],
     role: Annotated[str, typer.Option(help=ROLES)],
     estate: Annotated[str | None, typer.Option(help="the one estate it acts on")] = None,
     expires: Annotated[
