@@ -30,6 +30,7 @@ from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
 from .web import (
     dashboard,
+    landing,
     login,
     phone,
     receipt_check,
@@ -77,6 +78,7 @@ def create_app() -> FastAPI:
     # Pages (not under the bearer key): sign-in, phone pages, dashboard and ledger, and the
     # Odoo add-on's push and links (verified by their own signature / sign-in).
     for router in (
+        landing.router,
         login.router,
         phone.router,
         resident_link_pages.router,

@@ -14,6 +14,7 @@ from . import (  # noqa: F401 (the texts)
     dashboard,
     evidence,
     forms,
+    landing,
     ledger,
     notifications,
     odoo,
