@@ -104,6 +104,8 @@ class OdooGateway(Protocol):
 
     def count_requests(self, domain: list[Any] | None = None) -> int: ...
 
+    def user_language(self) -> str | None: ...
+
     def company_language(self) -> str | None: ...
 
     def users(self, ids: Sequence[int] | None = None) -> list[OdooUser]: ...
@@ -226,6 +228,12 @@ class Odoo:
         return self._xmlids[xmlid]
 
     # -- reading ----------------------------------------------------------------------------
+    def user_language(self) -> str | None:
+        """The language of the user the link signs in as (``res.users`` ``lang``), e.g. zh_CN:
+        what an office sets so that the integration's changes read in its language."""
+        rows = self.search_read("res.users", [("id", "=", self.uid)], ["lang"], limit=1)
+        return (rows[0]["lang"] or None) if rows else None
+
     def company_language(self) -> str | None:
         """The language of the service user's company (its contact's ``lang``), e.g. zh_CN."""
         me = self.search_read("res.users", [("id", "=", self.uid)], ["company_id"], limit=1)

@@ -3,12 +3,13 @@
 ``plan`` looks at what changed in the service since its last run (jobs, callbacks,
 rectifications, deadlines that passed) and queues the writes Odoo should get, each under a
 unique *key*: the callback fields of a request (only when their values changed), a chatter
-note per callback (in the company's language, zh_CN or en), an activity for the assigned
-person due at the deadline (``role_users`` finds who), a rectification's written notice as an
-activity for the worker (or as a new request) due when the fix is, the signed receipt as an
-attachment (queued by the use case, ``usecases.outbox.enqueue_receipt``), and a scheduler
-notification for a person who reads Odoo as an activity for their Odoo user (queued by the
-``odoo`` channel, ``service.channels.odoo``).
+note per callback (zh_CN or en: the integration user's language, else the company's; see
+``settings.note_language``), an activity for the assigned person due at the deadline
+(``role_users`` finds who), a rectification's written notice as an activity for the worker
+(or as a new request) due when the fix is, the signed receipt as an attachment (queued by
+the use case, ``usecases.outbox.enqueue_receipt``), and a scheduler notification for a
+person who reads Odoo as an activity for their Odoo user (queued by the ``odoo`` channel,
+``service.channels.odoo``).
 
 ``deliver`` sends what is due, in order. While Odoo is unreachable it backs off
 exponentially per row and stops the round; rows survive a restart because they are rows.

@@ -271,6 +271,7 @@ def test_notes_speak_the_odoo_company_language_unless_configured(
     from service.config import Settings
     from service.odoo.settings import outbox_config
 
+    odoo.write("res.users", [2], {"lang": False})  # the user's own comes first (test_language)
     odoo.write("res.partner", [1], {"lang": company_lang})
     config = outbox_config(Settings(odoo_language=setting), gateway_for(odoo))
     assert config.language == expected
