@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
@@ -57,7 +57,8 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    api = APIRouter(prefix="/api/v1")
+    # A query parameter a route does not take is refused (422), as an unknown body field is.
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(errors.known_query_only)])
     for module in (
         estates,
         jobs,

@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     field_validator,
@@ -144,20 +145,33 @@ PeriodQuery = Annotated[
 ]
 
 
+def _whole_number(value: Any) -> Any:
+    # JSON has numbers, not integers: 24.0 is the integer 24 (the schema's "integer" says so).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: A whole number as JSON sends it (24 or 24.0; not "24", not true, not 24.5).
+Whole = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
+#: A database id: a whole number from 1 to 2**31 - 1.
+Id = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1), BeforeValidator(_whole_number)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class WindowsIn(Strict):
-    safety: int = Field(DEFAULT_WINDOWS_HOURS[Category.SAFETY], gt=0, le=24 * 365, strict=True)
-    leak: int = Field(DEFAULT_WINDOWS_HOURS[Category.LEAK], gt=0, le=24 * 365, strict=True)
-    general: int = Field(DEFAULT_WINDOWS_HOURS[Category.GENERAL], gt=0, le=24 * 365, strict=True)
+    safety: Whole = Field(DEFAULT_WINDOWS_HOURS[Category.SAFETY], gt=0, le=24 * 365, strict=True)
+    leak: Whole = Field(DEFAULT_WINDOWS_HOURS[Category.LEAK], gt=0, le=24 * 365, strict=True)
+    general: Whole = Field(DEFAULT_WINDOWS_HOURS[Category.GENERAL], gt=0, le=24 * 365, strict=True)
 
 
 class TargetsIn(Strict):
-    manager: int = Field(DEFAULT_TARGETS_PCT[Role.MANAGER], ge=0, le=100, strict=True)
-    supervisor: int = Field(DEFAULT_TARGETS_PCT[Role.SUPERVISOR], ge=0, le=100, strict=True)
-    lead: int = Field(DEFAULT_TARGETS_PCT[Role.LEAD], ge=0, le=100, strict=True)
+    manager: Whole = Field(DEFAULT_TARGETS_PCT[Role.MANAGER], ge=0, le=100, strict=True)
+    supervisor: Whole = Field(DEFAULT_TARGETS_PCT[Role.SUPERVISOR], ge=0, le=100, strict=True)
+    lead: Whole = Field(DEFAULT_TARGETS_PCT[Role.LEAD], ge=0, le=100, strict=True)
 
 
 _F = DEFAULT_FOLLOW_UP
@@ -168,14 +182,14 @@ _HOURS = {"gt": 0, "le": 24 * 366 * 10, "strict": True}
 class FollowUpIn(Strict):
     """An estate's follow-up settings; each optional, in whole hours (attempts: a count)."""
 
-    reminder_hours_before: int = Field(_F.reminder_hours_before, **_HOURS)
-    escalation_step_hours: int = Field(_F.escalation_step_hours, **_HOURS)
-    phone_attempts_before_visit: int = Field(
+    reminder_hours_before: Whole = Field(_F.reminder_hours_before, **_HOURS)
+    escalation_step_hours: Whole = Field(_F.escalation_step_hours, **_HOURS)
+    phone_attempts_before_visit: Whole = Field(
         _F.phone_attempts_before_visit, ge=1, le=2**31 - 1, strict=True
     )
-    rectification_fix_hours: int = Field(_F.rectification_fix_hours, **_HOURS)
-    late_entry_hours: int = Field(_F.late_entry_hours, **_HOURS)
-    repeat_window_days: int = Field(_F.repeat_window_days, ge=1, le=366 * 10, strict=True)
+    rectification_fix_hours: Whole = Field(_F.rectification_fix_hours, **_HOURS)
+    late_entry_hours: Whole = Field(_F.late_entry_hours, **_HOURS)
+    repeat_window_days: Whole = Field(_F.repeat_window_days, ge=1, le=366 * 10, strict=True)
 
 
 def timezone_names() -> list[str]:
@@ -261,10 +275,10 @@ class JobOut(BaseModel):
 class CallbackAnswers(Strict):
     """What a callback found: the checklist of the callback rules, the answer, the problems."""
 
-    inspected: bool = False
+    inspected: StrictBool = False
     service_feedback: LongText | None = None
     suggestions: LongText | None = None
-    charge_verified: bool = False
+    charge_verified: StrictBool = False
     charge_amount: Money | None = None
     satisfaction: Satisfaction | None = None
     problems: LongText | None = None
@@ -279,8 +293,8 @@ class _CallbackWho(Strict):
 
 # pydantic lists the fields of the last base first: who called back, then what they found.
 class CallbackIn(CallbackAnswers, _CallbackWho):
-    attempt_id: int | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="the reached call a phone callback follows"
+    attempt_id: Id | None = Field(
+        default=None, description="the reached call a phone callback follows"
     )
 
 
@@ -394,7 +408,7 @@ class FixedIn(MoveIn):
 
 
 class VerifyIn(MoveIn):
-    accepted: bool
+    accepted: StrictBool
     note: LongText | None = None
 
 
@@ -544,8 +558,8 @@ class StaffIn(Strict):
     role: StaffRole
     login: Login | None = None
     password: Password | None = None
-    odoo_user_id: Annotated[int, Field(gt=0, le=2**31 - 1)] | None = None
-    active: bool = True
+    odoo_user_id: Id | None = None
+    active: StrictBool = True
     email: StaffEmail | None = None
     phone: Phone | None = None
     notify_by: NotifyBy | None = None

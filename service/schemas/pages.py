@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from ..domain import Channel, Satisfaction
-from .core import CallbackAnswers, LongText, Name, Strict
+from .core import CallbackAnswers, Id, LongText, Name, Strict, Whole
 from .text import Line, OneLine
 
 #: The server's signed stamp of when it served a page (``usecases.page_stamps``).
@@ -20,7 +20,7 @@ class SignatureIn(Strict):
     # Its size is checked with the image (HUIFANG_SIGNATURE_MAX_BYTES).
     signature: OneLine | None = Field(default=None, description="PNG data URL from the canvas")
     strokes: Any | None = None
-    refused: bool = False
+    refused: StrictBool = False
     refuse_reason: LongText | None = None
 
 
@@ -28,7 +28,7 @@ class ResidentAnswer(SignatureIn):
     satisfaction: Satisfaction
     comment: LongText | None = None
     # The resident disputes the charge shown (one tap), optionally saying why.
-    charge_disputed: bool = False
+    charge_disputed: StrictBool = False
     charge_note: LongText | None = None
     submission_key: SubmissionKey
 
@@ -42,13 +42,13 @@ class _StaffHow(Strict):
     # connection): the callback is dated by the server's clock minus this, whatever the phone's
     # clock says, but never before ``served`` (the server's signed stamp of when it served the
     # page to this person) and at most a day back; without a stamp, at the server's time.
-    held_ms: int = Field(default=0, ge=0, le=MAX_HELD_MS)
+    held_ms: Whole = Field(default=0, ge=0, le=MAX_HELD_MS)
     served: ServedStamp | None = None
 
 
 class StaffAnswer(CallbackAnswers, _StaffHow):
     """The staff page's callback: its answers, signed in as the staff member who called back."""
 
-    attempt_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    attempt_id: Id | None = None
     resident: SignatureIn | None = None
     submission_key: SubmissionKey
