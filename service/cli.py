@@ -114,27 +114,62 @@ def demo(
         serve(host=host, port=port, sync=False)
 
 
-@app.command("import")
+def _import_help() -> str:
+    from .import_command import columns_help
+
+    return columns_help()
+
+
+@app.command("import", help=_import_help())
 def import_jobs(
     file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="CSV exported from a spreadsheet"
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            show_default=False,
+            help="CSV or XLSX file exported from a spreadsheet",
         ),
-    ],
+    ] = None,
     estate: Annotated[str | None, typer.Option(help="estate code for rows without one")] = None,
     atomic: Annotated[bool, typer.Option("--atomic", help="all rows or none")] = False,
     encoding: Annotated[
-        str | None, typer.Option(help="force an encoding (default: detect)")
+        str | None, typer.Option(help="force a CSV file's encoding (default: detect)")
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="the XLSX sheet to read (default: the first)")
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            dir_okay=False,
+            help="write an example file (.xlsx or .csv: the headings and two example rows,"
+            " for --estate if given) and exit",
+        ),
+    ] = None,
+    columns: Annotated[
+        bool,
+        typer.Option("--columns", help="print the accepted columns as a markdown table and exit"),
+    ] = False,
 ) -> None:
-    """Import repair jobs from a CSV file (UTF-8 with or without BOM, or GB18030/GBK)."""
+    from .import_command import columns_markdown, run_import, write_template
+
+    if columns:
+        typer.echo(columns_markdown(), nl=False)
+        return
+    if template is not None:
+        raise typer.Exit(write_template(template, estate, console))
+    if file is None:
+        raise typer.BadParameter(
+            "name the file to import (or use --template or --columns)", param_hint="FILE"
+        )
     from .db import get_engine, migrate
-    from .importer import import_csv_command
 
     migrate(get_engine())
-    code = import_csv_command(
-        file, default_estate=estate, atomic=atomic, encoding=encoding, console=console
+    code = run_import(
+        file, default_estate=estate, atomic=atomic, encoding=encoding, sheet=sheet, console=console
     )
     raise typer.Exit(code)
 
