@@ -21,9 +21,17 @@ console = Console()
 
 
 def _settings():  # noqa: ANN202 - imported late so env changes made by commands apply
-    from .config import get_settings
+    """The settings; settings that cannot serve (a weak secret in production, a value that
+    does not parse) end the command with one line naming the variable to change, exit 2."""
+    from pydantic import ValidationError
 
-    return get_settings()
+    from .config import SettingsRefused, get_settings, settings_error_line
+
+    try:
+        return get_settings()
+    except (SettingsRefused, ValidationError) as exc:
+        typer.echo(settings_error_line(exc), err=True)
+        raise typer.Exit(2) from None
 
 
 def _reset_cached_settings() -> None:
@@ -50,10 +58,14 @@ def serve(
 
     from .app import create_app
     from .db import get_engine, migrate
+    from .http.logs import redact_root_handlers, uvicorn_log_config
 
+    _settings()  # refused before anything starts
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # No log line shows a phone-page link's token (access log included) or a result row.
+    redact_root_handlers()
     migrate(get_engine())
     application = create_app()
     if sync and _settings().odoo_configured:
@@ -67,7 +79,9 @@ def serve(
         from .scheduler import attach_scheduler
 
         attach_scheduler(application, get_engine(), _settings())
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(
+        application, host=host, port=port, log_level="info", log_config=uvicorn_log_config()
+    )
 
 
 @app.command()

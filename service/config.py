@@ -4,11 +4,79 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "change-me-local-only"
+DEV_ADMIN_KEY = "dev-admin-key"
+ENV_PREFIX = "HUIFANG_"
+#: The shortest secret or key production accepts.
+MIN_SECRET_LENGTH = 32
+GENERATE_SECRET = "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+#: The secrets production checks: name, and whether it must be set at all.
+PRODUCTION_SECRETS = (
+    ("secret_key", True),
+    ("admin_api_key", True),
+    ("odoo_shared_secret", False),
+    ("webhook_secret", False),
+)
+
+
+class SettingsRefused(RuntimeError):
+    """The settings cannot serve this environment; ``problems`` each name the variable to
+    change and how. (Not a ValueError: pydantic would wrap it with every input value, the
+    secrets included.)"""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps ``settings`` from production: short or development secrets and keys, a
+    public address that is not https. Empty when none."""
+    problems = []
+    for field, required in PRODUCTION_SECRETS:
+        value = getattr(settings, field)
+        if not value and not required:
+            continue
+        name = env_name(field)
+        if value in (DEV_SECRET, DEV_ADMIN_KEY):
+            problems.append(
+                f"{name} is the development default; production needs a secret of its own,"
+                f" at least {MIN_SECRET_LENGTH} characters: {GENERATE_SECRET}"
+            )
+        elif len(value) < MIN_SECRET_LENGTH:
+            problems.append(
+                f"{name} is {len(value)} characters; production needs at least"
+                f" {MIN_SECRET_LENGTH}: {GENERATE_SECRET}"
+            )
+    url = urlsplit(settings.public_base_url)
+    if url.scheme != "https" or not url.hostname:
+        problems.append(
+            f"{env_name('public_base_url')} is {settings.public_base_url!r}; production needs"
+            " the https address staff and residents open (it is printed in the QR codes),"
+            " e.g. https://huifang.example.com"
+        )
+    return problems
+
+
+def settings_error_line(exc: SettingsRefused | ValidationError) -> str:
+    """One readable line for a refusal of the settings, naming the variables to change (never
+    their values: they may be secrets)."""
+    if isinstance(exc, SettingsRefused):
+        return f"huifang cannot start in production: {'; '.join(exc.problems)}"
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{env_name(where) if where else 'settings'}: {error.get('msg')}")
+    return f"huifang cannot read its settings: {'; '.join(problems)}"
 
 
 class Settings(BaseSettings):
@@ -16,7 +84,7 @@ class Settings(BaseSettings):
 
     environment: Literal["local", "test", "production"] = "local"
     database_url: str = "sqlite:///huifang.db"
-    admin_api_key: str = "dev-admin-key"
+    admin_api_key: str = DEV_ADMIN_KEY
     secret_key: str = DEV_SECRET
     public_base_url: str = "http://127.0.0.1:8000"
     # Requests with a larger body are refused (413) before the rest of it is read.
@@ -63,12 +131,11 @@ class Settings(BaseSettings):
     retention_years: int = Field(default=3, ge=1, le=30)
 
     @model_validator(mode="after")
-    def _refuse_dev_secrets_in_production(self) -> Settings:
+    def _refuse_weak_secrets_in_production(self) -> Settings:
         if self.environment == "production":
-            if self.secret_key == DEV_SECRET or len(self.secret_key) < 16:
-                raise ValueError("set HUIFANG_SECRET_KEY to a long random value in production")
-            if self.admin_api_key == "dev-admin-key" or len(self.admin_api_key) < 16:
-                raise ValueError("set HUIFANG_ADMIN_API_KEY to a long random value in production")
+            problems = production_problems(self)
+            if problems:
+                raise SettingsRefused(problems)
         return self
 
     @property

@@ -1,0 +1,92 @@
+"""Logs that hold no link tokens and no residents' data.
+
+The phone pages are reached by links whose path is the credential: ``/r/<token>`` (the
+resident's confirmation), ``/s/<token>`` (the staff page), ``/w/<token>`` (the worker's notice)
+and ``/v/<code>`` (the public receipt check). Anyone reading an access log could open them, so
+every line the service logs shows them as ``/r/<redacted>``; the same goes for a link sent back
+to the sign-in page (``/login?next=/s/<token>``) or written into a message (the ``log``
+notification channel).
+
+``RedactLinks`` is the filter; ``uvicorn_log_config`` is uvicorn's own logging configuration with
+it on the access and error handlers, and ``redact_root_handlers`` puts it on the handlers every
+other logger's records go through. SQLAlchemy's row dumps (its DEBUG level) are hidden too: a
+row of ``jobs`` holds a resident's name and phone number. (The SQL parameters never appear:
+every engine hides them, ``db.make_engine``.)
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+#: Prefixes of the paths whose next segment is a credential.
+LINK_KINDS = "rswv"
+REDACTED = "<redacted>"
+# "/r/TOKEN", and "%2Fr%2FTOKEN" as a link reads inside another link's query.
+_LINK = re.compile(rf"(/|%2[Ff])([{LINK_KINDS}])(/|%2[Ff])[^/?#&\s\"'%<>]+")
+#: SQLAlchemy's DEBUG lines that print result rows.
+_ROW_MESSAGES = frozenset({"Row %r", "Col %r"})
+
+
+def redact(text: str) -> str:
+    """``text`` with the token of every phone-page link replaced by ``<redacted>``."""
+    return _LINK.sub(rf"\1\2\3{REDACTED}", text)
+
+
+def _redacted(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
+
+
+class RedactLinks(logging.Filter):
+    """Rewrites a record so that it shows no link token (its message, its arguments, its
+    exception text) and no result row; lets every record through."""
+
+    _format = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("sqlalchemy.engine") and record.msg in _ROW_MESSAGES:
+            record.args = ("(hidden: may hold personal data)",)
+            return True
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, Mapping):
+            record.args = {key: _redacted(value) for key, value in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(_redacted(value) for value in record.args)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._format.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+FILTER_NAME = "redact_links"
+
+
+def uvicorn_log_config(base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """uvicorn's logging configuration (``base``, by default its own) with ``RedactLinks`` on
+    every handler, so access lines read ``"GET /r/<redacted> HTTP/1.1" 200``."""
+    if base is None:
+        from uvicorn.config import LOGGING_CONFIG
+
+        base = LOGGING_CONFIG
+    config = copy.deepcopy(dict(base))
+    config.setdefault("filters", {})[FILTER_NAME] = {"()": f"{__name__}.RedactLinks"}
+    for handler in config.get("handlers", {}).values():
+        names = handler.setdefault("filters", [])
+        if FILTER_NAME not in names:
+            names.append(FILTER_NAME)
+    return config
+
+
+def redact_root_handlers() -> None:
+    """Put ``RedactLinks`` on the root logger's handlers (once): the service's own loggers,
+    SQLAlchemy's and the libraries' write through them."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactLinks) for f in handler.filters):
+            handler.addFilter(RedactLinks())
