@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .import_jobs import ImportReport, import_file
 from .import_sheets import ImportFileError
-from .importer import COLUMNS, EXAMPLE_ROWS, LOCAL_FORMATS, ImportReport, import_file, suggest
+from .importer import COLUMNS, EXAMPLE_ROWS, LOCAL_FORMATS, suggest
 from .progress import LateProgress, counted_columns
 
 #: Rejected rows shown in the table; the count of the rest follows.

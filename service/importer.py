@@ -1,37 +1,31 @@
-"""Import repair jobs from a spreadsheet: CSV exported from Excel/WPS, or the XLSX itself.
+"""What a spreadsheet of repair jobs may hold, and how its cells read: the columns with their
+headings, the category words, the time and money formats, and one row made into a job.
 
-Offices keep jobs in Excel/WPS and export CSV in UTF-8 (often with a BOM) or, on Chinese
-Windows, GB18030/GBK, or hand over the workbook. Headings may be Chinese or English, and the
-ledger export's own headings read back as the job fields they show. Good rows are kept and bad
-rows are listed with the reason and their row number in the spreadsheet; ``atomic`` makes the
-whole file all-or-nothing.
-
-``COLUMNS`` is the single list of what a file may hold: the command's ``--help``, ``--columns``
-(a markdown table for the README) and ``--template`` (an example file) are made from it.
+Offices keep jobs in Excel/WPS. Headings may be Chinese or English, however spaced or cased,
+and the ledger export's own headings read back as the job fields they show; a local time is
+read in the estate's timezone. ``COLUMNS`` is the single list of what a file may hold: the
+command's ``--help``, ``--columns`` (a markdown table for the README) and ``--template`` (an
+example file) are made from it. Reading a whole file into jobs is ``service.import_jobs``'s
+work, the command ``service.import_command``'s.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session, select
 
 from . import domain as d
 from .catalogue import LANGS, t
 from .catalogue.ledger import LEDGER_COLUMNS
-from .db import begin_write
-from .import_sheets import ImportFileError, Row, csv_rows, decode, sniff, xlsx_sheet
 from .models import Estate
 from .schemas import JobIn
-from .usecases.audit import audit
-from .usecases.jobs import upsert_job
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +321,7 @@ def parse_money(value: Any) -> Decimal | None:
         raise ValueError(f"not an amount: {text!r}") from None
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: a number cell holding a phone number or a unit reads as its digits."""
     if value is None:
         return ""
@@ -338,11 +332,11 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-# ---------------------------------------------------------------- import
+# ---------------------------------------------------------------- rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,188 +346,10 @@ class Rejected:
     reason: str
 
 
-@dataclass
-class ImportReport:
-    encoding: str  # of a CSV file; "xlsx" for a workbook
-    sheet: str | None = None
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    unknown_columns: list[str] = field(default_factory=list)
-    committed: bool = True
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-    @property
-    def source(self) -> str:
-        return self.encoding if self.sheet is None else f"{self.encoding}, sheet {self.sheet}"
-
-
-def import_file(
-    session: Session,
-    data: bytes,
-    *,
-    sheet: str | None = None,
-    encoding: str | None = None,
-    on_start: Callable[[int | None], None] | None = None,
-    **options: Any,
-) -> ImportReport:
-    """A CSV file or an XLSX workbook, told apart by their first bytes. ``on_start`` hears
-    how many rows the file seems to hold once it is open."""
-    kind = sniff(data)
-    if kind == "xls":
-        raise ImportFileError("an old Excel .xls file: save it as .xlsx or CSV, then import that")
-    if kind == "xlsx":
-        return import_xlsx(session, data, sheet=sheet, on_start=on_start, **options)
-    if sheet is not None:
-        raise ImportFileError("--sheet is for XLSX workbooks; this file is CSV text")
-    if on_start:
-        on_start(max(0, data.count(b"\n") - 1) or None)
-    return import_csv(session, data, encoding=encoding, **options)
-
-
-def import_csv(
-    session: Session, data: bytes, *, encoding: str | None = None, **options: Any
-) -> ImportReport:
-    text, used = decode(data, encoding)
-    return import_rows(session, csv_rows(text), source=used, **options)
-
-
-def import_xlsx(
-    session: Session,
-    data: bytes,
-    *,
-    sheet: str | None = None,
-    on_start: Callable[[int | None], None] | None = None,
-    **options: Any,
-) -> ImportReport:
-    opened = xlsx_sheet(data, sheet)
-    if on_start:
-        on_start(max(0, opened.declared_rows - 1) if opened.declared_rows else None)
-    return import_rows(session, opened.rows, source="xlsx", sheet=opened.name, **options)
-
-
-def import_rows(
-    session: Session,
-    rows: Iterable[Row],
-    *,
-    source: str,
-    sheet: str | None = None,
-    default_estate: str | None = None,
-    atomic: bool = False,
-    actor: str = "import",
-    on_row: Callable[[int], None] | None = None,
-    batch_size: int = 500,
-) -> ImportReport:
-    """The rows of one sheet, the first non-empty one holding the headings."""
-    rows = iter(rows)
-    headers: Sequence[Any] | None = None
-    for _number, cells in rows:
-        if not all(_blank(cell) for cell in cells):
-            headers = cells
-            break
-    if headers is None:
-        raise ImportFileError("the file is empty")
-    found = map_headers(headers)
-    _check_required(found, headers, default_estate)
-    begin_write(session)
-    estates = {e.code: e for e in session.exec(select(Estate)).all()}
-    if default_estate and default_estate not in estates:
-        raise ImportFileError(f"unknown estate {default_estate!r}")
-    report = ImportReport(
-        encoding=source, sheet=sheet, ignored_columns=found.ignored, unknown_columns=found.unknown
-    )
-    pending = 0
-    for number, cells in rows:
-        if all(_blank(cell) for cell in cells):
-            continue
-        report.rows += 1
-        if on_row:
-            on_row(report.rows)
-        values = {found.columns[i]: v for i, v in enumerate(cells) if i in found.columns}
-        job_in, problem = _parse_row(values, estates, default_estate, number)
-        if problem is not None:
-            report.rejected.append(problem)
-            continue
-        assert job_in is not None
-        try:
-            with session.begin_nested():
-                result = upsert_job(
-                    session=session, job_in=job_in, actor=actor, source="import", commit=False
-                )
-        except d.DomainError as exc:
-            report.rejected.append(Rejected(number, "row", exc.detail))
-            continue
-        if result.created:
-            report.created += 1
-        elif result.changed:
-            report.updated += 1
-        else:
-            report.unchanged += 1
-        pending += 1
-        if not atomic and pending >= batch_size:
-            session.commit()
-            begin_write(session)  # the next batch takes the write lock first too
-            pending = 0
-    if atomic and report.rejected:
-        session.rollback()
-        report.committed = False
-        report.created = report.updated = report.unchanged = 0
-        return report
-    audit(
-        session,
-        actor=actor,
-        action="jobs.imported",
-        entity="import",
-        entity_id=source,
-        detail={
-            "rows": report.rows,
-            "created": report.created,
-            "updated": report.updated,
-            "rejected": len(report.rejected),
-        },
-    )
-    session.commit()
-    return report
-
-
-def _check_required(found: HeaderMap, headers: Sequence[Any], default_estate: str | None) -> None:
-    present = set(found.columns.values())
-    missing = [n for n in ("ref", "completed_at") if n not in present]
-    if "estate" not in present and not default_estate:
-        missing.append("estate")
-    if not missing:
-        return
-    lines = []
-    for name in missing:
-        extra = " (or give --estate)" if name == "estate" else ""
-        lines.append(
-            f"{BY_NAME[name].zh} / {name}{extra}: a heading such as {accepted_headings(name)}"
-        )
-    shown = ", ".join(str(h).strip() for h in headers if not _blank(h)) or "none"
-    guesses = [
-        f"{header} may be {guess.zh} ({guess.name})"
-        for header in found.unknown
-        if (guess := suggest(header)) is not None and guess.name in missing
-    ]
-    raise ImportFileError(
-        "missing column(s): "
-        + "; ".join(lines)
-        + f". Headings found: {shown}"
-        + (f" ({'; '.join(guesses)})" if guesses else "")
-        + ". All accepted headings: huifang import --columns"
-    )
-
-
-def _parse_row(
+def parse_row(
     values: dict[str, Any], estates: dict[str, Estate], default_estate: str | None, number: int
 ) -> tuple[JobIn | None, Rejected | None]:
-    code = _text(values.get("estate")) or default_estate or ""
+    code = cell_text(values.get("estate")) or default_estate or ""
     estate = estates.get(code)
     if estate is None:
         if not code:
@@ -550,22 +366,22 @@ def _parse_row(
         "erp_category",
         "worker",
     ):
-        if text := _text(values.get(name)):
+        if text := cell_text(values.get(name)):
             fields[name] = text
     if "ref" not in fields:
         return None, Rejected(number, "ref", "missing")
-    if _blank(values.get("completed_at")):
+    if is_blank(values.get("completed_at")):
         return None, Rejected(number, "completed_at", "missing")
     try:
         fields["completed_at"] = parse_time(values["completed_at"], estate.timezone)
     except ValueError as exc:
         return None, Rejected(number, "completed_at", str(exc))
-    if not _blank(values.get("charge")):
+    if not is_blank(values.get("charge")):
         try:
             fields["charge"] = parse_money(values["charge"])
         except ValueError as exc:
             return None, Rejected(number, "charge", str(exc))
-    if category_text := _text(values.get("category")):
+    if category_text := cell_text(values.get("category")):
         category = CATEGORY_WORDS.get(category_text.casefold())
         if category is None:
             return None, Rejected(
@@ -584,19 +400,20 @@ def _parse_row(
 
 __all__ = [
     "BY_NAME",
+    "CATEGORY_WORDS",
     "COLUMNS",
+    "EXAMPLE_ROWS",
+    "LOCAL_FORMATS",
     "Column",
-    "ImportFileError",
-    "ImportReport",
+    "HeaderMap",
     "Rejected",
+    "accepted_headings",
+    "cell_text",
     "column_of",
-    "decode",
-    "import_csv",
-    "import_file",
-    "import_rows",
-    "import_xlsx",
+    "is_blank",
     "map_headers",
     "parse_money",
+    "parse_row",
     "parse_time",
     "suggest",
 ]
