@@ -56,7 +56,7 @@ class LateProgress:
         *,
         total: float | None = None,
         console: Console | None = None,
-        delay: float = DELAY_SECONDS,
+        delay: float | None = None,
         disable: bool = False,
         columns: tuple[ProgressColumn | str, ...] | None = None,
     ) -> None:
@@ -64,7 +64,7 @@ class LateProgress:
         self.description = description
         self.total = total
         self.completed = 0.0
-        self.delay = delay
+        self.delay = DELAY_SECONDS if delay is None else delay
         self.enabled = not disable and self.console.is_terminal
         self._columns = columns or (counted_columns() if total else waiting_columns())
         self._lock = threading.Lock()

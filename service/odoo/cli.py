@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from service.odoo.errors import OdooConfigError, OdooError, OdooUnavailable
 
@@ -45,6 +44,7 @@ def sync(
     from service.db import get_engine, migrate
     from service.odoo.link import run_sync_loop, sync_once
     from service.odoo.sync import reset_cursor
+    from service.progress import LateProgress, counted_columns
 
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
     settings = get_settings()
@@ -59,20 +59,12 @@ def sync(
         except KeyboardInterrupt:
             stop.set()
         return
+    bar = LateProgress("Odoo requests", console=console, disable=quiet, columns=counted_columns())
     try:
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            disable=quiet,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("Odoo requests", total=None)
+        with bar:
 
             def progress(done: int, total: int | None) -> None:
-                bar.update(task, completed=done, total=total)
+                bar.update(completed=done, total=total)
 
             report = sync_once(engine=engine, settings=settings, progress=progress)
     except OdooConfigError as exc:

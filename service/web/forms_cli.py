@@ -25,6 +25,7 @@ def _day_pdf(
     name: str,
     none: str,
     wrote: str,
+    working: str,
 ) -> None:
     from rich.console import Console
     from sqlmodel import Session
@@ -32,6 +33,7 @@ def _day_pdf(
     from ..config import get_settings
     from ..db import get_engine, migrate
     from ..domain import InvalidInput, NotFound
+    from ..progress import LateProgress
     from ..usecases.documents import parse_page_size
     from ..usecases.queries import get_estate
 
@@ -53,7 +55,8 @@ def _day_pdf(
         except NotFound as exc:
             console.print(f"[red]{exc.detail}[/]")
             raise typer.Exit(1) from None
-        pdf, count = make(session, found, wanted, get_settings(), datetime.now(UTC), page_size)
+        with LateProgress(working, console=console):
+            pdf, count = make(session, found, wanted, get_settings(), datetime.now(UTC), page_size)
     if pdf is None:
         console.print(none.format(estate=estate, day=wanted))
         raise typer.Exit(1)
@@ -85,6 +88,7 @@ def forms(
         name="forms-{estate}-{day}.pdf",
         none="No repairs completed in {estate} on {day} 当日无完工维修单: no PDF written",
         wrote="Wrote {count} callback form(s) 回访单 to {target} ({size} bytes)",
+        working="Making the callback forms 正在生成回访单",
     )
 
 
@@ -112,6 +116,7 @@ def notices(
         name="notices-{estate}-{day}.pdf",
         none="No rectifications opened in {estate} on {day} 当日无整改通知: no PDF written",
         wrote="Wrote {count} rectification notice(s) 整改通知单 to {target} ({size} bytes)",
+        working="Making the rectification notices 正在生成整改通知单",
     )
 
 

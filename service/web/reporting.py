@@ -137,9 +137,11 @@ def report(
     ] = None,
 ) -> None:
     """Monthly callback report (回访通报) of one estate: figures, shortfalls, overdue lists."""
+    from rich.console import Console
     from sqlmodel import Session
 
     from ..db import get_engine, migrate
+    from ..progress import LateProgress
     from ..usecases.dashboard import build_dashboard
 
     if format not in FORMATS:
@@ -149,7 +151,8 @@ def report(
         moment = time_option(as_of, "--as-of")
     engine = get_engine()
     migrate(engine)
-    with Session(engine, expire_on_commit=False) as session:
+    bar = LateProgress(f"Monthly report {estate} ({format})", console=Console(stderr=True))
+    with bar, Session(engine, expire_on_commit=False) as session:
         try:
             dash = build_dashboard(session=session, estate_code=estate, period=period, as_of=moment)
         except d.DomainError as exc:
