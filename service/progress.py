@@ -63,7 +63,7 @@ class LateProgress:
         self.console = console or Console(stderr=True)
         self.description = description
         self.total = total
-        self.completed = 0.0
+        self.completed = 0
         self.delay = DELAY_SECONDS if delay is None else delay
         self.enabled = not disable and self.console.is_terminal
         self._columns = columns or (counted_columns() if total else waiting_columns())
@@ -104,7 +104,7 @@ class LateProgress:
             progress.start()
             self._progress = progress
 
-    def update(self, *, completed: float | None = None, total: float | None = None) -> None:
+    def update(self, *, completed: int | None = None, total: float | None = None) -> None:
         with self._lock:
             if completed is not None:
                 self.completed = completed
