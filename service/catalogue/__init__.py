@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (  # noqa: F401 (the texts)
     access,
     dashboard,
+    doctor,
     evidence,
     forms,
     landing,
