@@ -129,7 +129,7 @@ def demo(
 
 
 def _import_help() -> str:
-    from .import_command import columns_help
+    from .importer.command import columns_help
 
     return columns_help()
 
@@ -168,7 +168,7 @@ def import_jobs(
         typer.Option("--columns", help="print the accepted columns as a markdown table and exit"),
     ] = False,
 ) -> None:
-    from .import_command import columns_markdown, run_import, write_template
+    from .importer.command import columns_markdown, run_import, write_template
 
     if columns:
         typer.echo(columns_markdown(), nl=False)
@@ -422,7 +422,6 @@ def privacy_purge(
 def _register_feature_commands() -> None:
     """Commands that live beside their feature: sync (Odoo link), report, forms, notices,
     tokens."""
-    from .doctor import doctor
     from .odoo.cli import odoo_app, sync
     from .web.forms_cli import forms, notices
     from .web.reporting import report
@@ -432,7 +431,6 @@ def _register_feature_commands() -> None:
     app.command("report")(report)
     app.command("forms")(forms)
     app.command("notices")(notices)
-    app.command("doctor")(doctor)
     app.add_typer(odoo_app, name="odoo")
     app.add_typer(token_app, name="token")
 

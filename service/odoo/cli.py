@@ -42,9 +42,9 @@ def sync(
 
     from service.config import get_settings
     from service.db import get_engine, migrate
+    from service.http.progress import LateProgress, counted_columns
     from service.odoo.link import run_sync_loop, sync_once
     from service.odoo.sync import reset_cursor
-    from service.progress import LateProgress, counted_columns
 
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
     settings = get_settings()

@@ -33,7 +33,7 @@ def _day_pdf(
     from ..config import get_settings
     from ..db import get_engine, migrate
     from ..domain import InvalidInput, NotFound
-    from ..progress import LateProgress
+    from ..http.progress import LateProgress
     from ..usecases.documents import parse_page_size
     from ..usecases.queries import get_estate
 

@@ -141,7 +141,7 @@ def report(
     from sqlmodel import Session
 
     from ..db import get_engine, migrate
-    from ..progress import LateProgress
+    from ..http.progress import LateProgress
     from ..usecases.dashboard import build_dashboard
 
     if format not in FORMATS:

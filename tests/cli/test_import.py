@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.db import get_engine, migrate
-from service.import_jobs import ImportFileError, decode, import_csv
+from service.importer.jobs import ImportFileError, decode, import_csv
 from service.models import Estate, Job
 
 CHINESE = (

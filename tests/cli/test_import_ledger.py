@@ -17,8 +17,8 @@ from service import domain as d
 from service.catalogue.ledger import LEDGER_COLUMNS
 from service.cli import app
 from service.db import get_engine, migrate
-from service.import_jobs import ImportFileError, import_csv
-from service.importer import column_of
+from service.importer.columns import column_of
+from service.importer.jobs import ImportFileError, import_csv
 from service.models import Estate, Job
 from service.schemas import CallbackIn, EstateIn, JobIn
 from service.usecases.callbacks import record_callback

@@ -16,11 +16,11 @@ from rich.console import Console
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from service import progress
 from service.cli import app
 from service.db import get_engine, migrate
-from service.import_command import template_csv
-from service.progress import LateProgress, counted_columns
+from service.http import progress
+from service.http.progress import LateProgress, counted_columns
+from service.importer.command import template_csv
 from service.schemas import EstateIn, JobIn
 from service.usecases.dashboard import build_dashboard
 from service.usecases.estates import put_estate

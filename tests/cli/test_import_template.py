@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.db import get_engine, migrate
-from service.importer import COLUMNS, EXAMPLE_ROWS
+from service.importer.columns import COLUMNS, EXAMPLE_ROWS
 from service.models import Estate, Job
 
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.db import get_engine, migrate
-from service.import_jobs import ImportFileError, import_file
+from service.importer.jobs import ImportFileError, import_file
 from service.models import Estate, Job
 
 HEADINGS = ["维修单号", "管理处", "房号", "联系电话", "维修内容", "完工时间", "收费金额"]

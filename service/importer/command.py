@@ -1,6 +1,6 @@
-"""``huifang import``: the command around ``service.importer`` — its help and ``--columns``
-made from the importer's list of columns, ``--template`` (an example file to fill in), the
-progress bar, and the summary with the rejected rows.
+"""``huifang import``: the command around ``importer.columns`` and ``importer.jobs`` — its
+help and ``--columns`` made from the importer's list of columns, ``--template`` (an example
+file to fill in), the progress bar, and the summary with the rejected rows.
 
 Exit codes: 0 all rows imported, 1 rows rejected, 2 the file cannot be read.
 """
@@ -18,10 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .import_jobs import ImportReport, import_file
-from .import_sheets import ImportFileError
-from .importer import COLUMNS, EXAMPLE_ROWS, LOCAL_FORMATS, suggest
-from .progress import LateProgress, counted_columns
+from ..http.progress import LateProgress, counted_columns
+from .columns import COLUMNS, EXAMPLE_ROWS, LOCAL_FORMATS, suggest
+from .jobs import ImportReport, import_file
+from .sheets import ImportFileError
 
 #: Rejected rows shown in the table; the count of the rest follows.
 SHOWN_REJECTED = 200
@@ -193,7 +193,7 @@ def run_import(
     print the summary and the rejected rows."""
     from sqlmodel import Session
 
-    from .db import get_engine
+    from ..db import get_engine
 
     data = path.read_bytes()
     bar = LateProgress("Importing", total=None, console=progress_console, columns=counted_columns())

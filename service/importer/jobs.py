@@ -3,7 +3,7 @@ GB18030/GBK) or an XLSX workbook, the first non-empty row holding the headings.
 
 Good rows are kept and bad rows are listed with the reason and their row number in the
 spreadsheet; ``atomic`` makes the whole file all-or-nothing. What the headings and cells mean
-is ``service.importer``'s; the files' rows come from ``service.import_sheets``.
+is ``importer.columns``'s; the files' rows come from ``importer.sheets``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from . import domain as d
-from .db import begin_write
-from .import_sheets import ImportFileError, Row, csv_rows, decode, sniff, xlsx_sheet
-from .importer import (
+from .. import domain as d
+from ..db import begin_write
+from ..models import Estate
+from ..usecases.audit import audit
+from ..usecases.jobs import upsert_job
+from .columns import (
     BY_NAME,
     HeaderMap,
     Rejected,
@@ -27,9 +29,7 @@ from .importer import (
     parse_row,
     suggest,
 )
-from .models import Estate
-from .usecases.audit import audit
-from .usecases.jobs import upsert_job
+from .sheets import ImportFileError, Row, csv_rows, decode, sniff, xlsx_sheet
 
 
 @dataclass

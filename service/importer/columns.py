@@ -5,8 +5,8 @@ Offices keep jobs in Excel/WPS. Headings may be Chinese or English, however spac
 and the ledger export's own headings read back as the job fields they show; a local time is
 read in the estate's timezone. ``COLUMNS`` is the single list of what a file may hold: the
 command's ``--help``, ``--columns`` (a markdown table for the README) and ``--template`` (an
-example file) are made from it. Reading a whole file into jobs is ``service.import_jobs``'s
-work, the command ``service.import_command``'s.
+example file) are made from it. Reading a whole file into jobs is ``service.importer.jobs``'s
+work, the command ``service.importer.command``'s.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import domain as d
-from .catalogue import LANGS, t
-from .catalogue.ledger import LEDGER_COLUMNS
-from .models import Estate
-from .schemas import JobIn
+from .. import domain as d
+from ..catalogue import LANGS, t
+from ..catalogue.ledger import LEDGER_COLUMNS
+from ..models import Estate
+from ..schemas import JobIn
 
 
 @dataclass(frozen=True, slots=True)
