@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -19,7 +20,7 @@ def get(
     session: SessionDep,
     now: NowDep,
     caller: CallerDep,
-    estate: FilterText = Query(..., description="estate code"),
+    estate: Annotated[FilterText, Query(description="estate code")],
     period: PeriodQuery | None = Query(
         None, description="YYYY-MM; default: this month in the estate's timezone"
     ),
@@ -39,7 +40,7 @@ def plan(
     session: SessionDep,
     now: NowDep,
     caller: CallerDep,
-    estate: FilterText = Query(..., description="estate code"),
+    estate: Annotated[FilterText, Query(description="estate code")],
     as_of: Time | None = Query(None, description="ISO 8601 with offset; default now"),
     draws: bool = Query(False, description="add each draw's log: candidates, weights, seed"),
 ):

@@ -47,6 +47,7 @@ from .text import (
     Phone,
     Ref,
     Text,
+    free_text,
     one_line,
 )
 from .text import ESTATE_CODE_PATTERN as ESTATE_CODE_PATTERN  # re-exported
@@ -230,16 +231,21 @@ class EstateOut(BaseModel):
     follow_up: dict[str, int]
 
 
+# As long as the jobs table's columns: PostgreSQL refuses a longer value.
+_Text100 = free_text(max_length=100)
+_Text200 = free_text(max_length=200)
+
+
 class JobIn(Strict):
     ref: Ref
     estate: EstateCode
-    unit: Text | None = None
-    resident_name: Text | None = None
+    unit: _Text100 | None = None
+    resident_name: _Text100 | None = None
     resident_phone: Phone | None = None
     title: Text | None = None
     category: Category | None = None
-    erp_category: Text | None = None
-    worker: Text | None = None
+    erp_category: _Text200 | None = None
+    worker: _Text100 | None = None
     completed_at: Time
     charge: Money | None = None
 

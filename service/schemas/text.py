@@ -41,6 +41,7 @@ __all__ = [
     "Ref",
     "Text",
     "control_character",
+    "free_text",
     "lines",
     "one_line",
 ]
@@ -125,7 +126,7 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _free_text(*, max_length: int, multi_line: bool = False, required: bool = False) -> Any:
+def free_text(*, max_length: int, multi_line: bool = False, required: bool = False) -> Any:
     """A free-text type: no controls (but line breaks when ``multi_line``), at most
     ``max_length`` characters as sent, stripped of surrounding spaces; ``required``: not
     blank."""
@@ -146,15 +147,15 @@ def _free_text(*, max_length: int, multi_line: bool = False, required: bool = Fa
 
 
 #: One line of free text, possibly empty: a unit, a title, a worker's name...
-Text = _free_text(max_length=300)
+Text = free_text(max_length=300)
 #: A name or label that must say something: a staff member's name, an estate named in a body.
-Name = _free_text(max_length=100, required=True)
+Name = free_text(max_length=100, required=True)
 #: A longer one-line name (an estate's name).
-LongName = _free_text(max_length=200, required=True)
+LongName = free_text(max_length=200, required=True)
 #: Text that may span lines: notes, problems, comments, suggestions, reasons.
-LongText = _free_text(max_length=4000, multi_line=True)
+LongText = free_text(max_length=4000, multi_line=True)
 #: A phone number as people write it (spaces, dashes, an extension): one line, up to 40.
-Phone = _free_text(max_length=40)
+Phone = free_text(max_length=40)
 
 
 def Line(max_length: int) -> Any:  # noqa: N802 - a type, named like one
