@@ -102,7 +102,8 @@ class Settings(BaseSettings):
     # -> estate code (JSON object), else this default.
     odoo_estate_map: dict[str, str] = Field(default_factory=dict)
     odoo_default_estate: str | None = None
-    # Language of the chatter notes and activities; "auto": the Odoo company's language.
+    # Language of the chatter notes and activities; "auto": the integration user's language,
+    # else the Odoo company's, else Chinese.
     odoo_language: Literal["auto", "zh_CN", "en"] = "auto"
     odoo_rectification: Literal["activity", "request"] = "activity"
     odoo_scrap_needs_callback: bool = False
