@@ -37,7 +37,15 @@ def redact(text: str) -> str:
 
 
 def _redacted(value: Any) -> Any:
-    return redact(value) if isinstance(value, str) else value
+    """An argument of a log record, its links redacted; an object that would print a link
+    (a URL, a request) becomes its redacted text, any other is left as it is."""
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, int | float | bytes):
+        return value
+    text = str(value)
+    shown = redact(text)
+    return shown if shown != text else value
 
 
 class RedactLinks(logging.Filter):
