@@ -1,13 +1,35 @@
-"""Realistic demo data: estates, staff, ~300 repair jobs over three months, callbacks by every
-role (some late, some unsatisfied, some with problems and rectifications)."""
+"""Demo data that looks alive on any day, and the check that keeps it away from an office's data.
+
+``load_demo`` makes three estates with their staff and ~100 repair jobs each over the 90 days up
+to ``now``: the current month always has its share of jobs (a night repair or two when it is only
+minutes old), the months before are complete (every job past its window was called back, or is
+one of a realistic few overdue), and the jobs still inside their window are partly done. Callbacks
+come from every role, by phone and on site, a few late; phone calls have every outcome; problems
+found become rectifications in every state (open, notified, fixed, verified; a few late or
+rejected). People work office hours in the estate's timezone: every callback, call and
+rectification move falls between 08:30 and 20:00 local time, and nothing is after ``now``. The
+same ``now`` and seed give the same data.
+
+``inspect_database`` tells the ``huifang demo`` command what a database holds before it loads:
+nothing, only what the demo made (each estate created by the demo and every job from it), or an
+office's own data, which the demo never replaces unless told to.
+"""
 
 from __future__ import annotations
 
 import random
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session
 
 from . import domain as d
@@ -21,6 +43,8 @@ from .usecases.rectifications import mark_fixed, mark_notified, verify
 from .usecases.signin import hash_password
 
 DEMO_PASSWORD = "huifang-demo"
+#: Who the demo's records say made them (the audit log's actor, the jobs' source).
+DEMO_ACTOR = "demo"
 
 ESTATES = [
     ("YGHY", "阳光花园管理处", "Asia/Shanghai", WindowsIn(), TargetsIn()),
@@ -50,32 +74,46 @@ STAFF = {
     "WLG": [("周文华", "manager", "zhou"), ("吴敏", "supervisor", "wu"), ("郑凯", "lead", "zheng")],
 }
 
+#: (title, ERP category, may happen at night: an emergency repair)
 REPAIRS = [
-    ("厨房水管漏水", "给排水"),
-    ("卫生间渗水到楼下", "给排水"),
-    ("阳台地漏堵塞", "给排水"),
-    ("楼道消防栓箱门损坏", "消防设施"),
-    ("烟感报警器误报", "消防设施"),
-    ("电梯按钮失灵", "电梯"),
-    ("单元门禁刷卡无反应", "门禁系统"),
-    ("燃气表箱锈蚀", "燃气"),
-    ("户内漏电开关跳闸", "电气"),
-    ("客厅灯具不亮", "电气"),
-    ("防盗门锁芯更换", "门窗"),
-    ("窗户密封条老化", "门窗"),
-    ("墙面空鼓开裂", "土建"),
-    ("天花板霉斑处理", "土建"),
-    ("热水器进水阀漏水", "给排水"),
-    ("车库照明损坏", "公共照明"),
-    ("楼梯扶手松动", "公共设施"),
-    ("空调冷凝水管滴水", "给排水"),
+    ("厨房水管漏水", "给排水", True),
+    ("卫生间渗水到楼下", "给排水", True),
+    ("阳台地漏堵塞", "给排水", False),
+    ("楼道消防栓箱门损坏", "消防设施", False),
+    ("烟感报警器误报", "消防设施", True),
+    ("电梯按钮失灵", "电梯", True),
+    ("单元门禁刷卡无反应", "门禁系统", True),
+    ("燃气表箱锈蚀", "燃气", False),
+    ("户内漏电开关跳闸", "电气", True),
+    ("客厅灯具不亮", "电气", False),
+    ("防盗门锁芯更换", "门窗", False),
+    ("窗户密封条老化", "门窗", False),
+    ("墙面空鼓开裂", "土建", False),
+    ("天花板霉斑处理", "土建", False),
+    ("热水器进水阀漏水", "给排水", True),
+    ("车库照明损坏", "公共照明", False),
+    ("楼梯扶手松动", "公共设施", False),
+    ("空调冷凝水管滴水", "给排水", False),
 ]
+NIGHT_REPAIRS = [r for r in REPAIRS if r[2]]
 WORKERS = ["孙师傅", "马师傅", "胡师傅", "林师傅", "何师傅", "高师傅"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["先生", "女士", "阿姨", "老师"]
 FEEDBACK = ["师傅很准时，干活利索", "态度好，收拾得干净", "等了比较久才上门", "解释得很清楚"]
 SUGGESTIONS = ["希望提前电话告知上门时间", "建议公示收费标准", "", "无"]
 PROBLEMS = ["维修后仍有少量渗水", "现场垃圾未清理", "收费与公示标准不符", "门禁仍偶尔失灵"]
+LATE_CALL_NOTE = "住户出差，约定回来后再回访"
+FIX_NOTE = "已返修并经住户确认"
+REJECT_NOTE = "复查仍有问题，需重新处理"
+
+DAYS = 90  # how far back the jobs go
+#: Office hours, local time: callbacks, calls and rectification moves happen between these.
+OFFICE_OPENS, OFFICE_CLOSES = time(8, 30), time(20, 0)
+#: The latest start of such an event: entering it takes minutes, and that is inside hours too.
+LAST_START = time(19, 45)
+#: When repairs are usually finished, local time (emergencies at any hour).
+REPAIR_HOURS = (time(8, 0), time(18, 30))
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +122,21 @@ class DemoSummary:
     jobs: int
     callbacks: int
     logins: list[tuple[str, str, str]]
+    #: The month whose figures to show first (YYYY-MM): the current month once it has
+    #: callbacks, else the one before (in the first hours of a month).
+    period: str = ""
+    #: An open job of the first estate, waiting for its callback: a staff page to try.
+    open_job: str | None = None
+    phone_attempts: int = 0
+    rectifications: int = 0
+
+
+@dataclass(slots=True)
+class _Tally:
+    jobs: int = 0
+    callbacks: int = 0
+    attempts: int = 0
+    rectifications: int = 0
 
 
 def load_demo(
@@ -93,25 +146,27 @@ def load_demo(
     jobs_per_estate: int = 100,
     seed: int = 20261125,
 ) -> DemoSummary:
-    now = now or datetime.now(UTC)
-    rng = random.Random(seed)
-    callbacks = 0
-    jobs = 0
+    """Load the demo estates, staff and jobs (see the module's docstring) as they stand at
+    ``now`` (default: the clock)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    tally = _Tally()
     logins: list[tuple[str, str, str]] = []
+    password = hash_password(DEMO_PASSWORD)
+    period, open_job = "", None
     for code, name, tz, windows, targets in ESTATES:
+        rng = random.Random(f"{seed}:{code}")
         estate, _ = put_estate(
             session=session,
             code=code,
             estate_in=EstateIn(name=name, timezone=tz, windows_hours=windows, targets_pct=targets),
-            actor="demo",
+            actor=DEMO_ACTOR,
         )
-        password = hash_password(DEMO_PASSWORD)
         for staff_name, role, login in STAFF[code]:
             session.add(
                 Staff(
-                    estate_id=estate.id,
+                    estate_id=estate.id,  # type: ignore[arg-type]
                     name=staff_name,
-                    role=role,  # type: ignore[arg-type]
+                    role=role,
                     login=f"{login}.{code.lower()}",
                     password_hash=password,
                 )
@@ -122,165 +177,481 @@ def load_demo(
             role: [s for s, r, _ in STAFF[code] if r == role]
             for role in ("manager", "supervisor", "lead")
         }
-        # ~100 jobs spread over the last 90 days, a little busier recently
-        for n in range(jobs_per_estate):
-            age = timedelta(days=90 * (1 - rng.random() ** 0.8), minutes=rng.randrange(0, 600))
-            completed = (now - age).replace(second=0, microsecond=0)
-            title, erp_category = rng.choice(REPAIRS)
-            building, unit, floor = rng.randint(1, 12), rng.randint(1, 3), rng.randint(2, 28)
-            result = upsert_job(
-                session=session,
-                actor="demo",
-                source="demo",
-                job_in=JobIn(
-                    ref=f"{code}-{completed:%y%m}-{n + 1:04d}",
-                    estate=code,
-                    unit=f"{building}栋{unit}单元{floor:02d}0{rng.randint(1, 4)}",
-                    resident_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                    resident_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
-                    title=title,
-                    erp_category=erp_category,
-                    worker=rng.choice(WORKERS),
-                    completed_at=completed,
-                    charge=Decimal(rng.choice([0, 0, 30, 50, 80, 120, 260])),
-                ),
-            )
-            jobs += 1
-            job = result.job
-            callbacks += _demo_callbacks(
-                session, rng, job.ref, job.assigned_role, completed, job.deadline, now, people
-            )
-    return DemoSummary(estates=len(ESTATES), jobs=jobs, callbacks=callbacks, logins=logins)
+        story = _EstateStory(session, rng, code, ZoneInfo(tz), now, people, tally)
+        story.tell(jobs_per_estate)
+        if not period:
+            period, open_job = story.shown_period(), story.open_job
+    return DemoSummary(
+        estates=len(ESTATES),
+        jobs=tally.jobs,
+        callbacks=tally.callbacks,
+        logins=logins,
+        period=period,
+        open_job=open_job,
+        phone_attempts=tally.attempts,
+        rectifications=tally.rectifications,
+    )
 
 
-def _demo_callbacks(
-    session: Session,
-    rng: random.Random,
-    ref: str,
-    assigned: str,
-    completed: datetime,
-    due: datetime,
-    now: datetime,
-    people: dict[str, list[str]],
-) -> int:
-    if rng.random() < 0.12:  # never called back: some of these are overdue
-        if rng.random() < 0.5:  # ... though some were called and nobody answered
-            for k in range(rng.randint(1, 3)):
-                at = completed + timedelta(hours=2 + 20 * k + rng.uniform(0, 4))
-                if at <= now:
-                    _demo_call(session, ref, people[assigned][0], assigned, at, now, "no_answer")
-        return 0
-    count = 0
-    roles = [assigned] + [
-        r for r in ("manager", "supervisor", "lead") if r != assigned and rng.random() < 0.15
-    ]
-    for role in roles:
-        window = (due - completed).total_seconds()
-        late = rng.random() < 0.1
-        offset = window * (1.0 + rng.random() * 0.8) if late else window * rng.uniform(0.05, 0.95)
-        done_at = completed + timedelta(seconds=offset)
-        if done_at > now:
-            continue
-        channel = "phone" if rng.random() < 0.35 else "on_site"
-        satisfaction = rng.choices(["satisfied", "fairly_satisfied", "unsatisfied"], [80, 18, 2])[0]
-        problems = (
-            rng.choice(PROBLEMS) if satisfaction == "unsatisfied" or rng.random() < 0.04 else None
-        )
-        staff = rng.choice(people[role])
+class _EstateStory:
+    """One estate's 90 days: its jobs in the order they were finished, each with what the
+    office did about it, then the follow-up of the problems found."""
+
+    def __init__(
+        self,
+        session: Session,
+        rng: random.Random,
+        code: str,
+        tz: ZoneInfo,
+        now: datetime,
+        people: dict[str, list[str]],
+        tally: _Tally,
+    ) -> None:
+        self.session, self.rng, self.code, self.tz, self.now = session, rng, code, tz, now
+        self.people, self.tally = people, tally
+        self.month = d.Period.containing(now, tz.key)
+        self.month_start = self.month.bounds(tz.key)[0]
+        self.found: list[tuple[datetime, int]] = []
+        self.current_called = 0  # current-month jobs with a callback
+        self.open_job: str | None = None
+        self.open_rank: tuple[bool, datetime] | None = None
+
+    # ------------------------------------------------------------ jobs
+    def tell(self, count: int) -> None:
+        for n, completed in enumerate(self._completion_times(count)):
+            self._job(n, completed)
+        self._follow_rectifications()
+
+    def _completion_times(self, count: int) -> list[datetime]:
+        """``count`` completion times over the 90 days up to now, a little busier recently;
+        the current month gets its share by its elapsed time, and at least 3 jobs."""
+        start = self.now - timedelta(days=DAYS)
+        share = (self.now - self.month_start) / (self.now - start)
+        current = min(count, max(3, round(count * share * 1.1)))
+        times = [self._repair_time(self.month_start, self.now) for _ in range(current)]
+        span = self.month_start - start
+        for _ in range(count - current):
+            moment = start + span * self.rng.random() ** 0.8
+            times.append(self._repair_time(start, self.month_start - MINUTE, around=moment))
+        return sorted(times)
+
+    def _repair_time(self, lo: datetime, hi: datetime, around: datetime | None = None) -> datetime:
+        """A whole minute in [lo, hi]: on the day of ``around`` (default: any day), mostly in
+        the repair teams' hours; some emergencies, and any repair when the span has no such
+        hours (the first minutes of a month), at night."""
+        around = around or _minute_between(self.rng, lo, hi)
+        if self.rng.random() < 0.9:
+            local_day = around.astimezone(self.tz).date()
+            day_lo = datetime.combine(local_day, REPAIR_HOURS[0], self.tz).astimezone(UTC)
+            day_hi = datetime.combine(local_day, REPAIR_HOURS[1], self.tz).astimezone(UTC)
+            if max(lo, day_lo) <= min(hi, day_hi):
+                return _minute_between(self.rng, max(lo, day_lo), min(hi, day_hi))
+        return _minute_between(self.rng, lo, hi) if around < lo or around > hi else _floor(around)
+
+    def _job(self, n: int, completed: datetime) -> None:
+        rng = self.rng
+        local = completed.astimezone(self.tz)
+        daytime = REPAIR_HOURS[0] <= local.time() <= REPAIR_HOURS[1]
+        title, erp_category, _ = rng.choice(REPAIRS if daytime else NIGHT_REPAIRS)
+        building, unit, floor = rng.randint(1, 12), rng.randint(1, 3), rng.randint(2, 28)
+        job = upsert_job(
+            session=self.session,
+            actor=DEMO_ACTOR,
+            source=DEMO_ACTOR,
+            job_in=JobIn(
+                ref=f"{self.code}-{local:%y%m}-{n + 1:04d}",
+                estate=self.code,
+                unit=f"{building}栋{unit}单元{floor:02d}0{rng.randint(1, 4)}",
+                resident_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                resident_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                title=title,
+                erp_category=erp_category,
+                worker=rng.choice(WORKERS),
+                completed_at=completed,
+                charge=Decimal(rng.choice([0, 0, 30, 50, 80, 120, 260])),
+            ),
+        ).job
+        self.tally.jobs += 1
+        called = self._callbacks(job.ref, d.Role(job.assigned_role), completed, job.deadline)
+        if completed >= self.month_start and called:
+            self.current_called += 1
+        if not called and job.deadline > self.now:  # waiting: the soonest due, a lead's first
+            rank = (job.assigned_role != "lead", job.deadline)
+            if self.open_rank is None or rank < self.open_rank:
+                self.open_job, self.open_rank = job.ref, rank
+
+    def shown_period(self) -> str:
+        previous = (self.month_start - MINUTE).astimezone(self.tz)
+        return str(self.month if self.current_called else d.Period(previous.year, previous.month))
+
+    # ------------------------------------------------------------ callbacks and calls
+    def _callbacks(self, ref: str, assigned: d.Role, completed: datetime, due: datetime) -> int:
+        """What the office did for one job; returns how many callbacks it has by now."""
+        rng = self.rng
+        window = due - completed
+        fate = rng.choices(["in_time", "late", "never"], [87, 8, 5])[0]
+        if fate == "never":  # some of these are overdue; a few were called, in vain
+            if rng.random() < 0.6:
+                self._failed_calls(ref, assigned, completed + 30 * MINUTE, due + window / 2)
+            return 0
+        if fate == "late":
+            done = self._at_work(due + 60 * MINUTE, due + window * 0.6)
+        else:  # spread over the window, few right away or at its very end
+            by = completed + window * min(0.95, max(0.1, rng.betavariate(2, 2)))
+            done = self._at_work(completed + 30 * MINUTE, by)
+        if done is None:
+            done = self._at_work(completed + 30 * MINUTE, due)
+        if done is None:
+            return 0
+        count = self._callback(ref, assigned, completed, done, due)
+        if not count:
+            return 0
+        for role in d.ROLE_ORDER:  # now and then another role calls the same household
+            if role != assigned and rng.random() < 0.08:
+                again = self._at_work(done + 60 * MINUTE, done + timedelta(days=3))
+                if again is not None:
+                    count += self._callback(ref, role, completed, again, due)
+        return count
+
+    def _callback(
+        self, ref: str, role: d.Role, completed: datetime, done: datetime, due: datetime
+    ) -> int:
+        """One callback at ``done`` with the calls before it; those after ``now`` have not
+        happened yet (a rescheduled call may point at it). Returns 1 when it is recorded."""
+        rng = self.rng
+        staff = rng.choice(self.people[role.value])
+        channel = d.Channel.PHONE if rng.random() < 0.35 else d.Channel.ON_SITE
         attempt_id = None
-        if (
-            channel == "phone"
-        ):  # a phone callback is the call that got through, after any that did not
-            failed = rng.choices([0, 1, 2], [70, 22, 8])[0]
-            for k in range(failed, 0, -1):
-                at = max(completed, done_at - timedelta(hours=3 * k))
-                outcome = rng.choice(["no_answer", "no_answer", "busy"])
-                _demo_call(session, ref, staff, role, at, now, outcome)
-            attempt_id = _demo_call(session, ref, staff, role, done_at, now, "reached")
-        callback, rect = record_callback(
-            session=session,
+        if channel == d.Channel.PHONE:
+            failed = rng.choices([0, 1, 2], [65, 25, 10])[0]
+            earlier = sorted(
+                t
+                for t in (
+                    self._at_work(completed + 30 * MINUTE, done - 30 * MINUTE)
+                    for _ in range(failed)
+                )
+                if t is not None
+            )
+            for k, at in enumerate(earlier):
+                if k == len(earlier) - 1 and rng.random() < 0.35:
+                    note = LATE_CALL_NOTE if done > due else None
+                    self._call(ref, staff, role, at, d.CallOutcome.RESCHEDULED, done, note)
+                else:
+                    self._call(ref, staff, role, at, rng.choice(["no_answer", "no_answer", "busy"]))
+            if done > self.now:
+                return 0
+            attempt_id = self._call(ref, staff, role, done, d.CallOutcome.REACHED)
+        else:
+            if rng.random() < 0.12:  # calls that failed first: then the visit
+                self._failed_calls(ref, role, completed + 30 * MINUTE, done - 30 * MINUTE, staff)
+            if done > self.now:
+                return 0
+        satisfaction = rng.choices(list(d.Satisfaction), [80, 18, 2])[0]
+        problems = (
+            rng.choice(PROBLEMS)
+            if satisfaction == d.Satisfaction.UNSATISFIED or rng.random() < 0.04
+            else None
+        )
+        entered = done + rng.randint(2, 15) * MINUTE
+        if rng.random() < 0.03:  # entered a day or more later: shown for review
+            entered = (
+                self._at_work(done + timedelta(hours=26), done + timedelta(hours=72)) or entered
+            )
+        _, rect = record_callback(
+            session=self.session,
             ref=ref,
-            now=now,
-            actor="demo",
+            now=min(entered, self.now),
+            actor=DEMO_ACTOR,
             cb_in=CallbackIn(
-                role=d.Role(role),
+                role=role,
                 staff=staff,
-                channel=d.Channel(channel),
-                done_at=done_at,
+                channel=channel,
+                done_at=done,
                 attempt_id=attempt_id,
-                inspected=channel == "on_site",
+                inspected=channel == d.Channel.ON_SITE,
                 service_feedback=rng.choice(FEEDBACK),
                 suggestions=rng.choice(SUGGESTIONS) or None,
                 charge_verified=True,
-                satisfaction=d.Satisfaction(satisfaction),
+                satisfaction=satisfaction,
                 problems=problems,
             ),
         )
-        count += 1
+        self.tally.callbacks += 1
         if rect is not None:
-            _demo_rectification(
-                session, rng, rect.id, rect.worker, people["supervisor"][0], done_at, now
-            )
-    return count
+            self.found.append((done, rect.id))  # type: ignore[arg-type]
+            self.tally.rectifications += 1
+        return 1
 
-
-def _demo_call(
-    session: Session, ref: str, staff: str, role: str, at: datetime, now: datetime, outcome: str
-) -> int:
-    attempt = record_attempt(
-        session=session,
-        ref=ref,
-        now=now,
-        actor="demo",
-        attempt_in=PhoneAttemptIn(staff=staff, role=d.Role(role), at=at, outcome=outcome),
-    )
-    return attempt.id  # type: ignore[return-value]
-
-
-def _demo_rectification(
-    session: Session,
-    rng: random.Random,
-    rect_id: int,
-    worker: str | None,
-    verifier: str,
-    found: datetime,
-    now: datetime,
-) -> None:
-    """Most notices reach the worker on paper within the day, most fixes are made and checked;
-    a few run late."""
-    notified = found + timedelta(hours=rng.uniform(1, 30))
-    if notified > now:
-        return
-    mark_notified(
-        session=session,
-        rectification_id=rect_id,
-        at=notified,
-        by=verifier,
-        via=d.NoticeChannel.PAPER,
-        now=now,
-        actor="demo",
-    )
-    fixed = notified + timedelta(hours=rng.uniform(4, 90))
-    if fixed > now or rng.random() < 0.15:
-        return
-    mark_fixed(
-        session=session,
-        rectification_id=rect_id,
-        at=fixed,
-        by=worker or "demo",
-        note="已返修并经住户确认",
-        now=now,
-        actor="demo",
-    )
-    checked = fixed + timedelta(hours=rng.uniform(2, 30))
-    if checked <= now and rng.random() < 0.8:
-        verify(
-            session=session,
-            rectification_id=rect_id,
-            at=checked,
-            by=verifier,
-            accepted=rng.random() < 0.9,
-            note=None,
-            now=now,
-            actor="demo",
+    def _failed_calls(
+        self, ref: str, role: d.Role, lo: datetime, hi: datetime, staff: str | None = None
+    ) -> None:
+        """Calls that never reached the resident: unanswered, busy, then perhaps refused or a
+        wrong number (after which the office visits)."""
+        rng = self.rng
+        staff = staff or rng.choice(self.people[role.value])
+        outcomes = rng.choice(
+            [
+                ["no_answer", "no_answer", "no_answer"],
+                ["busy", "no_answer", "no_answer"],
+                ["no_answer", "refused"],
+                ["wrong_number"],
+                ["refused"],
+                ["no_answer", "busy"],
+            ]
         )
+        times = sorted(t for t in (self._at_work(lo, hi) for _ in outcomes) if t is not None)
+        for at, outcome in zip(times, outcomes, strict=False):
+            self._call(ref, staff, role, at, d.CallOutcome(outcome))
+
+    def _call(
+        self,
+        ref: str,
+        staff: str,
+        role: d.Role,
+        at: datetime,
+        outcome: d.CallOutcome | str,
+        next_at: datetime | None = None,
+        note: str | None = None,
+    ) -> int | None:
+        if at > self.now:
+            return None
+        attempt = record_attempt(
+            session=self.session,
+            ref=ref,
+            now=self.now,
+            actor=DEMO_ACTOR,
+            attempt_in=PhoneAttemptIn(
+                staff=staff,
+                role=role,
+                at=at,
+                outcome=d.CallOutcome(outcome),
+                next_at=next_at,
+                note=note,
+            ),
+        )
+        self.tally.attempts += 1
+        return attempt.id
+
+    # ------------------------------------------------------------ rectifications
+    def _follow_rectifications(self) -> None:
+        """Most notices reach the worker on paper within the day and most fixes are made and
+        checked; a few run late, and a check may send the fix back. The newest problems are
+        the ones still open, notified and fixed (waiting for the check)."""
+        rng = self.rng
+        newest_first = sorted(self.found, reverse=True)
+        for k, (found, rect_id) in enumerate(newest_first):
+            stop = ["open", "notified", "fixed"][k] if k < 3 else None
+            if stop is None and rng.random() < 0.1:
+                stop = rng.choice(["notified", "fixed"])
+            self._rectification(rect_id, found, stop)
+
+    def _rectification(self, rect_id: int, found: datetime, stop: str | None) -> None:
+        rng = self.rng
+        supervisor = self.people["supervisor"][0]
+        if stop == "open":
+            return
+        hours = timedelta(hours=1)
+        notified = (
+            self._at_work(found + 25 * hours, found + 60 * hours)
+            if rng.random() < 0.12
+            else self._at_work(found + 15 * MINUTE, found + 20 * hours)
+        )
+        if notified is None or notified > self.now:
+            return
+        rect = mark_notified(
+            session=self.session,
+            rectification_id=rect_id,
+            at=notified,
+            by=supervisor,
+            via=d.NoticeChannel.PAPER,
+            now=self.now,
+            actor=DEMO_ACTOR,
+        )
+        since = notified
+        for _ in range(2):  # a fix, and after a rejected check, a second one
+            if stop == "notified":
+                return
+            due = rect.fix_due_at
+            fixed = (
+                self._at_work(due + hours, due + 48 * hours)
+                if rng.random() < 0.15
+                else self._at_work(since + 2 * hours, min(due, since + 60 * hours))
+            )
+            if fixed is None or fixed > self.now:
+                return
+            rect = mark_fixed(
+                session=self.session,
+                rectification_id=rect_id,
+                at=fixed,
+                by=rect.worker or DEMO_ACTOR,
+                note=FIX_NOTE,
+                now=self.now,
+                actor=DEMO_ACTOR,
+            )
+            if stop == "fixed":
+                return
+            checked = self._at_work(fixed + hours, fixed + 30 * hours)
+            if checked is None or checked > self.now:
+                return
+            accepted = rng.random() < 0.88
+            rect = verify(
+                session=self.session,
+                rectification_id=rect_id,
+                at=checked,
+                by=supervisor,
+                accepted=accepted,
+                note=None if accepted else REJECT_NOTE,
+                now=self.now,
+                actor=DEMO_ACTOR,
+            )
+            if accepted:
+                return
+            since = checked
+
+    # ------------------------------------------------------------ office hours
+    def _at_work(self, lo: datetime, hi: datetime) -> datetime | None:
+        """A random whole minute of office hours (local) in [lo, hi], or None when there is
+        none. Events after ``now`` may be drawn: they are the ones that have not happened."""
+        spans: list[tuple[datetime, int]] = []
+        day = lo.astimezone(self.tz).date()
+        while day <= hi.astimezone(self.tz).date():
+            opens = datetime.combine(day, OFFICE_OPENS, self.tz).astimezone(UTC)
+            last = datetime.combine(day, LAST_START, self.tz).astimezone(UTC)
+            start, end = _ceil(max(lo, opens)), _floor(min(hi, last))
+            if start <= end:
+                spans.append((start, (end - start) // MINUTE + 1))
+            day += timedelta(days=1)
+        total = sum(n for _, n in spans)
+        if not total:
+            return None
+        pick = self.rng.randrange(total)
+        for start, n in spans:
+            if pick < n:
+                return start + pick * MINUTE
+            pick -= n
+        raise AssertionError("unreachable")
+
+
+def _floor(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _ceil(moment: datetime) -> datetime:
+    floor = _floor(moment)
+    return floor if floor == moment else floor + MINUTE
+
+
+def _minute_between(rng: random.Random, lo: datetime, hi: datetime) -> datetime:
+    """A random whole minute in [lo, hi] (``lo`` itself when there is no whole minute)."""
+    start, end = _ceil(lo), _floor(hi)
+    if end < start:
+        return lo
+    return start + rng.randrange((end - start) // MINUTE + 1) * MINUTE
+
+
+# ---------------------------------------------------------------- the database the demo uses
+Holds = Literal["absent", "empty", "demo", "data", "unreadable"]
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseState:
+    """What a database holds, for the demo to decide whether it may (re)make it."""
+
+    holds: Holds
+    #: The SQLite file, or None for another engine (PostgreSQL).
+    path: Path | None
+    #: What it holds, in a few words, for the refusal ("estates ACME; 1200 jobs").
+    found: str = ""
+
+    @property
+    def replaceable(self) -> bool:
+        """Absent, empty, or made by the demo: nothing of an office's would be lost."""
+        return self.holds in ("absent", "empty", "demo")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other engines); ``ValueError`` for an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        raise ValueError("an in-memory SQLite database cannot be served: name a file")
+    return Path(parsed.database)
+
+
+def inspect_database(url: str) -> DatabaseState:
+    """What the database at ``url`` holds, read without changing it (a SQLite file is opened
+    as it is, without the service's settings, so not even its journal mode changes)."""
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            return DatabaseState("absent", path)
+        if path.is_dir():
+            return DatabaseState("unreadable", path, "a directory")
+        if path.stat().st_size == 0:
+            return DatabaseState("empty", path)
+        engine = sa.create_engine(
+            "sqlite://", creator=lambda: sqlite3.connect(path), poolclass=sa.pool.NullPool
+        )
+    else:
+        from .db import make_engine
+
+        engine = make_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with _reading(engine) as conn:
+            holds, found = _holds(conn)
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        if path is None:
+            raise
+        return DatabaseState("unreadable", path, reason)
+    finally:
+        engine.dispose()
+    return DatabaseState(holds, path, found)
+
+
+@contextmanager
+def _reading(engine: sa.Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def _holds(conn: Connection) -> tuple[Holds, str]:
+    tables = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+    filled = sorted(
+        t for t in tables if conn.execute(sa.text(f'SELECT 1 FROM "{t}" LIMIT 1')).first()
+    )
+    if not filled:
+        return "empty", ""
+    if not {"estates", "jobs", "audit_log"} <= tables:
+        return "data", f"tables {', '.join(filled[:5])}"
+    codes = list(conn.execute(sa.text("SELECT code FROM estates ORDER BY code")).scalars())
+    by_demo = set(
+        conn.execute(
+            sa.text(
+                "SELECT entity_id FROM audit_log WHERE action = 'estate.created'"
+                " AND entity = 'estate' AND actor = :demo"
+            ),
+            {"demo": DEMO_ACTOR},
+        ).scalars()
+    )
+    jobs = conn.execute(sa.text("SELECT count(*) FROM jobs")).scalar_one()
+    own_jobs = conn.execute(
+        sa.text("SELECT count(*) FROM jobs WHERE source <> :demo"), {"demo": DEMO_ACTOR}
+    ).scalar_one()
+    found = f"estates {', '.join(codes) or '-'}; {jobs} jobs"
+    if codes and set(codes) <= by_demo and not own_jobs:
+        return "demo", found
+    if not codes and not jobs:
+        # no estate and no job, only e.g. a token or a failed sign-in: still an office's
+        return "data", f"tables {', '.join(filled[:5])}"
+    return "data", found
+
+
+def remove_sqlite(path: Path) -> None:
+    """Delete a SQLite file and its side files (write-ahead log, shared memory, journal)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
