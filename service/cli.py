@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(
     help="Huifang 回访: maintenance callbacks on top of Odoo.",
@@ -88,44 +87,134 @@ def serve(
 def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    database: Annotated[Path, typer.Option(help="SQLite file, recreated")] = Path(
-        "huifang-demo.db"
-    ),
+    database: Annotated[
+        Path | None,
+        typer.Option(
+            help="SQLite file to use instead of the configured database (HUIFANG_DATABASE_URL,"
+            " default huifang.db)",
+            dir_okay=False,
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="recreate the SQLite file even when it holds data the demo did not make",
+        ),
+    ] = False,
+    jobs_per_estate: Annotated[
+        int, typer.Option("--jobs-per-estate", min=1, max=5000, help="repair jobs per estate")
+    ] = 100,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
-    """Fresh SQLite database with realistic demo data, then serve on http://HOST:PORT."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
-    os.environ["HUIFANG_DATABASE_URL"] = f"sqlite:///{database}"
-    key = os.environ.setdefault("HUIFANG_ADMIN_API_KEY", "demo-" + secrets.token_urlsafe(12))
-    os.environ.setdefault("HUIFANG_PUBLIC_BASE_URL", f"http://{host}:{port}")
-    _reset_cached_settings()
+    """Load demo estates, jobs and callbacks up to today into the database every huifang
+    command uses (HUIFANG_DATABASE_URL, default sqlite:///huifang.db), then serve on
+    http://HOST:PORT. A SQLite file is recreated only when it is absent, empty or made by the
+    demo (--replace forces it); a PostgreSQL database must be empty."""
+    import time
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .catalogue import t
+    from .demo import DEMO_PASSWORD, inspect_database, load_demo, remove_sqlite
+
+    if database is not None:
+        os.environ["HUIFANG_DATABASE_URL"] = f"sqlite:///{database}"
+        _reset_cached_settings()
+    url = _settings().database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        state = inspect_database(url)
+    except (ValueError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        typer.echo(f"demo: cannot use the database {shown}: {reason}", err=True)
+        raise typer.Exit(2) from None
+    default = url == type(_settings()).model_fields["database_url"].default
+    where = (
+        f"--database {database}"
+        if database is not None
+        else "the default database"
+        if default
+        else f"HUIFANG_DATABASE_URL={shown}"
+    )
+    if state.path is None and state.holds != "empty":
+        typer.echo(
+            f"demo: the database {shown} ({where}) already holds data ({state.found}). The demo"
+            " loads into an empty PostgreSQL database only and never empties one (--replace"
+            " recreates SQLite files only): point HUIFANG_DATABASE_URL at an empty database, or"
+            " give the demo a SQLite file with --database PATH.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if state.path is not None and state.path.is_dir():
+        typer.echo(f"demo: {state.path} ({where}) is a directory, not a database file", err=True)
+        raise typer.Exit(2)
+    if state.path is not None and not state.replaceable and not replace:
+        what = state.found or "data"
+        typer.echo(
+            f"demo: {state.path} ({where}) holds data the demo did not make ({what}); it is left"
+            " as it is. Give the demo another file with --database PATH (or"
+            " HUIFANG_DATABASE_URL=sqlite:///PATH), or recreate this one with --replace, which"
+            " deletes what it holds.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if serve_after:  # a key of its own unless one is set; `huifang serve` later uses the set one
+        os.environ.setdefault("HUIFANG_ADMIN_API_KEY", "demo-" + secrets.token_urlsafe(12))
+        os.environ.setdefault("HUIFANG_PUBLIC_BASE_URL", f"http://{host}:{port}")
+        _reset_cached_settings()
+    key = _settings().admin_api_key
 
     from sqlmodel import Session
 
     from .db import get_engine, migrate
-    from .demo import DEMO_PASSWORD, load_demo
 
+    if state.path is not None:
+        remove_sqlite(state.path)
     engine = get_engine()
     migrate(engine)
-    with console.status("Loading demo data 正在生成演示数据…"), Session(engine) as session:
-        summary = load_demo(session)
+    started = time.monotonic()
+    with console.status("Loading demo data..."), Session(engine) as session:
+        summary = load_demo(session, jobs_per_estate=jobs_per_estate)
+    engine.dispose()
     base = f"http://{host}:{port}"
-    table = Table(title="Huifang demo 演示", show_header=False)
-    table.add_row("Estates 管理处", str(summary.estates))
-    table.add_row("Jobs 维修单", str(summary.jobs))
-    table.add_row("Callbacks 回访", str(summary.callbacks))
-    table.add_row("API docs", f"{base}/docs")
-    table.add_row("Compliance", f"{base}/api/v1/compliance?estate=YGHY")
-    table.add_row("Dashboard 看板", f"{base}/dashboard")
-    table.add_row("Admin API key", key)
-    table.add_row("Sign in 登录", f"wang.yghy (manager) / {DEMO_PASSWORD}")
-    console.print(table)
-    console.print(
-        f'Try: curl -H "Authorization: Bearer {key}" "{base}/api/v1/compliance?estate=YGHY"'
-    )
+    period = summary.period
+    if database is not None:
+        used = f"{database} (--database); other commands use it with HUIFANG_DATABASE_URL={shown}"
+    elif default:
+        used = f"{shown}, the default database every huifang command uses"
+    else:
+        used = f"{shown} (HUIFANG_DATABASE_URL), the database every huifang command uses"
+    staff_page = f"{base}/jobs/{summary.open_job}/staff" if summary.open_job else None
+    lines = [
+        f"Huifang demo: {summary.estates} estates,"
+        f" {summary.jobs} jobs, {summary.callbacks} callbacks, {summary.phone_attempts} phone"
+        f" calls, {summary.rectifications} rectifications, up to now"
+        f" ({time.monotonic() - started:.1f} s)",
+        f"Database: {used}",
+        f"  e.g. in another terminal: huifang report --estate YGHY --period {period} --format pdf",
+        f"Home ({t('landing.title', 'zh_CN')}): {base}/",
+        f"Sign in ({t('login.title', 'zh_CN')}): {base}/login as wang.yghy"
+        f" ({t('role.manager', 'en').lower()}, {t('role.manager', 'zh_CN')}) or zhang.yghy"
+        f" ({t('role.lead', 'en').lower()}, {t('role.lead', 'zh_CN')}), password {DEMO_PASSWORD}",
+        f"{t('today.title', 'en')} ({t('today.title', 'zh_CN')}): {base}/today",
+        f"Staff page ({t('phone.staff.title', 'zh_CN')}): {base}/jobs/<ref>/staff"
+        + (f", e.g. {staff_page}" if staff_page else ""),
+        f"{t('dash.title', 'en')} ({t('dash.title', 'zh_CN')}):"
+        f" {base}/dashboard?estate=YGHY&period={period}",
+        f"API docs: {base}/docs",
+        f"Admin API key: {key}",
+        f'Try: curl -H "Authorization: Bearer {key}"'
+        f' "{base}/api/v1/compliance?estate=YGHY&period={period}"',
+    ]
+    # Plain lines, never wrapped to a console's width: they are copied into terminals.
+    for line in lines:
+        typer.echo(line)
     if serve_after:
         serve(host=host, port=port, sync=False)
+    else:
+        typer.echo("Serve it with: huifang serve")
 
 
 def _import_help() -> str:
