@@ -1,11 +1,13 @@
 # Huifang: the two commands a new machine needs.
-#   make run   - create .venv, install, run the demo on http://127.0.0.1:8000
+#   make run   - create .venv, install, load the demo into huifang.db (the default database
+#                every huifang command uses) and serve it on http://127.0.0.1:8000
 #   make test  - install everything the tests need and run the whole suite
+#   make screenshots - refresh the README's pictures in docs/ from the browser tests
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test system-deps lint bench bench-remind bench-audit clean
+.PHONY: run test screenshots install install-test system-deps lint bench bench-remind bench-audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +24,21 @@ install-test: $(BIN)/python system-deps
 system-deps:
 	@sh scripts/system-deps.sh
 
+# The demo needs one Debian package, a Chinese font for its PDFs: the script names it, and why,
+# before it runs apt-get (and carries on without it when it cannot install it).
 run: install
+	@echo "make run: checking the Debian packages the demo uses (scripts/system-deps.sh --runtime)"
 	@sh scripts/system-deps.sh --runtime
 	$(BIN)/huifang demo
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests take the screenshots (test-artifacts/); HUIFANG_UPDATE_DOCS=1 copies them over
+# the README's pictures in docs/. Not these: the add-on's (docs/addon-*.png, from a run on a real
+# Odoo) and qr_forms' sample pages (docs/form-*.png, docs/receipt.png, rendered with pdftoppm).
+screenshots: install-test
+	HUIFANG_UPDATE_DOCS=1 $(BIN)/python -m pytest tests/browser -q $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check service qr_forms tests benchmarks
@@ -47,5 +58,8 @@ bench-remind: install-test
 bench-audit: install-test
 	$(BIN)/python benchmarks/audit_verify.py $(BENCH_ARGS)
 
+# The default database (huifang.db) goes too, with SQLite's side files.
 clean:
-	rm -rf $(VENV) .pytest_cache huifang.db
+	rm -rf $(VENV) .pytest_cache
+	rm -f huifang.db huifang.db-wal huifang.db-shm huifang.db-journal
+	rm -f huifang-demo.db huifang-demo.db-wal huifang-demo.db-shm huifang-demo.db-journal
