@@ -510,7 +510,8 @@ def privacy_purge(
 
 def _register_feature_commands() -> None:
     """Commands that live beside their feature: sync (Odoo link), report, forms, notices,
-    tokens."""
+    doctor, tokens."""
+    from .doctor import doctor
     from .odoo.cli import odoo_app, sync
     from .web.forms_cli import forms, notices
     from .web.reporting import report
@@ -520,6 +521,7 @@ def _register_feature_commands() -> None:
     app.command("report")(report)
     app.command("forms")(forms)
     app.command("notices")(notices)
+    app.command("doctor")(doctor)
     app.add_typer(odoo_app, name="odoo")
     app.add_typer(token_app, name="token")
 
