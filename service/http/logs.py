@@ -9,9 +9,10 @@ notification channel).
 
 ``RedactLinks`` is the filter; ``uvicorn_log_config`` is uvicorn's own logging configuration with
 it on the access and error handlers, and ``redact_root_handlers`` puts it on the handlers every
-other logger's records go through. SQLAlchemy's row dumps (its DEBUG level) are hidden too: a
-row of ``jobs`` holds a resident's name and phone number. (The SQL parameters never appear:
-every engine hides them, ``db.make_engine``.)
+other logger's records go through. SQLAlchemy's row dumps (its DEBUG level) are hidden too, and
+so is what PostgreSQL quotes of a row or key in an error (``Failing row contains (...)``, ``Key
+(ref)=(...)``) when a traceback is logged: a row of ``jobs`` holds a resident's name and phone
+number. (The SQL parameters never appear: every engine hides them, ``db.make_engine``.)
 """
 
 from __future__ import annotations
@@ -29,11 +30,28 @@ REDACTED = "<redacted>"
 _LINK = re.compile(rf"(/|%2[Ff])([{LINK_KINDS}])(/|%2[Ff])[^/?#&\s\"'%<>]+")
 #: SQLAlchemy's DEBUG lines that print result rows.
 _ROW_MESSAGES = frozenset({"Row %r", "Col %r"})
+# What PostgreSQL quotes of a row in an error's DETAIL (a traceback the scheduler or the Odoo
+# sync logs holds it): the row refused, up to the next part of the message; a key's values.
+_FAILING_ROW = re.compile(
+    r"(Failing row contains ).*?(?=\n\[SQL:|\n\nThe above exception|\n\nDuring handling"
+    r"|\nHINT:|\nCONTEXT:|\Z)",
+    re.DOTALL,
+)
+_KEY_VALUES = re.compile(
+    r"(Key \([^)]*\)=\().*?(\) (?:already exists|is not present in table|is still referenced))",
+    re.DOTALL,
+)
 
 
 def redact(text: str) -> str:
-    """``text`` with the token of every phone-page link replaced by ``<redacted>``."""
-    return _LINK.sub(rf"\1\2\3{REDACTED}", text)
+    """``text`` with the token of every phone-page link replaced by ``<redacted>``, and the
+    values of a row or key a database error quotes."""
+    text = _LINK.sub(rf"\1\2\3{REDACTED}", text)
+    if "Failing row contains" in text:
+        text = _FAILING_ROW.sub(rf"\1({REDACTED})", text)
+    if "Key (" in text:
+        text = _KEY_VALUES.sub(rf"\1{REDACTED}\2", text)
+    return text
 
 
 def _redacted(value: Any) -> Any:

@@ -272,6 +272,29 @@ def test_a_database_error_shows_no_parameters_even_where_the_driver_quotes_the_r
         assert RESIDENT in str(failed.value.orig)  # "Failing row contains (...)"
 
 
+def test_a_database_error_logged_with_its_traceback_quotes_no_row(engine):
+    """The scheduler and the Odoo sync log a failed cycle with its traceback: through the
+    filter, what PostgreSQL quotes of the row is gone."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.addFilter(RedactLinks())
+    log = logging.getLogger("huifang.test_logs")
+    log.addHandler(handler)
+    try:
+        with Session(engine) as session:
+            try:
+                forced_database_error(session)
+            except DBAPIError:
+                log.exception("scheduler cycle failed; trying again next cycle")
+    finally:
+        log.removeHandler(handler)
+    text = buffer.getvalue()
+    assert "IntegrityError" in text and "Traceback" in text
+    assert RESIDENT not in text and PHONE not in text
+    if engine.dialect.name == "postgresql":
+        assert "Failing row contains (<redacted>)" in text
+
+
 @pytest.mark.parametrize(
     ("line", "shown"),
     [
@@ -284,6 +307,7 @@ def test_a_database_error_shows_no_parameters_even_where_the_driver_quotes_the_r
         ("/v/42.abc", "/v/<redacted>"),
         ("/static/staff.js", "/static/staff.js"),
         ("/api/v1/jobs/odoo-4711/callbacks", "/api/v1/jobs/odoo-4711/callbacks"),
+        ("Key (login)=(wang.yghy) already exists.", "Key (login)=(<redacted>) already exists."),
     ],
 )
 def test_links_are_logged_without_their_token(line, shown):
