@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import html_sanitize
 
 from ..category_rules import categorize
+from ..series import PARTNER_PHONE_FIELDS, check_access, translator
 
 CALLBACK_CATEGORIES = [
     ("safety", "Safety facility"),
@@ -106,11 +107,13 @@ class MaintenanceRequest(models.Model):
                 estate = candidates if len(candidates) == 1 else Estate
             rec.callback_estate_id = estate
 
-    @api.depends("callback_resident_id.phone", "callback_resident_id.mobile")
+    @api.depends(*(f"callback_resident_id.{name}" for name in PARTNER_PHONE_FIELDS))
     def _compute_callback_resident_phone(self):
         for rec in self:
             partner = rec.callback_resident_id
-            rec.callback_resident_phone = partner.mobile or partner.phone or False
+            rec.callback_resident_phone = next(
+                (partner[name] for name in PARTNER_PHONE_FIELDS if partner[name]), False
+            )
 
     @api.depends("name", "equipment_id", "category_id")
     def _compute_callback_category(self):
@@ -137,9 +140,10 @@ class MaintenanceRequest(models.Model):
             )
 
     def _search_is_callback_overdue(self, operator, value):
+        _ = translator(self.env)
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(
-                self.env._("Operation not supported: %(op)s %(value)s", op=operator, value=value)
+                _("Operation not supported: %(op)s %(value)s", op=operator, value=value)
             )
         overdue = [
             ("callback_deadline", "<", fields.Datetime.now()),
@@ -159,8 +163,9 @@ class MaintenanceRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        _ = translator(self.env)
         if self._is_callback_integration_user():
-            raise AccessError(self.env._("The callback integration user may not create requests."))
+            raise AccessError(_("The callback integration user may not create requests."))
         requests = super().create(vals_list)
         done = requests.filtered(lambda r: r.stage_id.done)
         if done:
@@ -186,8 +191,9 @@ class MaintenanceRequest(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_callback_integration_user(self):
+        _ = translator(self.env)
         if self._is_callback_integration_user():
-            raise AccessError(self.env._("The callback integration user may not delete requests."))
+            raise AccessError(_("The callback integration user may not delete requests."))
 
     def _is_callback_integration_user(self):
         """True for the service's technical user (not for staff who also hold the group)."""
@@ -201,6 +207,7 @@ class MaintenanceRequest(models.Model):
 
     def _check_callback_integration_write(self, vals):
         """The service's integration user may only write the callback fields."""
+        _ = translator(self.env)
         if not self._is_callback_integration_user():
             return
         forbidden = sorted(
@@ -210,7 +217,7 @@ class MaintenanceRequest(models.Model):
         )
         if forbidden:
             raise AccessError(
-                self.env._(
+                _(
                     "The callback integration user may only write callback fields, not: %(fields)s",
                     fields=", ".join(forbidden),
                 )
@@ -228,10 +235,11 @@ class MaintenanceRequest(models.Model):
         posted on this request with the same marker is returned instead of posted again.
         """
         self.ensure_one()
-        self.check_access("write")
+        _ = translator(self.env)
+        check_access(self, "write")
         body = Markup(html_sanitize(body_html or ""))
         if not body.strip():
-            raise UserError(self.env._("The message is empty."))
+            raise UserError(_("The message is empty."))
         if marker:
             marker = str(marker)[:200]
             existing = (
@@ -259,10 +267,11 @@ class MaintenanceRequest(models.Model):
         return message.id
 
     def _callback_service_url(self):
+        _ = translator(self.env)
         url = self.env["ir.config_parameter"].sudo().get_param("maintenance_callback.service_url")
         if not url:
             raise UserError(
-                self.env._(
+                _(
                     "The Huifang service URL is not set. Ask an administrator to set it in "
                     "Settings > Maintenance > Callbacks."
                 )

@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..series import translator
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -25,19 +27,19 @@ class ResConfigSettings(models.TransientModel):
 
     @api.constrains("callback_service_url")
     def _check_callback_service_url(self):
+        _ = translator(self.env)
         for rec in self:
             url = rec.callback_service_url
             if url and not url.startswith(("http://", "https://")):
                 raise ValidationError(
-                    self.env._(
-                        "The service URL must start with http:// or https://, not %(url)s", url=url
-                    )
+                    _("The service URL must start with http:// or https://, not %(url)s", url=url)
                 )
 
     def action_callback_category_map(self):
+        _ = translator(self.env)
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Equipment category map"),
+            "name": _("Equipment category map"),
             "res_model": "maintenance.equipment.category",
             "view_mode": "list",
             "views": [

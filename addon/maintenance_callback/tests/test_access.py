@@ -4,6 +4,7 @@ import base64
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from ..series import GROUP_USERS_FIELD
 from .common import CallbackCase
 
 
@@ -69,7 +70,7 @@ class TestCallbackAccess(CallbackCase):
             equipment,
         )
         self.env["maintenance.team"].with_user(self.integration).search([])
-        self.env["res.groups"].with_user(self.integration).search([("users", "in", [2])])
+        self.env["res.groups"].with_user(self.integration).search([(GROUP_USERS_FIELD, "in", [2])])
         request.write(
             {
                 "callback_deadline": "2030-01-01 00:00:00",

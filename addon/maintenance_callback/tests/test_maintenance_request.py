@@ -9,6 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..series import PARTNER_PHONE_FIELDS
 from .common import CallbackCase
 
 
@@ -61,6 +62,15 @@ class TestMaintenanceRequest(CallbackCase):
         )
 
     def test_resident_phone_comes_from_partner(self):
+        resident = self.env["res.partner"].create({"name": "王女士", "phone": "021-5555"})
+        request = self._request("漏水", callback_resident_id=resident.id, callback_unit="3栋1201")
+        self.assertEqual(request.callback_resident_phone, "021-5555")
+        resident.phone = "021-6666"
+        self.assertEqual(request.callback_resident_phone, "021-6666")
+
+    def test_resident_mobile_wins_over_phone_where_partners_have_one(self):
+        if "mobile" not in PARTNER_PHONE_FIELDS:
+            self.skipTest("res.partner has no mobile on this series (19 on)")
         resident = self.env["res.partner"].create(
             {"name": "王女士", "phone": "021-5555", "mobile": "13800000000"}
         )

@@ -4,6 +4,7 @@ from lxml import etree
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from ..series import GROUP_USERS_FIELD, PARTNER_PHONE_FIELDS
 from .common import CallbackCase
 
 
@@ -22,8 +23,10 @@ class TestServiceLink(CallbackCase):
             self.env["ir.model.data"].with_user(self.integration).search_read(
                 [("model", "=", "res.groups")], ["name"]
             )
-        rows = Groups.search_read([("callback_role", "!=", False)], ["callback_role", "users"])
-        roles = {row["callback_role"]: set(row["users"]) for row in rows}
+        rows = Groups.search_read(
+            [("callback_role", "!=", False)], ["callback_role", GROUP_USERS_FIELD]
+        )
+        roles = {row["callback_role"]: set(row[GROUP_USERS_FIELD]) for row in rows}
         self.assertEqual(set(roles), {"manager", "supervisor", "lead"})
         self.assertIn(self.lead_a.id, roles["lead"])
         self.assertIn(self.supervisor_b.id, roles["supervisor"])
@@ -83,7 +86,7 @@ class TestServiceLink(CallbackCase):
         Partner = self.env["res.partner"].with_user(self.lead_a)
         partner_id, _name = Partner.name_create("陈先生")
         resident = Partner.create({"name": "李女士", "phone": "13800000000"})
-        resident.write({"mobile": "13900000000"})
+        resident.write({PARTNER_PHONE_FIELDS[0]: "13900000000"})
         self.request.with_user(self.lead_a).write({"callback_resident_id": partner_id})
         self.assertEqual(self.request.callback_resident_id.id, partner_id)
         with self.assertRaises(AccessError):
