@@ -58,6 +58,14 @@ bench-remind: install-test
 bench-audit: install-test
 	$(BIN)/python benchmarks/audit_verify.py $(BENCH_ARGS)
 
+# The Odoo add-on for each series from its one source in addon/ (the 18.0 tree): installable
+# trees in build/addons/<series>/ (17.0, 18.0, 19.0; put one on that Odoo's addons path) and
+# release zips build/addons/maintenance_callback-<version>.zip. addon/README.md lists what
+# differs. Standard library only.
+.PHONY: addons
+addons:
+	$(PYTHON) scripts/build_addons.py --out build/addons
+
 # The default database (huifang.db) goes too, with SQLite's side files.
 clean:
 	rm -rf $(VENV) .pytest_cache
