@@ -14,19 +14,27 @@ so the search looks for TrueType CJK fonts, in this order:
 
 With none of these the PDFs fall back to reportlab's built-in ``STSong-Light`` CID font, which
 is *not* embedded: Adobe Reader and most desktop viewers show it, some others do not.
+
+Subsetting and compressing the font is most of the cost of a one-page PDF. So a document may
+*pin* the characters every copy of it prints (its labels, :func:`pin_characters`): they get the
+same codes in the same font subsets in every document, and such a subset's font program is made
+and compressed once per process and reused (:func:`_cached_subset_objects`). Only the job's
+own characters (names, addresses, ...) go into a small subset made per document.
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Final
+from types import MethodType
+from typing import Any, Final
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont, TTFontFace
 
 __all__ = [
     "FONT_ENV_VAR",
@@ -35,6 +43,7 @@ __all__ = [
     "PdfFontError",
     "cjk_font",
     "load_font_file",
+    "pin_characters",
 ]
 
 FONT_ENV_VAR: Final = "HUIFANG_PDF_FONT"
@@ -96,8 +105,80 @@ def load_font_file(path: str | Path, *, subfont_index: int = 0) -> PdfFont:
     missing = [ch for ch in _PROBE_TEXT if ord(ch) not in font.face.charToGlyph]
     if missing:
         raise PdfFontError(f"font {font_path} lacks Chinese characters: {''.join(missing)}")
+    # An instance attribute in front of TTFontFace.addSubsetObjects: reportlab calls it once
+    # per subset when the document is saved.
+    font.face.addSubsetObjects = MethodType(_cached_subset_objects, font.face)
     pdfmetrics.registerFont(font)
     return PdfFont(name=name, path=font_path, embedded=True)
+
+
+_SUBSET_CODES: Final = 256
+_SUBSET_CACHE_SIZE: Final = 64
+
+
+def pin_characters(doc: Any, text: str) -> None:
+    """Give the characters of ``text`` fixed codes in the CJK font's subsets of ``doc`` (a
+    reportlab ``PDFDocument``, ``canvas._doc``), before anything is drawn.
+
+    Called with the same text at the start of every document of a kind, this makes the font
+    subsets that hold only pinned characters identical in all of them, so their font programs
+    come from the per-process cache. Characters drawn later and not pinned start a subset of
+    their own. Nothing happens with the built-in CID font (it is not subset).
+    """
+    font = pdfmetrics.getFont(cjk_font().name)
+    if not isinstance(font, TTFont) or not text:
+        return
+    font.splitString(text, doc)
+    state = font.state[doc]
+    # The next new character opens a new subset (reportlab starts one at each multiple of 256).
+    state.nextCode = max(_SUBSET_CODES, -(-state.nextCode // _SUBSET_CODES) * _SUBSET_CODES)
+
+
+@lru_cache(maxsize=_SUBSET_CACHE_SIZE)
+def _subset_program(
+    face: TTFontFace,
+    codes: tuple[int, ...],
+    compress: bool,
+) -> tuple[int, bytes]:
+    """The TrueType program of one subset: its length, and its bytes (deflated if asked)."""
+    program = face.makeSubset(list(codes))
+    return len(program), zlib.compress(program) if compress else program
+
+
+def _cached_subset_objects(face: Any, doc: Any, fontname: str, subset: list[int]) -> Any:
+    """``TTFontFace.addSubsetObjects`` with the subset's font program cached by its codes.
+
+    The FontDescriptor is reportlab's; the stream is added already deflated (a stream whose
+    dictionary names its filter is written as it is).
+    """
+    length, content = _subset_program(face, tuple(subset), bool(doc.compression))
+    font_file = pdfdoc.PDFStream(content=content)
+    font_file.dictionary["Length1"] = length
+    if doc.compression:
+        font_file.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+    font_file_ref = doc.Reference(font_file, f"fontFile:{face.filename}({fontname})")
+    flags = (face.flags & ~_FF_NONSYMBOLIC) | _FF_SYMBOLIC
+    descriptor = pdfdoc.PDFDictionary(
+        {
+            "Type": "/FontDescriptor",
+            "Ascent": face.ascent,
+            "CapHeight": face.capHeight,
+            "Descent": face.descent,
+            "Flags": flags,
+            "FontBBox": pdfdoc.PDFArray(face.bbox),
+            "FontName": pdfdoc.PDFName(fontname),
+            "ItalicAngle": face.italicAngle,
+            "StemV": face.stemV,
+            "FontFile2": font_file_ref,
+            "MissingWidth": face.defaultWidth,
+        }
+    )
+    return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+
+# PDF font descriptor flags (PDF reference, table 5.20), as reportlab sets them.
+_FF_SYMBOLIC: Final = 1 << 2
+_FF_NONSYMBOLIC: Final = 1 << 5
 
 
 @cache

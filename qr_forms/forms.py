@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Final, get_args
 
 from reportlab.lib.units import mm
@@ -42,7 +43,7 @@ from .data import (
     money,
     zone,
 )
-from .labels import CHECKLIST, Labels
+from .labels import CHECKLIST, FORM_KEYS, VOCABULARY_KEYS, Labels
 from .layout import (
     GREY,
     PAGE_SIZES,
@@ -179,10 +180,24 @@ def render_forms(items: Iterable[FormItem], *, labels: Labels, page_size: PageSi
         size=PAGE_SIZES[page_size],
         title=labels.both("form.pdf_title"),
         creator=labels.en("app.name"),
+        pinned=form_characters(labels),
     )
     if not pages:
         raise FormDataError("no forms to render")
     return pdf
+
+
+# Characters the form's layout prints around the job's values (money, times, footer).
+_LAYOUT_CHARACTERS: Final = "¥…·（）"
+
+
+@lru_cache(maxsize=8)
+def form_characters(labels: Labels) -> str:
+    """Every character a callback form prints whatever the job: its labels' and its layout's,
+    sorted (the same string for the same labels, for :func:`fonts.pin_characters`)."""
+    keys = FORM_KEYS | VOCABULARY_KEYS | frozenset(CHECKLIST)
+    texts = [text for key in sorted(keys) for text in labels.pair(key)]
+    return "".join(sorted(set("".join(texts) + _LAYOUT_CHARACTERS)))
 
 
 # --------------------------------------------------------------------------- a job's page

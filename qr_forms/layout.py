@@ -20,7 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import cjk_font
+from .fonts import cjk_font, pin_characters
 from .qr import qr_matrix
 
 __all__ = [
@@ -77,11 +77,18 @@ def render_pages(
     size: tuple[float, float],
     title: str,
     creator: str,
+    pinned: str = "",
 ) -> tuple[bytes, int]:
     """One PDF of one page per item, each drawn by ``draw``, in the order given: the PDF and
-    how many pages it has (the caller refuses an empty batch)."""
+    how many pages it has (the caller refuses an empty batch).
+
+    ``pinned``: the characters every document of this kind prints (its labels), which get
+    fixed font codes so that their font subsets are made once per process (see
+    :func:`qr_forms.fonts.pin_characters`).
+    """
     out = io.BytesIO()
     canvas = new_canvas(out, size, title=title, creator=creator)
+    pin_characters(canvas._doc, pinned)
     pages = 0
     for item in items:
         pen = Pen(canvas)
