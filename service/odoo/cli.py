@@ -1,8 +1,9 @@
 """``huifang sync``: the Odoo sync from the command line.
 
 Mount with ``app.command("sync")(service.odoo.cli.sync)`` or ``app.add_typer(odoo_app)``.
-Exit codes: 0 done, 2 wrong settings (bad URL, database, user or API key), 3 Odoo
-unreachable, 1 anything else Odoo refused. Messages are one line, never a traceback.
+Exit codes: 0 done (or another sync is running on the database: nothing to do), 2 wrong
+settings (bad URL, database, user or API key), 3 Odoo unreachable, 1 anything else Odoo
+refused. Messages are one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def sync(
     from service.config import get_settings
     from service.db import get_engine, migrate
     from service.http.progress import LateProgress, counted_columns
-    from service.odoo.link import run_sync_loop, sync_once
+    from service.odoo.link import SyncRunning, run_sync_loop, sync_once
     from service.odoo.sync import reset_cursor
 
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
@@ -67,6 +68,9 @@ def sync(
                 bar.update(completed=done, total=total)
 
             report = sync_once(engine=engine, settings=settings, progress=progress)
+    except SyncRunning:
+        console.print("another sync is running on this database; nothing to do")
+        return
     except OdooConfigError as exc:
         console.print(f"[red]Odoo settings: {exc}[/]")
         raise typer.Exit(EXIT_CONFIG) from None

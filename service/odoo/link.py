@@ -1,4 +1,9 @@
-"""One pass of the Odoo link (sync, then write-back) and the loop that repeats it."""
+"""One pass of the Odoo link (sync, then write-back) and the loop that repeats it.
+
+A pass runs under the database's ``odoo-sync`` lock (``usecases.locks``): of several instances
+on one database, one syncs at a time; the others skip the pass (``SyncRunning``) and try again
+at their next round, so when the one syncing dies another takes over.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +24,19 @@ from service.odoo.settings import (
     sync_config,
 )
 from service.odoo.sync import Progress, Syncer, SyncReport
+from service.usecases.locks import try_lock
 from service.usecases.signin import SignInUnavailable
 
 log = logging.getLogger(__name__)
+#: The lock a sync pass holds on the database.
+SYNC_LOCK = "odoo-sync"
+
+
+class SyncRunning(Exception):
+    """Another process (or thread) is in a sync pass on this database."""
+
+    def __init__(self) -> None:
+        super().__init__("another sync is running")
 
 
 @dataclass(slots=True)
@@ -64,23 +79,27 @@ def sync_once(
 ) -> PassReport:
     """Read what changed in Odoo, store it, queue and send the write-back.
 
-    Raises ``OdooConfigError`` for wrong settings and ``OdooUnavailable`` when Odoo cannot
-    be reached (after retries); the outbox keeps what could not be sent."""
-    own = gateway is None
-    gw = gateway or open_gateway(settings)
-    try:
-        syncer = Syncer(engine=engine, gateway=gw, config=sync_config(settings))
-        report = syncer.run(progress=progress)
-        retried = syncer.retry_skipped()
-        report.created += retried.created
-        report.updated += retried.updated
-        config = outbox_config(settings, gw)
-        queued = outbox.plan(engine=engine, gateway=gw, config=config)
-        delivery = outbox.deliver(engine=engine, gateway=gw, config=config)
-        return PassReport(report, queued, delivery)
-    finally:
-        if own:
-            gw.close()
+    Raises ``SyncRunning`` at once when another pass holds the database's sync lock,
+    ``OdooConfigError`` for wrong settings and ``OdooUnavailable`` when Odoo cannot be reached
+    (after retries); the outbox keeps what could not be sent."""
+    with try_lock(engine, SYNC_LOCK) as mine:
+        if not mine:
+            raise SyncRunning
+        own = gateway is None
+        gw = gateway or open_gateway(settings)
+        try:
+            syncer = Syncer(engine=engine, gateway=gw, config=sync_config(settings))
+            report = syncer.run(progress=progress)
+            retried = syncer.retry_skipped()
+            report.created += retried.created
+            report.updated += retried.updated
+            config = outbox_config(settings, gw)
+            queued = outbox.plan(engine=engine, gateway=gw, config=config)
+            delivery = outbox.deliver(engine=engine, gateway=gw, config=config)
+            return PassReport(report, queued, delivery)
+        finally:
+            if own:
+                gw.close()
 
 
 def sync_ids(*, engine: Engine, settings: Settings, ids: list[int]) -> SyncReport:
@@ -103,12 +122,15 @@ def run_sync_loop(
     """Repeat ``sync_once`` every ``settings.sync_interval_seconds`` until ``stop`` is set.
 
     Odoo being down is logged and retried next round; wrong settings are logged once a
-    round too (an administrator may fix them without a restart of Odoo)."""
+    round too (an administrator may fix them without a restart of Odoo); a round that finds
+    another instance syncing skips its pass."""
     wake = wake or threading.Event()
     interval = settings.sync_interval_seconds
     while not stop.is_set():
         try:
             log.info("Odoo sync: %s", sync_once(engine=engine, settings=settings).summary())
+        except SyncRunning:
+            log.info("Odoo sync: another instance is syncing; next try in %ss", interval)
         except OdooConfigError as exc:
             log.error("Odoo sync: %s", exc)
         except OdooUnavailable as exc:
