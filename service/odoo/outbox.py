@@ -11,8 +11,10 @@ the use case, ``usecases.outbox.enqueue_receipt``), and a scheduler notification
 person who reads Odoo as an activity for their Odoo user (queued by the ``odoo`` channel,
 ``service.channels.odoo``).
 
-``deliver`` sends what is due, in order. While Odoo is unreachable it backs off
-exponentially per row and stops the round; rows survive a restart because they are rows.
+``deliver`` sends what is due, in order, each row claimed on its own (on PostgreSQL
+``FOR UPDATE SKIP LOCKED``, so several instances never send one row twice). While Odoo is
+unreachable it backs off exponentially per row and stops the round; rows survive a restart
+because they are rows.
 Every create carries its key as a marker inside the record, and ``deliver`` looks for the
 marker before creating, so an answer lost on the way back never makes a second copy.
 """
@@ -34,6 +36,7 @@ from sqlmodel import Session, col, or_, select
 
 from service import domain as d
 from service.catalogue import t
+from service.db import begin_write
 from service.models import (
     Callback,
     Estate,
@@ -47,6 +50,7 @@ from service.models import (
 from service.odoo.errors import (
     OdooCallError,
     OdooConfigError,
+    OdooError,
     OdooMissingError,
     OdooUnavailable,
 )
@@ -54,7 +58,7 @@ from service.odoo.gateway import OdooGateway
 from service.odoo.mapping import format_odoo_datetime
 from service.odoo.role_users import RoleUsers
 from service.usecases.notifications import notification_delivered, refused_by_odoo
-from service.usecases.outbox import enqueue
+from service.usecases.outbox import claim_next, enqueue
 from service.usecases.rectifications import notice_delivered
 
 log = logging.getLogger(__name__)
@@ -463,74 +467,97 @@ def deliver(
     config: OutboxConfig,
     now: Callable[[], datetime] = utcnow,
 ) -> DeliveryReport:
-    """Send the due rows in order. Raises ``OdooConfigError`` (bad settings) unchanged."""
+    """Send the due rows in the order they were queued, each claimed on its own
+    (``usecases.outbox.claim_next``) on one connection held for the run.
+
+    On PostgreSQL a row stays locked from its claim until its outcome is committed, so two
+    processes never send the same row at once; on SQLite no transaction is held over an Odoo
+    call (the sync lock keeps a second sync out). A row sent again after a crash mid-call
+    finds its marker in Odoo and makes no second copy. Raises ``OdooConfigError`` (bad
+    settings) unchanged."""
     report = DeliveryReport()
-    while True:
-        with Session(engine, expire_on_commit=False) as session:
-            rows = list(
-                session.exec(
-                    select(OdooOutbox)
-                    .where(OdooOutbox.status == "pending", col(OdooOutbox.next_attempt_at) <= now())
-                    .order_by(col(OdooOutbox.id))
-                    .limit(config.batch)
-                )
-            )
-            if not rows:
+    with engine.connect() as connection, Session(connection, expire_on_commit=False) as session:
+        row_locks = connection.dialect.name == "postgresql"
+        after = 0  # rows below were delivered, wait for a retry, or are another process's
+        while True:
+            row = claim_next(session, after=after, now=now())
+            if row is None:
+                session.commit()
                 return report
-            for row in rows:
-                if row.kind == "fields" and _superseded(session, row):
-                    row.status = "superseded"
-                    session.add(row)
-                    session.commit()
-                    report.superseded += 1
-                    continue
-                try:
-                    result = _send(gateway, row)
-                except OdooConfigError:
-                    raise
-                except OdooUnavailable as exc:
-                    _postpone(row, str(exc), config, now())
-                    session.add(row)
-                    session.commit()
-                    report.failed += 1
-                    report.postponed = True
-                    report.errors.append(str(exc))
-                    log.warning("Odoo unreachable, outbox paused: %s", exc)
-                    return report
-                except OdooMissingError as exc:
-                    row.status = "dead"
-                    row.last_error = f"request gone from Odoo: {exc}"[:2000]
-                    report.dead += 1
-                except OdooCallError as exc:
-                    _postpone(row, str(exc), config, now())
-                    if row.attempts >= config.max_attempts:
-                        row.status = "dead"
-                        report.dead += 1
-                    else:
-                        report.failed += 1
-                    report.errors.append(str(exc))
-                    log.warning("Odoo refused outbox %s: %s", row.key, exc)
-                else:
-                    row.status = "sent"
-                    row.result_id = result
-                    row.sent_at = now()
-                    row.last_error = None
-                    report.sent += 1
-                    if row.key.startswith("rectification:"):
-                        notice_delivered(
-                            session,
-                            rectification_id=int(row.key.split(":", 1)[1]),
-                            at=row.sent_at,
-                            via=d.NoticeChannel.ODOO,
-                        )
-                    elif row.key.startswith("notification:"):
-                        notification_delivered(session, int(row.key.split(":", 1)[1]), row.sent_at)
-                if row.status == "dead" and row.key.startswith("notification:"):
-                    refused_by_odoo(session, int(row.key.split(":", 1)[1]), row.last_error or "")
+            after = row.id or after
+            if row.kind == "fields" and _superseded(session, row):
+                row.status = "superseded"
                 session.add(row)
                 session.commit()
-            if len(rows) < config.batch:
+                report.superseded += 1
+                continue
+            if not row_locks:
+                session.commit()  # no SQLite transaction stays open over the Odoo call
+            error: OdooError | None = None
+            result: int | None = None
+            try:
+                result = _send(gateway, row)
+            except OdooConfigError:
+                raise
+            except (OdooUnavailable, OdooMissingError, OdooCallError) as exc:
+                error = exc
+            begin_write(session)
+            paused = _record(session, row, result, error, config, now(), report)
+            session.add(row)
+            session.commit()
+            if paused:
                 return report
+
+
+def _record(
+    session: Session,
+    row: OdooOutbox,
+    result: int | None,
+    error: OdooError | None,
+    config: OutboxConfig,
+    now: datetime,
+    report: DeliveryReport,
+) -> bool:
+    """Write the outcome of sending ``row`` on it; ``True`` when Odoo is unreachable and the
+    round stops."""
+    if isinstance(error, OdooUnavailable):
+        _postpone(row, str(error), config, now)
+        report.failed += 1
+        report.postponed = True
+        report.errors.append(str(error))
+        log.warning("Odoo unreachable, outbox paused: %s", error)
+        return True
+    if isinstance(error, OdooMissingError):
+        row.status = "dead"
+        row.last_error = f"request gone from Odoo: {error}"[:2000]
+        report.dead += 1
+    elif error is not None:
+        _postpone(row, str(error), config, now)
+        if row.attempts >= config.max_attempts:
+            row.status = "dead"
+            report.dead += 1
+        else:
+            report.failed += 1
+        report.errors.append(str(error))
+        log.warning("Odoo refused outbox %s: %s", row.key, error)
+    else:
+        row.status = "sent"
+        row.result_id = result
+        row.sent_at = now
+        row.last_error = None
+        report.sent += 1
+        if row.key.startswith("rectification:"):
+            notice_delivered(
+                session,
+                rectification_id=int(row.key.split(":", 1)[1]),
+                at=now,
+                via=d.NoticeChannel.ODOO,
+            )
+        elif row.key.startswith("notification:"):
+            notification_delivered(session, int(row.key.split(":", 1)[1]), now)
+    if row.status == "dead" and row.key.startswith("notification:"):
+        refused_by_odoo(session, int(row.key.split(":", 1)[1]), row.last_error or "")
+    return False
 
 
 def _superseded(session: Session, row: OdooOutbox) -> bool:

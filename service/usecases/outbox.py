@@ -2,7 +2,8 @@
 
 A use case that changes something Odoo should hear of (a signed receipt to attach...) writes
 an outbox row in its own transaction; ``service.odoo.outbox`` plans the rest (fields, notes,
-activities) from the tables and delivers every row, each once (``key`` is unique).
+activities) from the tables and delivers every row, each once (``key`` is unique), claiming
+each with ``claim_next``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import Job, OdooOutbox, OdooRequestLink, utcnow
 
@@ -46,6 +47,29 @@ def enqueue(
     except IntegrityError:  # queued concurrently
         return False
     return True
+
+
+def claim_next(session: Session, *, after: int, now: datetime) -> OdooOutbox | None:
+    """The first pending row due at ``now`` with an id above ``after``, or ``None``.
+
+    On PostgreSQL the row is locked (``FOR UPDATE SKIP LOCKED``) until the session's
+    transaction ends: the caller sends it and writes the outcome in that transaction, so no
+    other process sends it meanwhile, and a process that dies mid-send lets it go at once
+    (its transaction ends with its connection). Rows another process holds are passed over."""
+    claim = (
+        select(OdooOutbox)
+        .where(
+            OdooOutbox.status == "pending",
+            col(OdooOutbox.next_attempt_at) <= now,
+            col(OdooOutbox.id) > after,
+        )
+        .order_by(col(OdooOutbox.id))
+        .limit(1)
+        .execution_options(populate_existing=True)  # the row as it is now, under its lock
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        claim = claim.with_for_update(skip_locked=True, of=OdooOutbox)  # type: ignore[arg-type]
+    return session.exec(claim).first()
 
 
 def enqueue_receipt(
