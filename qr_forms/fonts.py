@@ -105,9 +105,11 @@ def load_font_file(path: str | Path, *, subfont_index: int = 0) -> PdfFont:
     missing = [ch for ch in _PROBE_TEXT if ord(ch) not in font.face.charToGlyph]
     if missing:
         raise PdfFontError(f"font {font_path} lacks Chinese characters: {''.join(missing)}")
-    # An instance attribute in front of TTFontFace.addSubsetObjects: reportlab calls it once
-    # per subset when the document is saved.
+    # Instance attributes in front of two TTFontFace methods. reportlab calls addSubsetObjects
+    # once per subset when a document is saved; each subset it makes copies whole tables out of
+    # the font file (the glyph table of a CJK font is megabytes), so those copies are kept.
     font.face.addSubsetObjects = MethodType(_cached_subset_objects, font.face)
+    font.face.get_table = cache(font.face.get_table)
     pdfmetrics.registerFont(font)
     return PdfFont(name=name, path=font_path, embedded=True)
 

@@ -21,7 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from .fonts import cjk_font, pin_characters
-from .qr import qr_matrix
+from .qr import qr_rows
 
 __all__ = [
     "PageSize",
@@ -56,7 +56,7 @@ LIGHT: Final = Color(0.92, 0.92, 0.92)
 RULE: Final = Color(0.55, 0.55, 0.55)
 ACCENT: Final = Color(0.70, 0.05, 0.05)
 
-_DARK_RUN: Final = re.compile("1+")
+_DARK_RUN: Final = re.compile(b"\x01+")
 
 
 def new_canvas(out: io.BytesIO, size: tuple[float, float], *, title: str, creator: str) -> Canvas:
@@ -156,7 +156,9 @@ class Pen:
             pending.setFillColor(color)
             self._text_color = color
         pending.setTextOrigin(x, y)
-        pending.textOut(text)
+        # Each string is placed by its own origin, so the text cursor need not advance (textOut
+        # would measure the string a second time to advance it).
+        pending._textOut(text)
         return width
 
     def label(self, x: float, y: float, zh: str, en: str, size: float, *, gap: float = 3) -> float:
@@ -246,18 +248,18 @@ class Pen:
         a single scaling transform: small integers keep the page stream short and quick to
         write, and a vector code stays sharp at any printer resolution.
         """
-        matrix = qr_matrix(data)
-        modules = len(matrix) + 8
+        rows = qr_rows(data)
+        modules = len(rows) + 8
         step = size / modules
         canvas = self.canvas
         canvas.setFillColor(white)
         canvas.rect(x, y, size, size, stroke=0, fill=1)
         canvas.setFillColor(black)
-        runs: list[str] = []
-        for r, row in enumerate(matrix):
-            line = "".join(["1" if module else "0" for module in row])
-            for run in _DARK_RUN.finditer(line):
-                runs.append(f"{run.start()} {r} {run.end() - run.start()} 1 re")
+        runs = [
+            f"{start} {r} {end - start} 1 re"
+            for r, row in enumerate(rows)
+            for start, end in (run.span() for run in _DARK_RUN.finditer(row))
+        ]
         canvas.saveState()
         # Module (0, 0) is the top-left of the code, inside the 4-module quiet zone.
         canvas.transform(step, 0, 0, -step, x + 4 * step, y + size - 4 * step)

@@ -369,8 +369,17 @@ def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
     Raises:
         QRDataError: ``data`` is empty or too long.
     """
-    code = _build(data)
-    return tuple(tuple(bool(module) for module in row) for row in code.modules)
+    return tuple(tuple(module == 1 for module in row) for row in qr_rows(data))
+
+
+def qr_rows(data: str) -> list[bytes]:
+    """The QR code for ``data`` as one ``bytes`` per row of modules (1 dark, 0 light), without
+    border: :func:`qr_matrix` in the form that is quickest to scan for runs of dark modules.
+
+    Raises:
+        QRDataError: ``data`` is empty or too long.
+    """
+    return [bytes(row) for row in _build(data).modules]
 
 
 def make_qr_png(
