@@ -5,8 +5,9 @@ baseline makes just the two QR code PNGs (staff and resident) of each job. Both 
 this one process on one core, interleaved in chunks so that both see the same machine load;
 CPU time (``time.process_time``) is the primary figure, wall time is printed beside it.
 
-Prints forms per second, baseline jobs per second, and their ratio; the goal is at least 100
-forms per second per core.
+Prints forms per second, baseline jobs per second, and their ratio; the goal is at least 200
+forms per second per core. On a busy machine the rates both drop while the ratio holds, so the
+ratio is also set against the goal's share of a quiet machine's baseline (200 of 478 jobs/s).
 
     python benchmarks/forms.py [--count 1000] [--page-size A4|A5-landscape] [--chunk 50]
 """
@@ -37,7 +38,11 @@ from qr_forms import (  # noqa: E402
 )
 from service.catalogue.forms import form_labels  # noqa: E402
 
-GOAL_FORMS_PER_SECOND = 100
+GOAL_FORMS_PER_SECOND = 200
+# The baseline on a quiet core of the reference machine when the goal was set (issue 16): the
+# goal as a ratio is 200 / 478, which a loaded machine can still be held to.
+QUIET_BASELINE_JOBS_PER_SECOND = 478
+GOAL_RATIO = GOAL_FORMS_PER_SECOND / QUIET_BASELINE_JOBS_PER_SECOND
 SECRET = "benchmark-secret-0123456789abcdef"
 BASE_URL = "https://wy.example.com"
 
@@ -167,9 +172,12 @@ def main() -> None:
         f"  callback form PDF:            {forms_rate:8.1f} forms/s CPU"
         f"  ({count / wall['forms']:.1f} wall), {pdf_bytes / count / 1024:.1f} KiB each"
     )
-    print(f"  ratio forms / baseline: {forms_rate / baseline_rate:.2f}")
+    ratio = forms_rate / baseline_rate
+    print(f"  ratio forms / baseline: {ratio:.2f} (goal {GOAL_RATIO:.2f})")
     verdict = "met" if forms_rate >= GOAL_FORMS_PER_SECOND else "NOT met"
     print(f"  goal {GOAL_FORMS_PER_SECOND} forms/s per core: {verdict}")
+    ratio_verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
+    print(f"  goal ratio {GOAL_RATIO:.2f} (same run, any load): {ratio_verdict}")
 
 
 if __name__ == "__main__":
