@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal, TypeVar
 
 from reportlab.lib.colors import Color, black, white
@@ -57,6 +58,12 @@ RULE: Final = Color(0.55, 0.55, 0.55)
 ACCENT: Final = Color(0.70, 0.05, 0.05)
 
 _DARK_RUN: Final = re.compile(b"\x01+")
+
+
+@lru_cache(maxsize=4096)
+def _string_width(text: str, font: str, size: float) -> float:
+    """A string's width in points; the labels are measured once per process, not per page."""
+    return float(pdfmetrics.stringWidth(text, font, size))
 
 
 def new_canvas(out: io.BytesIO, size: tuple[float, float], *, title: str, creator: str) -> Canvas:
@@ -120,7 +127,7 @@ class Pen:
         self._text_color = None
 
     def width(self, text: str, size: float) -> float:
-        return float(pdfmetrics.stringWidth(text, self.font, size))
+        return _string_width(text, self.font, size)
 
     def text(
         self,
