@@ -66,7 +66,10 @@ def build(engine, jobs: int, seed: int = 7) -> None:  # noqa: ANN001
         deadline = completed + timedelta(hours=WINDOWS[category])
         flags = {"manager": False, "supervisor": False, "lead": False}
         first = None
+        answer = None  # the latest callback's satisfaction (by done_at, then id)
+        latest = None
         job_id = n + 1
+        worker = f"师傅{n % 20}"
         if rng.random() < 0.8:
             for _ in range(1 + (rng.random() < 0.1)):
                 name, role = rng.choice(STAFF)
@@ -77,6 +80,15 @@ def build(engine, jobs: int, seed: int = 7) -> None:  # noqa: ANN001
                 flags[role] = True
                 first = done_at if first is None or done_at < first else first
                 unhappy = rng.random() < 0.03
+                satisfaction = (
+                    "unsatisfied"
+                    if unhappy
+                    else rng.choice(["satisfied", "satisfied", "fairly_satisfied"])
+                )
+                if latest is None or done_at >= latest:
+                    latest, answer = done_at, satisfaction
+                # a few are entered a day or two after they were done (late entries)
+                recorded = done_at + timedelta(hours=30 if rng.random() < 0.02 else 0.1)
                 cb_rows.append(
                     {
                         "id": callback_id,
@@ -88,25 +100,49 @@ def build(engine, jobs: int, seed: int = 7) -> None:  # noqa: ANN001
                         "done_at": done_at,
                         "inspected": False,
                         "charge_verified": True,
-                        "satisfaction": "unsatisfied"
-                        if unhappy
-                        else rng.choice(["satisfied", "satisfied", "fairly_satisfied"]),
+                        "satisfaction": satisfaction,
                         "problems": "返工" if unhappy else None,
+                        "recorded_at": min(recorded, NOW),
+                        "recorded_by": name,
                         "created_at": done_at,
                     }
                 )
                 if unhappy:
-                    due = done_at + timedelta(hours=24)
+                    notice_due = done_at + timedelta(hours=24)
+                    fix_due = done_at + timedelta(hours=72)
+                    notified = done_at + timedelta(hours=rng.uniform(1, 30))
+                    fixed = notified + timedelta(hours=rng.uniform(4, 60))
+                    notified = notified if notified <= NOW and rng.random() < 0.9 else None
+                    fixed = fixed if notified and fixed <= NOW and rng.random() < 0.7 else None
+                    verified = fixed + timedelta(hours=2) if fixed and rng.random() < 0.5 else None
+                    verified = verified if verified and verified <= NOW else None
+                    state = (
+                        "verified"
+                        if verified
+                        else "fixed"
+                        if fixed
+                        else "notified"
+                        if notified
+                        else "open"
+                    )
                     rect_rows.append(
                         {
                             "job_id": job_id,
                             "callback_id": callback_id,
-                            "worker": f"师傅{n % 20}",
-                            "problems": "返工",
-                            "due_at": due,
-                            "done_at": due + timedelta(hours=rng.uniform(-20, 10))
-                            if rng.random() < 0.7
-                            else None,
+                            "source": "problems",
+                            "problem": "返工",
+                            "found_by": name,
+                            "worker": worker,
+                            "state": state,
+                            "opened_at": done_at,
+                            "notice_due_at": notice_due,
+                            "notified_at": notified,
+                            "notified_via": "paper" if notified else None,
+                            "ack_nonce": f"b{len(rect_rows):011d}",
+                            "fix_due_at": fix_due,
+                            "fixed_at": fixed,
+                            "verified_at": verified,
+                            "verified_by": "主管乙" if verified else None,
                             "created_at": done_at,
                         }
                     )
@@ -118,7 +154,7 @@ def build(engine, jobs: int, seed: int = 7) -> None:  # noqa: ANN001
                 "unit": f"{n % 30 + 1}栋{n % 400 + 101}",
                 "title": "维修",
                 "category": category,
-                "worker": f"师傅{n % 20}",
+                "worker": worker,
                 "completed_at": completed,
                 "deadline": deadline,
                 "assigned_role": rng.choices(["manager", "supervisor", "lead"], [10, 30, 60])[0],
@@ -128,6 +164,8 @@ def build(engine, jobs: int, seed: int = 7) -> None:  # noqa: ANN001
                 "cb_manager": flags["manager"],
                 "cb_supervisor": flags["supervisor"],
                 "cb_lead": flags["lead"],
+                "answer": answer,
+                "answer_source": "staff" if answer else None,
                 "created_at": completed,
                 "updated_at": completed,
             }
