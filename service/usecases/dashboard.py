@@ -286,7 +286,12 @@ def _count(session: Session, where: Any) -> int:
 def build_dashboard(
     *, session: Session, estate_code: str, period: str | None, as_of: datetime
 ) -> Dashboard:
-    """Every figure of the dashboard and the monthly report for one estate-period."""
+    """Every figure of the dashboard and the monthly report for one estate-period.
+
+    The period is read a few times, each time grouped in the database as finely as the
+    tables need: the compliance figures, the jobs per worker and answer, the callbacks per
+    staff member and channel, the rectifications per worker and state. A list is read only
+    when its count (known by then) says it has rows."""
     if period:
         d.Period.parse(period)
     estate, result = compliance(
@@ -312,6 +317,9 @@ def build_dashboard(
         for role, quota in result.roles.items()
     ]
 
+    def items(count: int, where: Any, order: Any) -> list[JobItem]:
+        return _job_items(session, where, order, as_of, people) if count else []
+
     # Due today / tomorrow: any of the estate's active jobs still waiting, by local day.
     today = as_of.astimezone(tz).date()
     midnight = [
@@ -327,9 +335,25 @@ def build_dashboard(
     due_tomorrow_where = sa.and_(
         waiting, col(Job.deadline) >= midnight[1], col(Job.deadline) < midnight[2]
     )
+    due_today_count, due_tomorrow_count = session.exec(
+        select(
+            count_if(col(Job.deadline) < midnight[1]),
+            count_if(col(Job.deadline) >= midnight[1]),
+        ).where(waiting, col(Job.deadline) < midnight[2])
+    ).one()
     overdue_where = sa.and_(in_period, status_clause(d.JobStatus.OVERDUE, as_of))
 
-    groups = _callback_groups(session, in_period)
+    jobs = _job_groups(session, in_period)
+    late_entry = (
+        hours_between(col(Callback.done_at), col(Callback.recorded_at)) > estate.late_entry_hours
+    )
+    groups = _callback_groups(session, in_period, late_entry, with_calls=result.phone_attempts > 0)
+    # every rectification is either verified or open: none of either, nothing to group
+    rects = (
+        _rectification_groups(session, in_period, as_of)
+        if result.rectifications_open + result.rectifications_verified
+        else _RectificationGroups(per_worker={}, states=_rectification_counts([]))
+    )
     visit_where = sa.and_(
         waiting_or_late(estate),
         sa.or_(
@@ -337,11 +361,8 @@ def build_dashboard(
             col(Job.last_call_outcome).in_([o.value for o in d.followup.VISIT_AT_ONCE]),
         ),
     )
+    visits_count = _count(session, visit_where)
     repeat_where = sa.and_(in_period, col(Job.repeat_of_id).is_not(None))
-    late_where = sa.and_(
-        in_period,
-        hours_between(col(Callback.done_at), col(Callback.recorded_at)) > estate.late_entry_hours,
-    )
     return Dashboard(
         estate=estate,
         period=result.period,
@@ -349,33 +370,32 @@ def build_dashboard(
         result=result,
         clock=clock,
         roles=roles,
-        due_today=_job_items(session, due_today_where, col(Job.deadline), as_of, people),
-        due_tomorrow=_job_items(session, due_tomorrow_where, col(Job.deadline), as_of, people),
-        due_today_count=_count(session, due_today_where),
-        due_tomorrow_count=_count(session, due_tomorrow_where),
-        overdue=_job_items(session, overdue_where, col(Job.deadline), as_of, people),
+        due_today=items(due_today_count, due_today_where, col(Job.deadline)),
+        due_tomorrow=items(due_tomorrow_count, due_tomorrow_where, col(Job.deadline)),
+        due_today_count=int(due_today_count),
+        due_tomorrow_count=int(due_tomorrow_count),
+        overdue=items(result.overdue_open, overdue_where, col(Job.deadline)),
         staff=groups.staff,
-        workers=_worker_rows(session, in_period, as_of),
+        workers=_worker_rows(jobs, rects),
         channels=groups.channels,
-        late_rectifications=_late_rectifications(session, in_period, as_of),
+        late_rectifications=_late_rectifications(session, in_period, as_of)
+        if result.rectifications_late
+        else [],
         late_rectifications_count=result.rectifications_late,
-        visits=_job_items(session, visit_where, col(Job.deadline), as_of, people),
-        visits_count=_count(session, visit_where),
-        repeats=_job_items(session, repeat_where, col(Job.completed_at), as_of, people),
-        repeats_count=_count(session, repeat_where),
-        rectification_states=_rectification_states(session, in_period),
+        visits=items(visits_count, visit_where, col(Job.deadline)),
+        visits_count=visits_count,
+        repeats=items(jobs.repeats, repeat_where, col(Job.completed_at)),
+        repeats_count=jobs.repeats,
+        rectification_states=rects.states,
         escalations=notifications(session, estate, Notification.kind == "escalation"),
         failed_notifications=notifications(session, estate, Notification.status == "failed"),
-        late_entries=late_entries(session, late_where),
+        late_entries=late_entries(session, sa.and_(in_period, late_entry))
+        if groups.late_entries
+        else [],
         chain_head=chain_head(
             session, estate, min(as_of, result.period.bounds(estate.timezone)[1])
         ),
-        late_entries_count=session.exec(
-            select(func.count())
-            .select_from(Callback)
-            .join(Job, col(Job.id) == Callback.job_id)
-            .where(late_where)
-        ).one(),
+        late_entries_count=groups.late_entries,
     )
 
 
@@ -386,16 +406,66 @@ def waiting_or_late(estate: Estate) -> Any:
     )
 
 
-def _rectification_states(session: Session, in_period: Any) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class _JobGroups:
+    """The period's jobs counted once: per worker and answer, and those that repeat a repair."""
+
+    per_worker: dict[str, dict[str | None, int]]  # worker -> answer (None: none yet) -> jobs
+    repeats: int
+
+
+def _job_groups(session: Session, in_period: Any) -> _JobGroups:
+    worker = func.coalesce(Job.worker, "")
+    per_worker: dict[str, dict[str | None, int]] = defaultdict(dict)
+    repeats = 0
+    for name, answer, n, repeating in session.exec(
+        select(worker, Job.answer, func.count(), func.count(Job.repeat_of_id))
+        .where(in_period)
+        .group_by(worker, Job.answer)
+    ).all():
+        per_worker[name][answer] = int(n)
+        repeats += int(repeating)
+    return _JobGroups(per_worker=dict(per_worker), repeats=repeats)
+
+
+def _rectification_counts(rows: list[tuple[str, int]]) -> dict[str, int]:
+    counts = {state.value: 0 for state in d.RectificationState}
+    for state, n in rows:
+        counts[state] = counts.get(state, 0) + n
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _RectificationGroups:
+    """The period's rectifications counted once: per worker (all, open, late) and per state."""
+
+    per_worker: dict[str, tuple[int, int, int]]
+    states: dict[str, int]
+
+
+def _rectification_groups(
+    session: Session, in_period: Any, as_of: datetime
+) -> _RectificationGroups:
+    worker = func.coalesce(Job.worker, "")
+    notice_late, fix_late = late_clause(as_of)
     rows = session.exec(
-        select(Rectification.state, func.count())
+        select(worker, Rectification.state, func.count(), count_if(sa.or_(notice_late, fix_late)))
+        .select_from(Rectification)
         .join(Job, col(Job.id) == Rectification.job_id)
         .where(in_period)
-        .group_by(Rectification.state)
+        .group_by(worker, Rectification.state)
     ).all()
-    counts = {state.value: 0 for state in d.RectificationState}
-    counts.update({state: int(n) for state, n in rows})
-    return counts
+    per_worker: dict[str, tuple[int, int, int]] = {}
+    verified = d.RectificationState.VERIFIED.value
+    for name, state, n, late in rows:
+        total, open_, late_ = per_worker.get(name, (0, 0, 0))
+        per_worker[name] = (
+            total + int(n),
+            open_ + (int(n) if state != verified else 0),
+            late_ + int(late),
+        )
+    states = _rectification_counts([(state, int(n)) for _, state, n, _ in rows])
+    return _RectificationGroups(per_worker=per_worker, states=states)
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,38 +474,52 @@ class _CallbackGroups:
 
     staff: list[StaffRow]
     channels: dict[str, int]
+    late_entries: int
 
 
-def _callback_groups(session: Session, in_period: Any) -> _CallbackGroups:
-    on_time = sa.case((col(Callback.done_at) <= col(Job.deadline), 1), else_=0)
+def _callback_groups(
+    session: Session, in_period: Any, late_entry: Any, *, with_calls: bool
+) -> _CallbackGroups:
+    """Per staff member: callbacks, on time, by channel, late entries; and their phone calls
+    (read only when the period has any: ``with_calls``)."""
     rows = session.exec(
-        select(Callback.staff, Callback.role, Callback.channel, on_time, func.count())
+        select(
+            Callback.staff,
+            Callback.role,
+            Callback.channel,
+            func.count(),
+            count_if(col(Callback.done_at) <= col(Job.deadline)),
+            count_if(late_entry),
+        )
         .join(Job, col(Job.id) == Callback.job_id)
         .where(in_period)
-        .group_by(Callback.staff, Callback.role, Callback.channel, on_time)
+        .group_by(Callback.staff, Callback.role, Callback.channel)
     ).all()
     # callbacks, on time, on site, by phone, calls made, calls that reached the resident
     per_staff: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     channels = {c.value: 0 for c in d.Channel}
-    for name, role, channel, in_time, n in rows:
+    late = 0
+    for name, role, channel, n, in_time, entered_late in rows:
         n = int(n)
         figures = per_staff[(name, role)]
         figures[0] += n
-        figures[1] += n if in_time else 0
+        figures[1] += int(in_time)
         figures[2] += n if channel == d.Channel.ON_SITE else 0
         figures[3] += n if channel == d.Channel.PHONE else 0
         channels[channel] = channels.get(channel, 0) + n
-    reached = sa.case((PhoneAttempt.outcome == d.CallOutcome.REACHED.value, 1), else_=0)
-    calls = session.exec(
-        select(PhoneAttempt.staff, PhoneAttempt.role, reached, func.count())
-        .join(Job, col(Job.id) == PhoneAttempt.job_id)
-        .where(in_period)
-        .group_by(PhoneAttempt.staff, PhoneAttempt.role, reached)
-    ).all()
-    for name, role, got_through, n in calls:
-        figures = per_staff[(name, role)]
-        figures[4] += int(n)
-        figures[5] += int(n) if got_through else 0
+        late += int(entered_late)
+    if with_calls:
+        reached = PhoneAttempt.outcome == d.CallOutcome.REACHED.value
+        calls = session.exec(
+            select(PhoneAttempt.staff, PhoneAttempt.role, func.count(), count_if(reached))
+            .join(Job, col(Job.id) == PhoneAttempt.job_id)
+            .where(in_period)
+            .group_by(PhoneAttempt.staff, PhoneAttempt.role)
+        ).all()
+        for name, role, n, got_through in calls:
+            figures = per_staff[(name, role)]
+            figures[4] += int(n)
+            figures[5] += int(got_through)
     order = {role.value: i for i, role in enumerate(d.ROLE_ORDER)}
     staff = [
         StaffRow(
@@ -451,48 +535,21 @@ def _callback_groups(session: Session, in_period: Any) -> _CallbackGroups:
         for (name, role), f in per_staff.items()
     ]
     staff.sort(key=lambda row: (order.get(row.role, 9), -row.callbacks, row.name))
-    return _CallbackGroups(staff=staff, channels=channels)
+    return _CallbackGroups(staff=staff, channels=channels, late_entries=late)
 
 
-def _worker_rows(session: Session, in_period: Any, as_of: datetime) -> list[WorkerRow]:
+def _worker_rows(jobs: _JobGroups, rects: _RectificationGroups) -> list[WorkerRow]:
     """Per repair worker: jobs, the jobs' answers (one per job), rectifications."""
-    worker = func.coalesce(Job.worker, "")
-    jobs: dict[str, int] = defaultdict(int)
-    answers: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for name, answer, n in session.exec(
-        select(worker, Job.answer, func.count()).where(in_period).group_by(worker, Job.answer)
-    ).all():
-        jobs[name] += int(n)
-        if answer is not None:
-            answers[name][answer] += int(n)
-    notice_late, fix_late = late_clause(as_of)
-    verified = Rectification.state == d.RectificationState.VERIFIED.value
-    rects = {
-        name: (int(total), int(open_), int(late))
-        for name, total, open_, late in session.exec(
-            select(
-                worker,
-                func.count(),
-                count_if(sa.not_(verified)),
-                count_if(sa.or_(notice_late, fix_late)),
-            )
-            .select_from(Rectification)
-            .join(Job, col(Job.id) == Rectification.job_id)
-            .where(in_period)
-            .group_by(worker)
-        ).all()
-    }
     rows = []
-    for name, n in jobs.items():
-        a = answers.get(name, {})
-        total, open_, late = rects.get(name, (0, 0, 0))
+    for name, answers in jobs.per_worker.items():
+        total, open_, late = rects.per_worker.get(name, (0, 0, 0))
         rows.append(
             WorkerRow(
                 worker=name,
-                jobs=int(n),
-                satisfied=a.get("satisfied", 0),
-                fairly_satisfied=a.get("fairly_satisfied", 0),
-                unsatisfied=a.get("unsatisfied", 0),
+                jobs=sum(answers.values()),
+                satisfied=answers.get("satisfied", 0),
+                fairly_satisfied=answers.get("fairly_satisfied", 0),
+                unsatisfied=answers.get("unsatisfied", 0),
                 rectifications=total,
                 rectifications_open=open_,
                 rectifications_late=late,
