@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Engine
 
@@ -93,7 +93,8 @@ def sync_once(
             retried = syncer.retry_skipped()
             report.created += retried.created
             report.updated += retried.updated
-            config = outbox_config(settings, gw)
+            # a claimed row is left to its sender for three Odoo timeouts (see OutboxConfig)
+            config = replace(outbox_config(settings, gw), claim_seconds=3 * settings.odoo_timeout)
             queued = outbox.plan(engine=engine, gateway=gw, config=config)
             delivery = outbox.deliver(engine=engine, gateway=gw, config=config)
             return PassReport(report, queued, delivery)

@@ -11,8 +11,8 @@ the use case, ``usecases.outbox.enqueue_receipt``), and a scheduler notification
 person who reads Odoo as an activity for their Odoo user (queued by the ``odoo`` channel,
 ``service.channels.odoo``).
 
-``deliver`` sends what is due, in order, each row claimed on its own (on PostgreSQL
-``FOR UPDATE SKIP LOCKED``, so several instances never send one row twice). While Odoo is
+``deliver`` sends what is due, in order, each row claimed on its own before it is sent (on
+PostgreSQL ``FOR UPDATE SKIP LOCKED``), so several instances never send one row twice. While Odoo is
 unreachable it backs off exponentially per row and stops the round; rows survive a restart
 because they are rows.
 Every create carries its key as a marker inside the record, and ``deliver`` looks for the
@@ -73,6 +73,10 @@ class OutboxConfig:
     backoff_seconds: float = 30.0
     backoff_max_seconds: float = 3600.0
     batch: int = 200
+    #: How long a claimed row is left to its sender: longer than a send can take (the marker
+    #: lookup and the write, each within the Odoo timeout), so a send in flight when its
+    #: process died has landed before the row is sent again.
+    claim_seconds: float = 90.0
 
 
 @dataclass(slots=True)
@@ -467,32 +471,31 @@ def deliver(
     config: OutboxConfig,
     now: Callable[[], datetime] = utcnow,
 ) -> DeliveryReport:
-    """Send the due rows in the order they were queued, each claimed on its own
-    (``usecases.outbox.claim_next``) on one connection held for the run.
-
-    On PostgreSQL a row stays locked from its claim until its outcome is committed, so two
-    processes never send the same row at once; on SQLite no transaction is held over an Odoo
-    call (the sync lock keeps a second sync out). A row sent again after a crash mid-call
-    finds its marker in Odoo and makes no second copy. Raises ``OdooConfigError`` (bad
-    settings) unchanged."""
+    """Send the due rows in the order they were queued, each claimed first
+    (``usecases.outbox.claim_next``, on one connection held for the run): two processes
+    never send the same row, and no transaction stays open over an Odoo call. A row whose
+    sender died is sent again once its claim runs out (``config.claim_seconds``); it finds
+    its marker in Odoo and makes no second copy. Raises ``OdooConfigError`` (bad settings)
+    unchanged."""
     report = DeliveryReport()
+    hold = timedelta(seconds=config.claim_seconds)
     with engine.connect() as connection, Session(connection, expire_on_commit=False) as session:
-        row_locks = connection.dialect.name == "postgresql"
         after = 0  # rows below were delivered, wait for a retry, or are another process's
         while True:
-            row = claim_next(session, after=after, now=now())
+            row = claim_next(session, after=after, now=now(), hold=hold)
             if row is None:
-                session.commit()
                 return report
             after = row.id or after
-            if row.kind == "fields" and _superseded(session, row):
-                row.status = "superseded"
-                session.add(row)
-                session.commit()
-                report.superseded += 1
-                continue
-            if not row_locks:
-                session.commit()  # no SQLite transaction stays open over the Odoo call
+            if row.kind == "fields":
+                begin_write(session)
+                superseded = _superseded(session, row)
+                if superseded:
+                    row.status = "superseded"
+                    session.add(row)
+                    report.superseded += 1
+                session.commit()  # no transaction stays open over the Odoo call
+                if superseded:
+                    continue
             error: OdooError | None = None
             result: int | None = None
             try:

@@ -3,18 +3,19 @@
 A use case that changes something Odoo should hear of (a signed receipt to attach...) writes
 an outbox row in its own transaction; ``service.odoo.outbox`` plans the rest (fields, notes,
 activities) from the tables and delivers every row, each once (``key`` is unique), claiming
-each with ``claim_next``.
+each with ``claim_next`` before it is sent.
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ..db import begin_write
 from ..models import Job, OdooOutbox, OdooRequestLink, utcnow
 
 
@@ -49,13 +50,18 @@ def enqueue(
     return True
 
 
-def claim_next(session: Session, *, after: int, now: datetime) -> OdooOutbox | None:
-    """The first pending row due at ``now`` with an id above ``after``, or ``None``.
+def claim_next(
+    session: Session, *, after: int, now: datetime, hold: timedelta
+) -> OdooOutbox | None:
+    """Claim the first pending row due at ``now`` with an id above ``after``: it is put off
+    by ``hold`` (longer than a send can take) and committed before it is returned, so no
+    other process sends it meanwhile, and a send in flight when its process died has
+    reached Odoo before anyone sends the row again (and finds its marker). ``None`` when
+    nothing is due.
 
-    On PostgreSQL the row is locked (``FOR UPDATE SKIP LOCKED``) until the session's
-    transaction ends: the caller sends it and writes the outcome in that transaction, so no
-    other process sends it meanwhile, and a process that dies mid-send lets it go at once
-    (its transaction ends with its connection). Rows another process holds are passed over."""
+    On PostgreSQL the claim reads ``FOR UPDATE SKIP LOCKED``: a row another process is
+    claiming at that moment is passed over, not waited for."""
+    begin_write(session)
     claim = (
         select(OdooOutbox)
         .where(
@@ -69,7 +75,12 @@ def claim_next(session: Session, *, after: int, now: datetime) -> OdooOutbox | N
     )
     if session.get_bind().dialect.name == "postgresql":
         claim = claim.with_for_update(skip_locked=True, of=OdooOutbox)  # type: ignore[arg-type]
-    return session.exec(claim).first()
+    row = session.exec(claim).first()
+    if row is not None:
+        row.next_attempt_at = now + hold
+        session.add(row)
+    session.commit()
+    return row
 
 
 def enqueue_receipt(
