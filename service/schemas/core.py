@@ -93,17 +93,18 @@ _MONTH = r"(?:0[1-9]|1[0-2])"
 #: ``YYYY-MM`` with a real month, within the years the calendar rules handle.
 PERIOD_PATTERN = rf"^{_YEAR}-{_MONTH}$"
 _CLOCK = (
-    r"-(?:0[1-9]|[12][0-9]|3[01])[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?"
-    r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+    r"-(?:0[1-9]|[12][0-9]|3[01])[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(?::[0-5][0-9](?:\.[0-9]+)?)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
 )
-#: RFC 3339 (ISO 8601 with seconds and an offset, ``Z`` allowed), years 1970-9998.
+#: ISO 8601 with an offset (``Z`` allowed; ``T`` or a space between date and clock; seconds and
+#: their fraction optional), years 1970-9998: RFC 3339 and the shorter forms people write.
 TIME_PATTERN = rf"^{_YEAR}-{_MONTH}{_CLOCK}"
 _TIME_SHAPE = re.compile(rf"^[0-9]{{4}}-{_MONTH}{_CLOCK}")  # any year: refused below, by name
 TIME_EXAMPLE = "2026-05-01T09:30:00+08:00"
 
 
 def _time_text(value: Any) -> Any:
-    """Only RFC 3339 text: pydantic would also read a number as seconds since 1970, and a time
+    """Only ISO 8601 text: pydantic would also read a number as seconds since 1970, and a time
     without an offset."""
     if isinstance(value, datetime) or (isinstance(value, str) and _TIME_SHAPE.fullmatch(value)):
         return value
@@ -123,12 +124,16 @@ Time = Annotated[
     AwareDatetime,
     BeforeValidator(_time_text),
     AfterValidator(_time_in_range),
-    Documented(TIME_PATTERN),
+    # the pattern says what is read; JSON Schema's "date-time" format (RFC 3339) is narrower
+    Documented(TIME_PATTERN, drop_format=True),
 ]
 
 
 def _period(value: str) -> str:
     if not re.fullmatch(PERIOD_PATTERN, value):
+        shape = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)
+        if shape and not 1 <= int(shape[2]) <= 12:
+            raise ValueError(f"period {value!r}: there is no month {shape[2]}; months are 01-12")
         raise ValueError(
             f"period {value!r} must look like YYYY-MM (a month 01-12, years"
             f" {MIN_YEAR}-{MAX_YEAR}), e.g. 2026-05"

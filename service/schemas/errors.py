@@ -23,6 +23,8 @@ def readable(errors: list[dict[str, Any]]) -> str:
             message = "needs a timezone offset, e.g. 2026-05-01T09:30:00+08:00"
         elif error.get("type") == "json_invalid":
             message = "the body is not valid JSON"
+        elif error.get("type") == "value_error":  # our own validators' words, without pydantic's
+            message = message.removeprefix("Value error, ")
         messages.append(f"{_where(tuple(error.get('loc', ())))}: {message}")
     return "; ".join(messages)
 

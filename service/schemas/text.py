@@ -65,6 +65,8 @@ class Documented:
     description: str | None = None
     #: The values allowed, computed when the schema is written (not at import).
     enum: Callable[[], Sequence[str]] | None = None
+    #: Leave out the type's ``format`` where the pattern, not the format, is the rule.
+    drop_format: bool = False
 
     def __get_pydantic_json_schema__(
         self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -72,6 +74,8 @@ class Documented:
         schema = handler(core_schema)
         if self.pattern is not None:
             schema["pattern"] = self.pattern
+        if self.drop_format:
+            schema.pop("format", None)
         if self.enum is not None:
             schema["enum"] = list(self.enum())
         if self.description is not None and "description" not in schema:

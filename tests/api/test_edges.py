@@ -8,7 +8,7 @@ from .helpers import callback_body, job_body
 @pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
-        ({"completed_at": 1714521600}, "completed_at: Value error, must be an ISO 8601 time"),
+        ({"completed_at": 1714521600}, "completed_at: must be an ISO 8601 time"),
         ({"completed_at": "0001-01-01T00:00:00+08:00"}, "out of range"),
         ({"completed_at": "9999-12-31T20:00:00+00:00"}, "out of range"),
         ({"charge": "1e2"}, "charge"),
@@ -19,7 +19,7 @@ from .helpers import callback_body, job_body
         ({"charge": 0.1 + 0.2}, "charge"),
         ({"charge": True}, "charge"),
         ({"ref": "X\u0000"}, "ref"),
-        ({"title": "a\u0000b"}, "title: Value error, control characters"),
+        ({"title": "a\u0000b"}, "title: control characters"),
         ({"worker": "孙师傅\n马师傅"}, "worker"),
     ],
 )
@@ -43,9 +43,7 @@ def test_money_as_a_decimal_string_with_two_decimals_at_most_is_taken(
 def test_money_as_a_json_number_is_refused_saying_to_send_a_string(client, estate, charge):
     response = client.post("/api/v1/jobs", json=job_body(charge=charge))
     assert response.status_code == 422
-    assert (
-        'charge: Value error, must be a decimal string such as "12.50"' in response.json()["detail"]
-    )
+    assert 'charge: must be a decimal string such as "12.50"' in response.json()["detail"]
 
 
 def test_problems_may_span_lines_but_hold_no_nul(client, estate):
