@@ -41,6 +41,9 @@ def _reset_cached_settings() -> None:
     get_engine.cache_clear()
 
 
+SERVE_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -51,8 +54,18 @@ def serve(
     remind: Annotated[
         bool, typer.Option(help="run the scheduler (reminders, escalations, notices)")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="processes serving requests; with more than one, the scheduler and the Odoo"
+            " sync run once, in this process beside them",
+        ),
+    ] = 1,
 ) -> None:
     """Apply pending migrations, then serve the API and the pages."""
+    import threading
+
     import uvicorn
 
     from .app import create_app
@@ -60,27 +73,78 @@ def serve(
     from .http.logs import redact_root_handlers, uvicorn_log_config
 
     _settings()  # refused before anything starts
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format=SERVE_LOG_FORMAT)
     # No log line shows a phone-page link's token (access log included) or a result row.
     redact_root_handlers()
     migrate(get_engine())
-    application = create_app()
-    if sync and _settings().odoo_configured:
-        try:
-            from .odoo.loop import attach_sync_loop
-        except ModuleNotFoundError:
-            console.print("[yellow]Odoo sync loop not available in this build[/]")
-        else:
-            attach_sync_loop(application)
-    if remind:
-        from .scheduler import attach_scheduler
+    with_sync = sync and _settings().odoo_configured
+    if workers == 1:
+        application = create_app()
+        if with_sync:
+            try:
+                from .odoo.loop import attach_sync_loop
+            except ModuleNotFoundError:
+                console.print("[yellow]Odoo sync loop not available in this build[/]")
+            else:
+                attach_sync_loop(application)
+        if remind:
+            from .scheduler import attach_scheduler
 
-        attach_scheduler(application, get_engine(), _settings())
-    uvicorn.run(
-        application, host=host, port=port, log_level="info", log_config=uvicorn_log_config()
+            attach_scheduler(application, get_engine(), _settings())
+        uvicorn.run(
+            application, host=host, port=port, log_level="info", log_config=uvicorn_log_config()
+        )
+        return
+    # Each worker makes its own app (a fresh process: the factory, by name) and logs through
+    # the redacting handlers of the configuration below, its own records included; the
+    # background loops run here, in the process that watches the workers.
+    from .odoo.loop import SyncLoop
+    from .scheduler import run_loop
+
+    sync_loop = SyncLoop() if with_sync else None
+    stop = threading.Event()
+    scheduler = threading.Thread(
+        target=run_loop, args=(get_engine(), _settings(), stop), name="scheduler", daemon=True
     )
+    if sync_loop is not None:
+        sync_loop.start()
+    if remind:
+        scheduler.start()
+    try:
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            log_config=uvicorn_log_config(_workers_log_config()),
+        )
+    finally:
+        stop.set()
+        if sync_loop is not None:
+            sync_loop.close()
+        if remind:
+            scheduler.join(10)
+
+
+def _workers_log_config() -> dict[str, object]:
+    """uvicorn's logging configuration plus the root logger's handler, so that the records
+    of a worker process's own loggers go out as ``huifang serve`` writes them (and redacted:
+    ``uvicorn_log_config`` puts its filter on every handler)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["huifang"] = {"format": SERVE_LOG_FORMAT}
+    config["handlers"]["huifang"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "huifang",
+        "stream": "ext://sys.stderr",
+    }
+    config["root"] = {"handlers": ["huifang"], "level": "INFO"}
+    return config
 
 
 @app.command()

@@ -33,8 +33,6 @@ from tests.cli.test_durability import _free_port
 from tests.pg import Cluster
 from tests.support.odoo_standin import OdooStandIn
 
-pytestmark = pytest.mark.postgres
-
 KEY = "instances-key"
 ODOO_KEY = "standin-api-key"
 REQUESTS = 8  # synced from Odoo, each with one callback to write back
@@ -133,6 +131,7 @@ def _sync_holder(engine: Engine) -> str | None:
     )
 
 
+@pytest.mark.postgres
 def test_two_instances_write_to_odoo_and_notify_once_even_when_one_is_killed(
     database: Engine, pg_cluster: Cluster, tmp_path: Path
 ):
@@ -248,3 +247,55 @@ def test_two_instances_write_to_odoo_and_notify_once_even_when_one_is_killed(
     assert {status for *_, status in rows} == {"sent"}
     assert set(POSTED) == {f"huifang-notification-{row[0]}" for row in rows}, shown
     assert sum(n - 1 for n in Counter(POSTED).values()) <= 1, (Counter(POSTED), queued)
+
+
+def test_serve_with_two_workers_starts_both_and_runs_the_scheduler_once_beside_them(tmp_path: Path):
+    POSTED.clear()
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), SlowGateway)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    env = {
+        **os.environ,
+        "HUIFANG_DATABASE_URL": f"sqlite:///{tmp_path / 'huifang.db'}",
+        "HUIFANG_ADMIN_API_KEY": KEY,
+        "HUIFANG_REMIND_INTERVAL_SECONDS": "5",
+        "HUIFANG_WEBHOOK_URL": f"http://127.0.0.1:{hook.server_address[1]}/sms",
+        "HUIFANG_WEBHOOK_SECRET": "s3cret",
+    }
+    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_up(base, server)
+            api = httpx.Client(
+                base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {KEY}"}
+            )
+            assert api.put("/estates/YG", json={"name": "阳光花园"}).status_code == 201
+            staff = {"estate": "YG", "name": "张伟", "role": "lead", "notify_by": "webhook"}
+            assert api.post("/staff", json=staff).status_code == 201
+            done = datetime.now(UTC) - timedelta(days=6, hours=12)  # general: due in 12 hours
+            for n in range(4):
+                job = {"ref": f"K-{n}", "estate": "YG", "completed_at": done.isoformat()}
+                assert api.post("/jobs", json=job).status_code == 201
+            httpx.get(f"{base}/r/secret-link-token", timeout=5)
+            assert _wait(lambda: len(POSTED) >= 1, 30), "the scheduler sent nothing"
+            time.sleep(6)  # one more cycle: nothing is sent again
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                assert server.wait(timeout=20) == 0
+            finally:
+                if server.poll() is None:
+                    server.kill()
+                hook.shutdown()
+    text = log_path.read_text()
+    assert text.count("Started server process") == 2, text[-3000:]
+    assert "/r/<redacted>" in text and "secret-link-token" not in text
+    engine = make_engine(env["HUIFANG_DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, status FROM notifications")).all()
+    engine.dispose()
+    assert {status for _id, status in rows} == {"sent"}
+    assert Counter(POSTED) == Counter(f"huifang-notification-{rid}" for rid, _status in rows)
