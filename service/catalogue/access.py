@@ -22,6 +22,10 @@ register(
             "Period {period} is not valid: use YYYY-MM, e.g. 2026-05.",
         ),
         "dash.back": ("返回看板", "Back to the dashboard"),
+        "login.bad_characters": (
+            "账号或密码中含有无法识别的控制字符，请重新输入。",
+            "The login or password holds control characters: type it again.",
+        ),
     }
 )
 

@@ -24,6 +24,7 @@ from ..catalogue import t
 from ..config import Settings
 from ..http.deps import SessionDep, SettingsDep
 from ..http.ratelimit import RateLimiter, client_address
+from ..schemas.text import control_character
 from ..usecases.signin import (
     NotLinked,
     SignInUnavailable,
@@ -122,6 +123,9 @@ def login(
 
     if not from_this_site(request, settings):
         return refused(403, "login.cross_site")
+    if any(control_character(v, multi_line=False) for v in (login, password, next or "")):
+        # no login holds one, and PostgreSQL could not even look for it (NUL)
+        return refused(422, "login.bad_characters")
     now = wall_clock()
     address = client_address(request.scope)
     limiter = _limiter(request)

@@ -156,3 +156,13 @@ def test_the_wait_is_told_in_english_too(client, engine, wang, clock):
     held = attempt(client, PASSWORD)
     assert held.status_code == 429 and "Too many failed sign-ins: try again in 15 min" in held.text
     assert 'lang="en"' in held.text
+
+
+@pytest.mark.parametrize("field", ["login", "password"])
+def test_a_control_character_in_the_sign_in_is_a_readable_refusal(client, field):
+    """On PostgreSQL a NUL could not even be looked up: refused before, as a page."""
+    client.headers.pop("Authorization", None)
+    form = {"login": "wang", "password": "secret-0", field: "wa\x00ng"}
+    response = client.post("/login", data=form, follow_redirects=False)
+    assert response.status_code == 422
+    assert "控制字符" in response.text and "<html" in response.text
