@@ -315,7 +315,8 @@ def _send_and_settle(
         except ChannelError as exc:
             error = exc
         except Exception as exc:  # a sender's bug must not leave the row claimed for ever
-            log.exception("resident link %s: the sender failed", row.id)
+            # the type only: a sender's error text can quote the resident's address
+            log.error("resident link %s: the sender failed (%s)", row.id, type(exc).__name__)
             error = ChannelError(f"the sender failed: {type(exc).__name__}")
     begin_write(session)
     if error is None:
