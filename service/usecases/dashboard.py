@@ -356,6 +356,9 @@ def build_dashboard(
     )
     visit_where = sa.and_(
         waiting_or_late(estate),
+        # implied by either reason below; it is in the covering index, so the database skips
+        # the jobs never called without reading their rows
+        col(Job.calls) > 0,
         sa.or_(
             col(Job.failed_calls) >= estate.phone_attempts_before_visit,
             col(Job.last_call_outcome).in_([o.value for o in d.followup.VISIT_AT_ONCE]),
@@ -389,8 +392,8 @@ def build_dashboard(
         rectification_states=rects.states,
         escalations=notifications(session, estate, Notification.kind == "escalation"),
         failed_notifications=notifications(session, estate, Notification.status == "failed"),
-        late_entries=late_entries(session, sa.and_(in_period, late_entry))
-        if groups.late_entries
+        late_entries=late_entries(session, col(Callback.id).in_(groups.late_ids))
+        if groups.late_ids
         else [],
         chain_head=chain_head(
             session, estate, min(as_of, result.period.bounds(estate.timezone)[1])
@@ -475,6 +478,7 @@ class _CallbackGroups:
     staff: list[StaffRow]
     channels: dict[str, int]
     late_entries: int
+    late_ids: list[int]  # the latest late entries, as many as the list shows
 
 
 def _callback_groups(
@@ -482,19 +486,48 @@ def _callback_groups(
 ) -> _CallbackGroups:
     """Per staff member: callbacks, on time, by channel, late entries; and their phone calls
     (read only when the period has any: ``with_calls``)."""
-    rows = session.exec(
+    # One pass over the period's callbacks (a CTE read twice is materialised once, on SQLite
+    # and PostgreSQL alike): the groups, then the ids of the latest late entries below them.
+    period_callbacks = (
         select(
+            Callback.id,
             Callback.staff,
             Callback.role,
             Callback.channel,
-            func.count(),
-            count_if(col(Callback.done_at) <= col(Job.deadline)),
-            count_if(late_entry),
+            Callback.recorded_at,
+            (col(Callback.done_at) <= col(Job.deadline)).label("on_time"),
+            late_entry.label("late"),
         )
         .join(Job, col(Job.id) == Callback.job_id)
         .where(in_period)
-        .group_by(Callback.staff, Callback.role, Callback.channel)
+        .cte("period_callbacks")
+    )
+    pc = period_callbacks.c
+    grouped = select(
+        pc.staff,
+        pc.role,
+        pc.channel,
+        func.count(),
+        count_if(pc.on_time),
+        count_if(pc.late),
+        sa.null().label("late_id"),
+    ).group_by(pc.staff, pc.role, pc.channel)
+    latest_late = (
+        select(pc.id.label("late_id"))
+        .where(pc.late)
+        .order_by(pc.recorded_at.desc(), pc.id.desc())
+        .limit(LIST_LIMIT)
+        .subquery()
+    )
+    nothing = sa.null()
+    rows = session.exec(
+        sa.union_all(
+            grouped,
+            select(nothing, nothing, nothing, nothing, nothing, nothing, latest_late.c.late_id),
+        )
     ).all()
+    late_ids = [row[6] for row in rows if row[6] is not None]
+    rows = [row[:6] for row in rows if row[6] is None]
     # callbacks, on time, on site, by phone, calls made, calls that reached the resident
     per_staff: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     channels = {c.value: 0 for c in d.Channel}
@@ -535,7 +568,7 @@ def _callback_groups(
         for (name, role), f in per_staff.items()
     ]
     staff.sort(key=lambda row: (order.get(row.role, 9), -row.callbacks, row.name))
-    return _CallbackGroups(staff=staff, channels=channels, late_entries=late)
+    return _CallbackGroups(staff=staff, channels=channels, late_entries=late, late_ids=late_ids)
 
 
 def _worker_rows(jobs: _JobGroups, rects: _RectificationGroups) -> list[WorkerRow]:

@@ -62,3 +62,35 @@ def test_late_entries_are_listed_for_review(client, session: Session, now: datet
     page = client.get("/dashboard", params={"period": "2026-05"})
     assert shown_figures(page.text)["late_entries"] == "3"
     assert "补录待复核" in page.text
+
+
+def test_the_late_entries_list_holds_the_latest_ones_and_the_count_holds_them_all(
+    session: Session, now: datetime, monkeypatch
+):
+    import service.usecases.dashboard as dashboard
+
+    put_estate(session=session, code="YG", estate_in=EstateIn(name="阳光花园"), actor="t")
+    for n in range(4):
+        ref = f"J-{n}"
+        upsert_job(
+            session=session,
+            actor="t",
+            job_in=JobIn(ref=ref, estate="YG", completed_at=now - timedelta(hours=80)),
+        )
+        record_callback(
+            session=session,
+            ref=ref,
+            now=now - timedelta(hours=4 - n),  # J-3 entered last
+            actor="t",
+            cb_in=CallbackIn(
+                role=d.Role.LEAD,
+                staff="张伟",
+                channel=d.Channel.PHONE,
+                done_at=now - timedelta(hours=70),
+            ),
+        )
+    monkeypatch.setattr(dashboard, "LIST_LIMIT", 2)
+    dash = build_dashboard(session=session, estate_code="YG", period="2026-05", as_of=now)
+    assert dash.late_entries_count == 4
+    assert [e.job_ref for e in dash.late_entries] == ["J-3", "J-2"]
+    assert [(s.name, s.callbacks, s.phone) for s in dash.staff] == [("张伟", 4, 4)]
