@@ -69,7 +69,8 @@ class RateLimiter:
 
 
 def client_address(scope: Scope) -> str:
-    """The address the connection came from (a proxy's ``X-Forwarded-For`` is not trusted)."""
+    """The address the connection came from: uvicorn puts a proxy's ``X-Forwarded-For`` here
+    only for the proxies it trusts (``FORWARDED_ALLOW_IPS``, default 127.0.0.1)."""
     client = scope.get("client")
     return client[0] if client else "unknown"
 
