@@ -82,9 +82,24 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: The PostgreSQL advisory lock key under which one process at a time migrates a database.
+MIGRATE_LOCK = 0x6866_6D67  # "hfmg"
+
+
 def migrate(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema up to ``revision`` (idempotent). On PostgreSQL, instances started at
+    the same time wait for each other (an advisory lock held on a connection of its own), so
+    the first migrates and the others find the schema at head."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATE_LOCK})")
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATE_LOCK})")
+            lock.commit()
 
 
 @lru_cache

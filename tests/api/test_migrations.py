@@ -145,3 +145,42 @@ def test_upgrading_chains_the_existing_audit_log_and_it_verifies(tmp_path):
             conn.execute(sa.text("UPDATE audit_log SET actor = 'x'"))  # still append-only
     assert [tuple(r) for r in seqs] == [(0, 1), (0, 2), (0, 3), (0, 4)]
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_instances_started_together_migrate_a_fresh_database_once(pg_cluster):
+    """Four processes' worth of migrations at once on an empty PostgreSQL database: they wait
+    for each other (an advisory lock), so every one ends at head and none fails."""
+    import threading
+
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    admin = make_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS huifang_migrate_race"))
+        conn.execute(sa.text("CREATE DATABASE huifang_migrate_race"))
+    admin.dispose()
+    engines = [make_engine(pg_cluster.url("huifang_migrate_race")) for _ in range(4)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(engines))
+
+    def run(engine) -> None:
+        start.wait()
+        try:
+            migrate(engine)
+        except BaseException as exc:  # noqa: BLE001 - recorded, the test fails on it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(e,), daemon=True) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "migrations still running after 2 minutes"
+    assert errors == []
+    heads = set(ScriptDirectory.from_config(alembic_config(engines[0])).get_heads())
+    with engines[0].connect() as conn:
+        assert set(MigrationContext.configure(conn).get_current_heads()) == heads
+    for engine in engines:
+        engine.dispose()
