@@ -69,5 +69,5 @@ addons:
 # The default database (huifang.db) goes too, with SQLite's side files.
 clean:
 	rm -rf $(VENV) .pytest_cache
-	rm -f huifang.db huifang.db-wal huifang.db-shm huifang.db-journal
+	rm -f huifang.db huifang.db-wal huifang.db-shm huifang.db-journal huifang.db.odoo-sync.lock
 	rm -f huifang-demo.db huifang-demo.db-wal huifang-demo.db-shm huifang-demo.db-journal
