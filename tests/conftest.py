@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -111,9 +112,8 @@ def now() -> datetime:
     return FIXED_NOW
 
 
-@pytest.fixture
-def client(engine: Engine, now: datetime) -> Iterator[TestClient]:
-    """The app on the test database, with the clock fixed at ``now``."""
+def app_on(engine: Engine, now: datetime) -> FastAPI:
+    """A fresh app whose requests use ``engine`` and whose clock stands at ``now``."""
     app = create_app()
 
     def _session() -> Iterator[Session]:
@@ -122,6 +122,13 @@ def client(engine: Engine, now: datetime) -> Iterator[TestClient]:
 
     app.dependency_overrides[get_session] = _session
     app.dependency_overrides[get_now] = lambda: now
+    return app
+
+
+@pytest.fixture
+def client(engine: Engine, now: datetime) -> Iterator[TestClient]:
+    """The app on the test database, with the clock fixed at ``now``."""
+    app = app_on(engine, now)
     get_settings.cache_clear()
     with TestClient(app) as test_client:
         test_client.headers.update(AUTH)
@@ -145,14 +152,7 @@ def _free_port() -> int:
 def live_server(sqlite_engine: Engine, now: datetime) -> Iterator[LiveServer]:
     """The whole app on a free loopback port, on the (emptied) SQLite test database."""
     _empty(sqlite_engine)
-    app = create_app()
-
-    def _session() -> Iterator[Session]:
-        with Session(sqlite_engine, expire_on_commit=False) as s:
-            yield s
-
-    app.dependency_overrides[get_session] = _session
-    app.dependency_overrides[get_now] = lambda: now
+    app = app_on(sqlite_engine, now)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

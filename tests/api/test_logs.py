@@ -25,16 +25,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from service.app import create_app
 from service.config import get_settings
-from service.db import get_session
-from service.http.deps import SessionDep, get_now
+from service.http.deps import SessionDep
 from service.http.logs import RedactLinks, redact, redact_root_handlers, uvicorn_log_config
 from service.models import Job, Rectification, Signature
 from service.usecases.documents import worker_url
 from service.usecases.receipt_check import receipt_code
 
-from ..conftest import AUTH, _free_port
+from ..conftest import AUTH, _free_port, app_on
 from ..phone.helpers import (
     JOB_REF,
     PASSWORD,
@@ -111,14 +109,7 @@ def _restore(saved: dict[str, _Saved]) -> None:
 @pytest.fixture
 def logged(engine: Engine, now: datetime) -> Iterator[Logged]:
     """The app on a free loopback port, logging as ``huifang serve`` does, into a buffer."""
-    app = create_app()
-
-    def _session() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = _session
-    app.dependency_overrides[get_now] = lambda: now
+    app = app_on(engine, now)
     app.post(FORCED, include_in_schema=False)(forced_database_error)
     get_settings.cache_clear()
 
