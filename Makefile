@@ -58,6 +58,14 @@ bench-remind: install-test
 bench-audit: install-test
 	$(BIN)/python benchmarks/audit_verify.py $(BENCH_ARGS)
 
+# huifang serve --workers 2 on PostgreSQL under wrk (a Debian package, installed here: only the
+# benchmark uses it): requests/s, p50/p99 latency and errors of the API, the dashboard and the
+# residents' signatures against the app's constant endpoint (BENCH_ARGS=--smoke: 2 s each).
+.PHONY: bench-load
+bench-load: install-test
+	@sh scripts/system-deps.sh --bench
+	$(BIN)/python benchmarks/load.py $(BENCH_ARGS)
+
 # The Odoo add-on for each series from its one source in addon/ (the 18.0 tree): installable
 # trees in build/addons/<series>/ (17.0, 18.0, 19.0; put one on that Odoo's addons path) and
 # release zips build/addons/maintenance_callback-<version>.zip. addon/README.md lists what

@@ -2,6 +2,8 @@
 # Installs the Debian packages Huifang uses, when they are missing, saying which and why first.
 #   scripts/system-deps.sh            everything the test suite needs
 #   scripts/system-deps.sh --runtime  only the CJK font embedded in PDFs (best effort)
+#   scripts/system-deps.sh --bench    what the tests need, and wrk for the load benchmark
+#                                     (make bench-load; neither the tests nor the service use it)
 set -e
 why() {
   case "$1" in
@@ -10,6 +12,7 @@ why() {
     postgresql-15) echo "the tests run the API on a private PostgreSQL cluster on loopback" ;;
     fonts-noto-cjk) echo "Chinese text on the pages the browser tests render" ;;
     poppler-utils) echo "pdftoppm, which the tests use to render PDFs to images" ;;
+    wrk) echo "the HTTP load generator benchmarks/load.py drives huifang serve with" ;;
   esac
 }
 need=""
@@ -19,6 +22,9 @@ if [ "$1" != "--runtime" ]; then
   [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || command -v pg_ctl >/dev/null 2>&1 || need="$need postgresql-15"
   [ -d /usr/share/fonts/opentype/noto ] || need="$need fonts-noto-cjk"
   command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
+fi
+if [ "$1" = "--bench" ]; then
+  command -v wrk >/dev/null 2>&1 || need="$need wrk"
 fi
 [ -n "$need" ] || exit 0
 explain() {
