@@ -58,6 +58,42 @@ class OdooMissingError(OdooCallError):
     """The record does not exist or was deleted (Odoo's ``MissingError``)."""
 
 
+class OdooNotFound(OdooCallError):
+    """Odoo has no such model or method (JSON-2's 404): a module is missing or older than
+    this service expects; retrying will not help."""
+
+
+class OdooArgumentsError(OdooCallError):
+    """Odoo refused the call's argument names (JSON-2's 422 ``UnprocessableEntity``): this
+    service and that Odoo disagree on the method's signature."""
+
+
+#: What to install for the models the service reads and writes.
+MODEL_PROVIDERS = {
+    "maintenance.request": "the Maintenance app (module maintenance)",
+    "maintenance.team": "the Maintenance app (module maintenance)",
+    "mail.activity": "Discuss (module mail)",
+}
+
+
+def not_found(message: str, *, name: str, model: str, method: str) -> OdooNotFound:
+    """The error for JSON-2's 404 about ``model.method``, saying what to install."""
+    if "model" in message.casefold() and "method" not in message.casefold():
+        provider = MODEL_PROVIDERS.get(
+            model,
+            "the maintenance_callback add-on"
+            if model.startswith("maintenance.callback")
+            else "the Odoo module that provides it",
+        )
+        text = f"Odoo has no model {model!r}: install {provider} in that database"
+    else:
+        text = (
+            f"Odoo has no method {method!r} on {model!r}: install or upgrade the "
+            "maintenance_callback add-on to this service's version"
+        )
+    return OdooNotFound(f"{text} (Odoo: {message})", name=name, model=model, method=method)
+
+
 def call_error(message: str, *, name: str, model: str = "", method: str = "") -> OdooError:
     """Build the error that matches Odoo's exception class ``name`` (for ``raise``)."""
     short = name.rsplit(".", 1)[-1]

@@ -395,6 +395,27 @@ def test_a_wrong_api_key_is_a_sign_in_problem(env, db, odoo_addon):
     assert statuses(checks)["odoo.rights"] == "skipped"
 
 
+@pytest.mark.parametrize(
+    ("overrides", "detail", "fix"),
+    [
+        (
+            {"HUIFANG_ODOO_DB": "prod"},
+            "no database named 'prod' (it has 'odoo', 'staging')",
+            "HUIFANG_ODOO_DB",
+        ),
+        ({"HUIFANG_ODOO_API_KEY": "wrong"}, "Invalid apikey", "HUIFANG_ODOO_API_KEY"),
+    ],
+)
+def test_odoo_19_sign_in_problems_over_json2_say_what_to_fix(env, db, overrides, detail, fix):
+    with DoctorOdoo(version="19.0", addon=True, other_databases=["staging"]) as odoo:
+        link_to(env, odoo, **overrides)
+        code, checks, _ = doctor()
+    login = checks["odoo.login"]
+    assert code == 1 and login["status"] == "problem"
+    assert detail in login["detail"] and fix in login["fix"]
+    assert "jsonrpc" not in login["detail"]
+
+
 def test_json2_asked_of_odoo_18_is_a_transport_problem(env, db, odoo_addon):
     link_to(env, odoo_addon, HUIFANG_ODOO_TRANSPORT="json2")
     code, checks, _ = doctor()

@@ -31,6 +31,7 @@ from service.odoo.routes import (
     odoo_engine,
     router,
 )
+from tests.support.odoo_standin import OdooStandIn
 
 from .conftest import API_KEY
 from .pushes import push_headers
@@ -289,3 +290,21 @@ def test_sync_once_fails_with_one_clear_line(cli_env, env, code, text):
     result = run_cli("--once", "--quiet")
     assert result.exit_code == code
     assert text in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("env", "text"),
+    [
+        ({"HUIFANG_ODOO_DB": "prod"}, "no database named 'prod' (it has 'odoo', 'staging')"),
+        ({"HUIFANG_ODOO_API_KEY": "wrong"}, "set HUIFANG_ODOO_API_KEY"),
+    ],
+)
+def test_sync_once_against_odoo_19_names_what_to_fix(cli_env, env, text):
+    with OdooStandIn(version="19.0", other_databases=["staging"]) as odoo19:
+        cli_env.setenv("HUIFANG_ODOO_URL", odoo19.url)
+        for name, value in env.items():
+            cli_env.setenv(name, value)
+        get_settings.cache_clear()
+        result = run_cli("--once", "--quiet")
+    assert result.exit_code == EXIT_CONFIG, result.output
+    assert text in " ".join(result.output.split()) and "Traceback" not in result.output

@@ -7,6 +7,8 @@ error shapes, so the gateway is tested over the wire exactly as against a real s
 - ``POST /jsonrpc`` (services ``common``, ``object``, ``db``)
 - ``POST /xmlrpc/2/common`` and ``/xmlrpc/2/object`` (XML-RPC, Odoo's fault codes)
 - ``POST /json/2/<model>/<method>`` (Odoo 19 and later; a 303 to ``/web/login`` on 18, 404 on 17)
+  with Odoo 19's database choice and refusals (404 page, 401, 403, 404, 415, 400, 422): see
+  ``json2``
 
 Data shapes: many2one as ``[id, "name"]``, ``False`` for empty values, datetimes in UTC as
 ``"YYYY-MM-DD HH:MM:SS"``. Like PostgreSQL under Odoo, ``write_date`` is *stored* with
@@ -19,7 +21,8 @@ Faults for tests: ``server.faults.fail(...)`` answers matching calls with an HTT
 Odoo error or a dropped connection; ``server.faults.slow(...)`` delays them; ``down()`` drops
 every connection until ``up()``. ``server.calls`` records every call.
 
-Limits (on purpose): one database; the models below only, with the fields listed; no record
+Limits (on purpose): one database holds the data (``other_databases`` are names only, for
+``db.list``, ``list_db`` and ``dbfilter``); the models below only, with the fields listed; no record
 rules, no multi-company, no translations, no computed fields beyond ``done``,
 ``display_name``, ``close_date`` and the add-on's ``callback_completed_at``; domains support
 ``& | !`` and the operators ``= != < <= > >= in not in like ilike not ilike =like`` on plain and

@@ -10,12 +10,13 @@ import json
 import threading
 import time
 import xmlrpc.client
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.odoo_standin import json2
 from tests.support.odoo_standin.errors import (
     AccessDenied,
     AccessError,
@@ -183,6 +184,9 @@ class OdooStandIn:
         version: str = "18.0",
         addon: bool = False,
         db: str = "odoo",
+        other_databases: Sequence[str] = (),
+        list_db: bool = True,
+        dbfilter: str = ".*",
         login: str = "admin",
         password: str = "admin",
         api_key: str = "standin-api-key",
@@ -191,6 +195,12 @@ class OdooStandIn:
         self.version = version
         self.major = int(version.split(".")[0].removeprefix("saas~"))
         self.db = db
+        #: Every database the server has; only ``db`` holds data and users.
+        self.databases = [db, *other_databases]
+        #: Odoo's ``list_db`` (``db.list`` refused when off) and ``dbfilter`` (the databases a
+        #: request may open, a regular expression on the name).
+        self.list_db = list_db
+        self.dbfilter = dbfilter
         self.faults = Faults()
         self.calls: list[Call] = []
         self.store = Store(
@@ -597,7 +607,7 @@ class OdooStandIn:
         }
 
     def _check_db(self, db: str) -> None:
-        if db != self.db:
+        if db not in self.databases:
             raise DatabaseMissing(
                 'connection to server at "127.0.0.1", port 5432 failed: '
                 f'FATAL:  database "{db}" does not exist'
@@ -605,6 +615,8 @@ class OdooStandIn:
 
     def _auth(self, db: str, login_or_uid: Any, secret: str) -> int | None:
         self._check_db(db)
+        if db != self.db:
+            return None  # another database: none of these users is there
         for user in self.users.values():
             if user.id == login_or_uid or user.login == login_or_uid:
                 if secret == user.password or secret in user.api_keys:
@@ -622,7 +634,9 @@ class OdooStandIn:
             raise OdooException(f"Method not available {method}")
         if service == "db":
             if method == "list":
-                return [self.db]
+                if not self.list_db:
+                    raise AccessDenied()
+                return list(self.databases)
             if method == "server_version":
                 return self.version
             raise AccessDenied()
@@ -819,58 +833,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, payload.encode(), "text/xml")
 
     def _json2(self, path: str, body: bytes) -> None:
-        if self.odoo.major < 19:
-            if self.odoo.major == 18:
-                self._send(303, b"", "text/html", {"Location": "/web/login"})
-            else:
-                self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
-            return
-        _, _, _, model, method = path.split("/", 4)
-        key = (self.headers.get("Authorization") or "").partition(" ")[2]
-        db = self.headers.get("X-Odoo-Database") or self.odoo.db
-        uid = next((u.id for u in self.odoo.users.values() if key and key in u.api_keys), None)
-        self._record(path, "json2", model, method, uid)
-        try:
-            injected = self._fault(model, method)
-            if injected is not None:
-                raise injected
-            if uid is None:
-                self._json(
-                    {
-                        "name": "werkzeug.exceptions.Unauthorized",
-                        "message": "Invalid apikey",
-                        "arguments": [],
-                        "context": {},
-                        "debug": "",
-                    },
-                    401,
-                )
-                return
-            self.odoo._check_db(db)
-            kwargs = json.loads(body or b"{}")
-            ids = kwargs.pop("ids", None)
-            args = [ids] if ids is not None else []
-            if ids is None and method in {
-                "read",
-                "write",
-                "unlink",
-                "message_post",
-                "callback_post_message",
-            }:
-                args = [[]]
-            result = self.odoo._run(uid, model, method, args, kwargs, via_json2=True)
-        except (OdooException, AttributeError, KeyError, TypeError, ValueError) as exc:
-            err = _error_body(exc)["data"]
-            status = {
-                "odoo.exceptions.AccessError": 403,
-                "odoo.exceptions.AccessDenied": 401,
-                "odoo.exceptions.MissingError": 404,
-                "odoo.exceptions.ValidationError": 422,
-                "odoo.exceptions.UserError": 422,
-            }.get(err["name"], 500)
-            self._json(err, status)
-            return
-        self._json(result)
+        json2.serve(self, path, body)
 
 
 def _error_body(exc: BaseException) -> dict[str, Any]:
