@@ -181,6 +181,7 @@ def render_forms(items: Iterable[FormItem], *, labels: Labels, page_size: PageSi
         title=labels.both("form.pdf_title"),
         creator=labels.en("app.name"),
         pinned=form_characters(labels),
+        furniture=True,
     )
     if not pages:
         raise FormDataError("no forms to render")
@@ -310,8 +311,9 @@ def _checklist(
             pen.blank(extra_x, base, *labels.pair("form.answer.suggestions"), s.small, end)
         elif number == 4:
             due_zh, due_en = labels.pair("form.charge.due")
-            used = pen.label(extra_x, base, f"{due_zh} {money(charge)}", due_en, s.small)
-            pen.blank(extra_x + used + 8, base, *labels.pair("form.charge.paid"), s.small, end)
+            with pen.values():
+                used = pen.label(extra_x, base, f"{due_zh} {money(charge)}", due_en, s.small)
+                pen.blank(extra_x + used + 8, base, *labels.pair("form.charge.paid"), s.small, end)
         else:
             pen.label(extra_x, base, *labels.pair("form.answer.see_signature"), s.small)
         pen.hline(x, x + width, row_bottom, width=0.3)

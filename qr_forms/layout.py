@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Literal, TypeVar
@@ -22,6 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from .fonts import cjk_font, pin_characters
+from .furniture import Call, Furniture
 from .qr import qr_rows
 
 __all__ = [
@@ -85,6 +87,7 @@ def render_pages(
     title: str,
     creator: str,
     pinned: str = "",
+    furniture: bool = False,
 ) -> tuple[bytes, int]:
     """One PDF of one page per item, each drawn by ``draw``, in the order given: the PDF and
     how many pages it has (the caller refuses an empty batch).
@@ -92,16 +95,24 @@ def render_pages(
     ``pinned``: the characters every document of this kind prints (its labels), which get
     fixed font codes so that their font subsets are made once per process (see
     :func:`qr_forms.fonts.pin_characters`).
+
+    ``furniture``: ``draw`` marks what depends on the item with :meth:`Pen.values`; the rest
+    of each page (labels, boxes, rules) is drawn once per process and shared by the pages
+    that have the same (see :mod:`qr_forms.furniture`). Its text should use pinned
+    characters only.
     """
     out = io.BytesIO()
     canvas = new_canvas(out, size, title=title, creator=creator)
     pin_characters(canvas._doc, pinned)
+    shared = Furniture(canvas, cjk_font().name, pinned) if furniture else None
     pages = 0
     for item in items:
-        pen = Pen(canvas)
+        pen = Pen(canvas, shared)
         draw(pen, item)
         pen.finish()
         canvas.showPage()
+        if shared is not None:
+            shared.attach()
         pages += 1
     canvas.save()
     return out.getvalue(), pages
@@ -110,7 +121,7 @@ def render_pages(
 class Pen:
     """Small drawing vocabulary over a reportlab canvas, in points, y growing upwards."""
 
-    def __init__(self, canvas: Canvas) -> None:
+    def __init__(self, canvas: Canvas, furniture: Furniture | None = None) -> None:
         self.canvas = canvas
         self.font = cjk_font().name
         # Plain text of the page goes into one text object, drawn by finish() on top of the
@@ -118,10 +129,34 @@ class Pen:
         self._text = canvas.beginText()
         self._text_size = 0.0
         self._text_color: Color | None = None
+        # With furniture, drawing calls outside values() are recorded, not drawn: finish()
+        # hands them to the furniture, which draws them once per process.
+        self._furniture = furniture
+        self._calls: list[Call] = []
+        self._recording = furniture is not None
+
+    @contextmanager
+    def values(self) -> Iterator[None]:
+        """Draw what depends on the page's data (a job's values, and what they move) now,
+        not as furniture; without furniture this changes nothing."""
+        recording = self._recording
+        self._recording = False
+        try:
+            yield
+        finally:
+            self._recording = recording
 
     def finish(self) -> None:
         """Draw the page's pending text; call once per page, before ``showPage``."""
-        self.canvas.drawText(self._text)
+        if self._furniture is not None:
+            self._furniture.close_page(self, tuple(self._calls), self._text.getCode())
+            self._calls = []
+        else:
+            self.canvas.drawText(self._text)
+        self.restart_text()
+
+    def restart_text(self) -> None:
+        """Start the page's pending text afresh (what finish() does after drawing it)."""
         self._text = self.canvas.beginText()
         self._text_size = 0.0
         self._text_color = None
@@ -146,6 +181,15 @@ class Pen:
             x -= width
         elif align == "center":
             x -= width / 2
+        if self._recording:
+            self._calls.append((Pen._draw_text, (x, y, text, size, color, bold)))
+        else:
+            self._draw_text(x, y, text, size, color, bold)
+        return width
+
+    def _draw_text(
+        self, x: float, y: float, text: str, size: float, color: Color, bold: bool
+    ) -> None:
         if bold:
             # The CJK fonts have no bold face: thicken the outline instead.
             canvas = self.canvas
@@ -154,7 +198,7 @@ class Pen:
             canvas.setStrokeColor(color)
             canvas.setLineWidth(size / 30)
             canvas.drawString(x, y, text, mode=2)
-            return width
+            return
         pending = self._text
         if size != self._text_size:
             pending.setFont(self.font, size)
@@ -166,7 +210,6 @@ class Pen:
         # Each string is placed by its own origin, so the text cursor need not advance (textOut
         # would measure the string a second time to advance it).
         pending._textOut(text)
-        return width
 
     def label(self, x: float, y: float, zh: str, en: str, size: float, *, gap: float = 3) -> float:
         """Draw ``zh`` then ``en`` (smaller, grey) on one baseline; return the total width."""
@@ -181,6 +224,12 @@ class Pen:
         self.text(x, top - size - size * 0.95, en, size * 0.72, color=GREY)
 
     def box(self, x: float, y: float, w: float, h: float, *, fill: Color | None = None) -> None:
+        if self._recording:
+            self._calls.append((Pen._draw_box, (x, y, w, h, fill)))
+        else:
+            self._draw_box(x, y, w, h, fill)
+
+    def _draw_box(self, x: float, y: float, w: float, h: float, fill: Color | None) -> None:
         canvas = self.canvas
         canvas.setLineWidth(0.6)
         canvas.setStrokeColor(black)
@@ -188,8 +237,25 @@ class Pen:
             canvas.setFillColor(fill)
         canvas.rect(x, y, w, h, stroke=1, fill=0 if fill is None else 1)
 
+    def shade(self, x: float, y: float, w: float, h: float, color: Color = LIGHT) -> None:
+        """A filled rectangle without outline (a section bar, a label cell's background)."""
+        if self._recording:
+            self._calls.append((Pen._draw_shade, (x, y, w, h, color)))
+        else:
+            self._draw_shade(x, y, w, h, color)
+
+    def _draw_shade(self, x: float, y: float, w: float, h: float, color: Color) -> None:
+        self.canvas.setFillColor(color)
+        self.canvas.rect(x, y, w, h, stroke=0, fill=1)
+
     def checkbox(self, x: float, y: float, size: float, *, state: bool | None = None) -> None:
         """An empty box, or one with a tick (``True``) or a cross (``False``)."""
+        if self._recording:
+            self._calls.append((Pen._draw_checkbox, (x, y, size, state)))
+        else:
+            self._draw_checkbox(x, y, size, state)
+
+    def _draw_checkbox(self, x: float, y: float, size: float, state: bool | None) -> None:
         canvas = self.canvas
         canvas.setLineWidth(0.6)
         canvas.setStrokeColor(black)
@@ -209,10 +275,18 @@ class Pen:
             path.lineTo(x + size * 0.78, y + size * 0.22)
         canvas.drawPath(path, stroke=1, fill=0)
 
-    def hline(self, x1: float, x2: float, y: float, *, width: float = 0.5) -> None:
+    def hline(
+        self, x1: float, x2: float, y: float, *, width: float = 0.5, color: Color = RULE
+    ) -> None:
+        if self._recording:
+            self._calls.append((Pen._draw_hline, (x1, x2, y, width, color)))
+        else:
+            self._draw_hline(x1, x2, y, width, color)
+
+    def _draw_hline(self, x1: float, x2: float, y: float, width: float, color: Color) -> None:
         canvas = self.canvas
         canvas.setLineWidth(width)
-        canvas.setStrokeColor(RULE)
+        canvas.setStrokeColor(color)
         canvas.line(x1, y, x2, y)
 
     def blank(self, x: float, y: float, zh: str, en: str, size: float, end: float) -> None:
@@ -255,6 +329,7 @@ class Pen:
         a single scaling transform: small integers keep the page stream short and quick to
         write, and a vector code stays sharp at any printer resolution.
         """
+        # Always drawn at once: a code is never furniture.
         rows = qr_rows(data)
         modules = len(rows) + 8
         step = size / modules
@@ -332,21 +407,19 @@ def header(
     used = pen.text(x, base, zh, s.title, bold=True)
     pen.text(x + used + 8, base, en, s.text * 1.1, color=GREY)
     ref_width = pen.width(ref, s.text * 1.2)
-    pen.text(x + width, base, ref, s.text * 1.2, bold=True, align="right")
-    pen.text(x + width - ref_width - 2, base, ref_label, s.small, color=GREY, align="right")
-    pen.text(x + width, base - s.small * 1.9, note, s.small, align="right")
+    with pen.values():
+        pen.text(x + width, base, ref, s.text * 1.2, bold=True, align="right")
+        pen.text(x + width - ref_width - 2, base, ref_label, s.small, color=GREY, align="right")
+        pen.text(x + width, base - s.small * 1.9, note, s.small, align="right")
     line_y = base - s.small * 2.8
-    pen.canvas.setLineWidth(1.4)
-    pen.canvas.setStrokeColor(black)
-    pen.canvas.line(x, line_y, x + width, line_y)
+    pen.hline(x, x + width, line_y, width=1.4, color=black)
     return line_y - s.small
 
 
 def section(pen: Pen, x: float, top: float, width: float, s: Sizes, zh: str, en: str) -> float:
     """A shaded section bar; returns the y below it."""
     height = s.section
-    pen.canvas.setFillColor(LIGHT)
-    pen.canvas.rect(x, top - height, width, height, stroke=0, fill=1)
+    pen.shade(x, top - height, width, height)
     pen.label(x + 4, top - height + (height - s.text) / 2 + 1.5, zh, en, s.text)
     return top - height - 2
 
@@ -370,14 +443,14 @@ def details(
         height = s.row if max(map(len, lines_per_cell)) == 1 else s.row + s.text * 1.2
         for index, ((zh, en, _), lines) in enumerate(zip(row, lines_per_cell, strict=True)):
             cx = x + index * cell_width
-            pen.canvas.setFillColor(LIGHT)
-            pen.canvas.rect(cx, y - height, label_width, height, stroke=0, fill=1)
+            pen.shade(cx, y - height, label_width, height)
             pen.box(cx, y - height, cell_width, height)
             label_top = y - (height - s.text - s.small * 0.95) / 2 + 1
             pen.stacked(cx + 3, label_top, zh, en, s.text * 0.92)
             text_top = y - (height - len(lines) * s.text * 1.2) / 2 - s.text
-            for number, line in enumerate(lines):
-                pen.text(cx + label_width + 4, text_top - number * s.text * 1.2, line, s.text)
+            with pen.values():
+                for number, line in enumerate(lines):
+                    pen.text(cx + label_width + 4, text_top - number * s.text * 1.2, line, s.text)
         y -= height
     return y - 3
 
@@ -437,4 +510,5 @@ def footer(pen: Pen, x: float, width: float, s: Sizes, left: str, right: str) ->
     y = s.margin * 0.55
     pen.hline(x, x + width, y + s.small + 1, width=0.3)
     pen.text(x, y, left, s.small * 0.9, color=GREY)
-    pen.text(x + width, y, right, s.small * 0.9, color=GREY, align="right")
+    with pen.values():
+        pen.text(x + width, y, right, s.small * 0.9, color=GREY, align="right")
