@@ -34,7 +34,13 @@ from typing import Any, Final
 
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFError, TTFont, TTFontFace
+from reportlab.pdfbase.ttfonts import (
+    SUBSETN,
+    TTFError,
+    TTFont,
+    TTFontFace,
+    makeToUnicodeCMap,
+)
 
 __all__ = [
     "FONT_ENV_VAR",
@@ -110,6 +116,7 @@ def load_font_file(path: str | Path, *, subfont_index: int = 0) -> PdfFont:
     # the font file (the glyph table of a CJK font is megabytes), so those copies are kept.
     font.face.addSubsetObjects = MethodType(_cached_subset_objects, font.face)
     font.face.get_table = cache(font.face.get_table)
+    font.addObjects = MethodType(_add_font_objects, font)
     pdfmetrics.registerFont(font)
     return PdfFont(name=name, path=font_path, embedded=True)
 
@@ -176,6 +183,57 @@ def _cached_subset_objects(face: Any, doc: Any, fontname: str, subset: list[int]
         }
     )
     return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+
+class _Formatted(pdfdoc.PDFObject):
+    """A PDF value formatted once, written as it is."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def format(self, document: Any) -> bytes:
+        return self.data
+
+
+@lru_cache(maxsize=_SUBSET_CACHE_SIZE)
+def _subset_tables(
+    face: TTFontFace, base_name: str, codes: tuple[int, ...], compress: bool
+) -> tuple[_Formatted, bytes | str]:
+    """One subset's widths array (formatted) and ToUnicode CMap (deflated if asked)."""
+    widths = pdfdoc.PDFArray([face.getCharWidth(code) for code in codes])
+    cmap = makeToUnicodeCMap(base_name, list(codes))
+    return (
+        _Formatted(widths.format(pdfdoc.DummyDoc())),
+        zlib.compress(cmap.encode("utf8")) if compress else cmap,
+    )
+
+
+def _add_font_objects(font: Any, doc: Any) -> None:
+    """``TTFont.addObjects`` with each subset's widths and ToUnicode CMap made once per
+    process (the PDF objects are reportlab's)."""
+    state = font.state[doc]
+    state.frozen = 1
+    face = font.face
+    font_dict = doc.idToObject["BasicFonts"].dict
+    for number, subset in enumerate(state.subsets):
+        internal_name = font.getSubsetInternalName(number, doc)[1:]
+        base_name = b"".join((SUBSETN(number), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+        widths, cmap = _subset_tables(face, base_name, tuple(subset), bool(doc.compression))
+        cmap_stream = pdfdoc.PDFStream(content=cmap)
+        if doc.compression:
+            cmap_stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+        pdf_font = pdfdoc.PDFTrueTypeFont()
+        pdf_font.__Comment__ = f"Font {font.fontName} subset {number}"
+        pdf_font.Name = internal_name
+        pdf_font.BaseFont = base_name
+        pdf_font.FirstChar = 0
+        pdf_font.LastChar = len(subset) - 1
+        pdf_font.Widths = widths
+        pdf_font.ToUnicode = doc.Reference(cmap_stream, "toUnicodeCMap:" + base_name)
+        pdf_font.FontDescriptor = face.addSubsetObjects(doc, base_name, subset)
+        doc.Reference(pdf_font, internal_name)
+        font_dict[internal_name] = pdf_font
+    del font.state[doc]
 
 
 # PDF font descriptor flags (PDF reference, table 5.20), as reportlab sets them.

@@ -39,7 +39,23 @@ _CACHE_SIZE: Final = 64
 Content = bytes | str
 # (font, pinned characters, compression, calls) -> the furniture's graphics and text stream
 # contents, deflated when the document is compressed. Oldest entries go first when it is full.
-_CACHE: dict[tuple[Any, ...], tuple[Content, Content]] = {}
+_CACHE: dict[_Key, tuple[Content, Content]] = {}
+
+
+class _Key:
+    """A cache key made of a page's recorded calls, hashed once (not at every lookup)."""
+
+    __slots__ = ("parts", "_hash")
+
+    def __init__(self, parts: tuple[Any, ...]) -> None:
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self._hash == other._hash and self.parts == other.parts
 
 
 def cache_size() -> int:
@@ -65,14 +81,14 @@ class Furniture:
         self._context = (internal, pinned, bool(doc.compression))
         # Codes below this one are the pinned characters', the same in every document.
         self._pinned_codes = self._ttf.state[doc].nextCode if self._ttf is not None else 0
-        self._streams: dict[tuple[Any, ...], tuple[pdfdoc.PDFObjectReference, ...]] = {}
+        self._streams: dict[_Key, tuple[pdfdoc.PDFObjectReference, ...]] = {}
         self._pending: tuple[pdfdoc.PDFObjectReference, ...] = ()
         self._own_text = ""
 
     def close_page(self, pen: Pen, calls: tuple[Call, ...], text: str) -> None:
         """Take the page's recorded calls and its own text (a text object's code); they are
         attached to the page by :meth:`attach`."""
-        key = (*self._context, calls)
+        key = _Key((*self._context, calls))
         references = self._streams.get(key)
         if references is None:
             contents = _CACHE.get(key)
