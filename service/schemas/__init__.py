@@ -11,4 +11,5 @@ from .pages import ResidentAnswer as ResidentAnswer
 from .pages import SignatureIn as SignatureIn
 from .pages import StaffAnswer as StaffAnswer
 from .pages import SubmissionKey as SubmissionKey
+from .staff import *  # noqa: F403
 from .tokens import *  # noqa: F403

@@ -1,5 +1,5 @@
 """The REST API's bodies (pydantic): estates, jobs, callbacks, phone attempts, rectifications,
-the ledger, compliance, staff and notifications. Unknown fields are refused."""
+the ledger and compliance (staff and notifications: ``staff``). Unknown fields are refused."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StringConstraints,
     WithJsonSchema,
     field_validator,
 )
@@ -37,8 +36,9 @@ from ..domain import (
 )
 from ..domain.errors import InvalidInput
 from ..domain.rules import MAX_YEAR, MIN_YEAR
+from .text import ESTATE_CODE_PATTERN as ESTATE_CODE_PATTERN  # re-exported
+from .text import REF_PATTERN as REF_PATTERN  # re-exported
 from .text import (
-    CONTROLS,
     Documented,
     EstateCode,
     LongName,
@@ -48,10 +48,7 @@ from .text import (
     Ref,
     Text,
     free_text,
-    one_line,
 )
-from .text import ESTATE_CODE_PATTERN as ESTATE_CODE_PATTERN  # re-exported
-from .text import REF_PATTERN as REF_PATTERN  # re-exported
 from .text import FilterText as FilterText  # re-exported
 
 T = TypeVar("T")
@@ -520,88 +517,3 @@ class ComplianceOut(BaseModel):
 
 def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
-
-
-StaffRole = Literal["manager", "supervisor", "lead", "worker"]
-
-LOGIN_PATTERN = r"^[A-Za-z0-9._@-]{3,100}$"
-
-
-def _login(value: str) -> str:
-    if not re.fullmatch(LOGIN_PATTERN, value):
-        raise ValueError("a login is 3-100 letters, digits, '.', '_', '@' or '-', e.g. wang.yghy")
-    return value
-
-
-Login = Annotated[str, AfterValidator(_login), Documented(LOGIN_PATTERN)]
-#: Kept exactly as typed (never stripped); one line: no control characters.
-Password = Annotated[
-    str,
-    StringConstraints(min_length=8, max_length=200),
-    AfterValidator(one_line),
-    Documented(rf"^[^{CONTROLS}]*$"),
-]
-STAFF_EMAIL_PATTERN = rf"^[^@\s{CONTROLS}]+@[^@\s{CONTROLS}]+\.[^@\s{CONTROLS}]+$"
-
-
-def _staff_email(value: str) -> str:
-    if not re.fullmatch(STAFF_EMAIL_PATTERN, value):
-        raise ValueError("must be one e-mail address, such as wang@example.com")
-    return value
-
-
-StaffEmail = Annotated[
-    str,
-    StringConstraints(max_length=200),
-    AfterValidator(_staff_email),
-    Documented(STAFF_EMAIL_PATTERN),
-]
-NotifyBy = Literal["odoo", "email", "webhook", "log"]
-
-
-class StaffIn(Strict):
-    """A staff member; ``worker`` (a repair worker) receives rectification notices and records
-    no callbacks. ``notify_by`` is the channel their notifications go out on; left out, it is
-    ``odoo`` for someone linked to an Odoo user (an activity in their Odoo), else ``log``."""
-
-    estate: EstateCode
-    name: Name
-    role: StaffRole
-    login: Login | None = None
-    password: Password | None = None
-    odoo_user_id: Id | None = None
-    active: StrictBool = True
-    email: StaffEmail | None = None
-    phone: Phone | None = None
-    notify_by: NotifyBy | None = None
-    language: Literal["zh_CN", "en"] = "zh_CN"
-
-
-class StaffOut(BaseModel):
-    id: int
-    estate: str
-    name: str
-    role: StaffRole
-    login: str | None
-    odoo_user_id: int | None
-    active: bool
-    email: str | None
-    phone: str | None
-    notify_by: NotifyBy
-    language: str
-
-
-class NotificationOut(BaseModel):
-    id: int
-    kind: Literal["reminder", "escalation", "notice", "notice_late", "fix_late"]
-    step: int | None
-    job: str
-    rectification: int | None
-    recipient: str
-    staff_id: int | None
-    channel: NotifyBy
-    status: Literal["queued", "sent", "failed"]
-    created_at: datetime
-    sent_at: datetime | None
-    attempts: int
-    error: str | None
