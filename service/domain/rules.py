@@ -143,7 +143,7 @@ def check_callback(
 
 # ---------------------------------------------------------------- periods
 MIN_YEAR, MAX_YEAR = 1970, 9998  # a period's bounds must stay inside datetime's range
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -155,7 +155,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        match = _PERIOD.match(text or "")
+        match = _PERIOD.fullmatch(text or "")
         if not match:
             raise InvalidInput(f"period {text!r} must look like YYYY-MM, e.g. 2026-05")
         if not MIN_YEAR <= int(match[1]) <= MAX_YEAR:

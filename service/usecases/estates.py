@@ -46,7 +46,7 @@ def put_estate(
 
     Two concurrent PUTs of a new code: the one that loses the insert replaces the winner's
     row (a second try, never more)."""
-    if not re.match(ESTATE_CODE_PATTERN, code):
+    if not re.fullmatch(ESTATE_CODE_PATTERN, code):
         raise d.InvalidInput(
             f"estate code {code!r} must be 1-64 letters, digits, '.', '_' or '-' "
             "(it appears in links, file names and spreadsheet tabs), e.g. YGHY or SH-01"

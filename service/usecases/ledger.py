@@ -65,7 +65,8 @@ class LedgerQuery:
 def _where(query: LedgerQuery) -> Any:
     parts: list[Any] = []
     if query.period is not None:
-        parts.append(sa.or_(*(estate_period(e, query.period) for e in query.estates)))
+        periods = [estate_period(e, query.period) for e in query.estates]
+        parts.append(sa.or_(*periods) if periods else sa.false())
     else:
         parts.append(col(Job.estate_id).in_([e.id for e in query.estates]))
     if query.role:

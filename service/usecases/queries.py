@@ -54,7 +54,7 @@ def insert_many(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
 
 
 def get_estate(session: Session, code: str) -> Estate:
-    if not re.match(ESTATE_CODE_PATTERN, code):  # cannot exist; never sent to the database
+    if not re.fullmatch(ESTATE_CODE_PATTERN, code):  # cannot exist; never sent to the database
         raise d.NotFound(f"estate {code!r} not found")
     estate = session.exec(select(Estate).where(Estate.code == code)).first()
     if estate is None:
@@ -64,7 +64,7 @@ def get_estate(session: Session, code: str) -> Estate:
 
 def job_estate_code(session: Session, ref: str) -> str:
     """The estate code of the job ``ref`` (404 when there is none), without loading the job."""
-    if not re.match(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
+    if not re.fullmatch(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
         raise d.NotFound(f"job {ref!r} not found")
     code = session.exec(
         select(Estate.code).join(Job, col(Job.estate_id) == col(Estate.id)).where(Job.ref == ref)
@@ -91,7 +91,7 @@ def get_job(session: Session, ref: str, *, for_update: bool = False) -> Job:
     """The job ``ref`` (404 when unknown). ``for_update``: the caller changes the job's summary
     columns (counts, answer): on PostgreSQL its row is locked until the transaction ends, so
     two concurrent changes cannot lose one another (SQLite writers are serialised anyway)."""
-    if not re.match(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
+    if not re.fullmatch(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
         raise d.NotFound(f"job {ref!r} not found")
     query = select(Job).where(Job.ref == ref)
     if for_update and session.get_bind().dialect.name == "postgresql":
