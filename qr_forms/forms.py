@@ -157,8 +157,18 @@ def render_callback_form(
     )
 
 
-def render_forms(items: Iterable[FormItem], *, labels: Labels, page_size: PageSize = "A4") -> bytes:
+def render_forms(
+    items: Iterable[FormItem],
+    *,
+    labels: Labels,
+    page_size: PageSize = "A4",
+    furniture: bool = True,
+) -> bytes:
     """Render many callback forms into one PDF, one page per job, in the order given.
+
+    The form's furniture (labels, boxes, rules) is drawn once per process and shared by the
+    pages (see :mod:`qr_forms.furniture`); ``furniture=False`` draws every page whole, which
+    looks the same and is slower.
 
     Raises:
         FormDataError: no items, an unknown page size, or an empty URL.
@@ -181,7 +191,7 @@ def render_forms(items: Iterable[FormItem], *, labels: Labels, page_size: PageSi
         title=labels.both("form.pdf_title"),
         creator=labels.en("app.name"),
         pinned=form_characters(labels),
-        furniture=True,
+        furniture=furniture,
     )
     if not pages:
         raise FormDataError("no forms to render")

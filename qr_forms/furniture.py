@@ -19,6 +19,7 @@ a new code is used for its own page only, never cached.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -40,6 +41,7 @@ Content = bytes | str
 # (font, pinned characters, compression, calls) -> the furniture's graphics and text stream
 # contents, deflated when the document is compressed. Oldest entries go first when it is full.
 _CACHE: dict[_Key, tuple[Content, Content]] = {}
+_CACHE_LOCK = threading.Lock()
 
 
 class _Key:
@@ -96,9 +98,10 @@ class Furniture:
             if contents is None:
                 contents, shared = self._draw(pen, calls)
                 if shared:
-                    while len(_CACHE) >= _CACHE_SIZE:
-                        del _CACHE[next(iter(_CACHE))]
-                    _CACHE[key] = contents
+                    with _CACHE_LOCK:
+                        while len(_CACHE) >= _CACHE_SIZE:
+                            del _CACHE[next(iter(_CACHE))]
+                        _CACHE[key] = contents
             doc = self._canvas._doc
             compressed = self._context[2]
             references = tuple(doc.Reference(_stream(c, compressed)) for c in contents)
