@@ -77,19 +77,23 @@ class _FastMaskQRCode(qrcode.QRCode):
     def make(self, fit: bool = True) -> None:
         if fit or self.version is None:
             self.best_fit(start=self.version)
-        self.data_cache = _codewords(self.version, self.error_correction, self.data_list)
         if self.mask_pattern is not None:
+            self.data_cache = _codewords(self.version, self.error_correction, self.data_list)
             self.makeImpl(False, self.mask_pattern)
             return
-        pattern, rows = self._choose_mask()
         self.modules_count = size = self.version * 4 + 17
         width = f"0{size}b"
-        self.modules = [[bit == "1" for bit in format(row, width)] for row in rows]
-        # The rows were scored in test mode (format and version areas light); write the real
-        # format and version information, as makeImpl(False, pattern) does.
-        self.setup_type_info(False, pattern)
-        if self.version >= 7:
-            self.setup_type_number(False)
+        self.modules = [[bit == "1" for bit in format(row, width)] for row in self.final_rows()]
+
+    def final_rows(self) -> list[int]:
+        """The finished code, one integer per row of modules (the leftmost module is the most
+        significant bit, 1 is dark): what ``make`` lays out, with no list per row."""
+        self.data_cache = _codewords(self.version, self.error_correction, self.data_list)
+        pattern, rows = self._choose_mask()
+        # The rows were scored in test mode (format and version areas light); add the real
+        # format and version information, as makeImpl(False, pattern) writes it.
+        info = _info_rows(self.version, self.error_correction, pattern)
+        return [row | extra for row, extra in zip(rows, info, strict=True)]
 
     def best_mask_pattern(self) -> int:
         return self._choose_mask()[0]
@@ -213,15 +217,37 @@ def _rs_products(ec_count: int) -> tuple[tuple[int, ...], ...]:
     )
 
 
+@cache
+def _rs_products_packed(ec_count: int) -> tuple[int, ...]:
+    """:func:`_rs_products` with each row packed into one integer, first coefficient highest."""
+    return tuple(int.from_bytes(bytes(row), "big") for row in _rs_products(ec_count))
+
+
 def _rs_remainder(data: list[int], ec_count: int) -> list[int]:
-    products = _rs_products(ec_count)
-    remainder = [0] * ec_count
+    """The error-correction codewords of one block: the remainder of the polynomial division,
+    the remainder's ``ec_count`` bytes kept in one integer (a shift and an XOR per byte)."""
+    products = _rs_products_packed(ec_count)
+    shift = 8 * (ec_count - 1)
+    keep = (1 << shift) - 1
+    remainder = 0
     for byte in data:
-        factor = byte ^ remainder[0]
-        remainder = [*remainder[1:], 0]
-        if factor:
-            remainder = [r ^ p for r, p in zip(remainder, products[factor], strict=True)]
-    return remainder
+        factor = byte ^ (remainder >> shift)
+        remainder = ((remainder & keep) << 8) ^ products[factor]
+    return list(remainder.to_bytes(ec_count, "big"))
+
+
+@cache
+def _info_rows(version: int, error_correction: int, pattern: int) -> tuple[int, ...]:
+    """The dark modules of the format (and, from version 7, version) information of a code
+    with this mask pattern, one integer per row."""
+    size = version * 4 + 17
+    template = qrcode.QRCode(version=version, error_correction=error_correction)
+    template.modules_count = size
+    template.modules = [[None] * size for _ in range(size)]
+    template.setup_type_info(False, pattern)
+    if version >= 7:
+        template.setup_type_number(False)
+    return tuple(_row_to_int(line) for line in template.modules)
 
 
 def _row_to_int(row: Sequence[bool | None]) -> int:
@@ -346,16 +372,23 @@ def _penalty(by_rows: int, by_columns: int, layout: _Layout) -> int:
 def _build(
     data: str, *, box_size: int = _DEFAULT_BOX_SIZE, border: int = _QUIET_ZONE
 ) -> _FastMaskQRCode:
-    if not data:
-        raise QRDataError("QR data must not be empty")
     if box_size < 1:
         raise ValueError("box_size must be at least 1")
     if border < 0:
         raise ValueError("border must not be negative")
+    code = _fitted(data, box_size=box_size, border=border)
+    code.make(fit=False)
+    return code
+
+
+def _fitted(data: str, *, box_size: int = _DEFAULT_BOX_SIZE, border: int = _QUIET_ZONE) -> Any:
+    """A code for ``data`` with its version chosen, not yet laid out."""
+    if not data:
+        raise QRDataError("QR data must not be empty")
     code = _FastMaskQRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
     code.add_data(data)
     try:
-        code.make(fit=True)
+        code.best_fit()
     except DataOverflowError as exc:
         raise QRDataError(f"{len(data)} characters do not fit in a QR code") from exc
     return code
@@ -379,7 +412,12 @@ def qr_rows(data: str) -> list[bytes]:
     Raises:
         QRDataError: ``data`` is empty or too long.
     """
-    return [bytes(row) for row in _build(data).modules]
+    code = _fitted(data)
+    width = f"0{code.version * 4 + 17}b"
+    return [format(row, width).encode().translate(_MODULE_BYTES) for row in code.final_rows()]
+
+
+_MODULE_BYTES: Final = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def make_qr_png(
