@@ -61,6 +61,20 @@ def test_matrix_is_identical_to_qrcode_library_output() -> None:
         assert qr_matrix(data) == expected, data
 
 
+def test_the_png_draws_the_same_modules_as_the_matrix() -> None:
+    rng = random.Random(7)
+    samples = [form_urls()[0], "".join(rng.choices(string.ascii_letters, k=300))]
+    for data in samples:
+        image = Image.open(io.BytesIO(make_qr_png(data, box_size=1, border=0))).convert("L")
+        side = image.size[0]
+        pixels = image.tobytes()
+        drawn = tuple(
+            tuple(pixels[row * side + column] < 128 for column in range(side))
+            for row in range(side)
+        )
+        assert drawn == qr_matrix(data), data
+
+
 def test_shortcut_is_the_default_png() -> None:
     staff_url, _ = form_urls()
     assert make_form_qr(staff_url) == make_qr_png(staff_url)
