@@ -38,8 +38,9 @@ Call = tuple[Callable[..., None], tuple[Any, ...]]
 
 _CACHE_SIZE: Final = 64
 Content = bytes | str
-# (font, pinned characters, compression, calls) -> the furniture's graphics and text stream
-# contents, deflated when the document is compressed. Oldest entries go first when it is full.
+# (compression, font, its name in the document, pinned characters, calls) -> the furniture's
+# graphics and text stream contents, deflated when the document is compressed. Oldest entries
+# go first when it is full.
 _CACHE: dict[_Key, tuple[Content, Content]] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -80,7 +81,7 @@ class Furniture:
             if self._ttf is not None
             else doc.getInternalFontName(font_name)
         )
-        self._context = (internal, pinned, bool(doc.compression))
+        self._context = (bool(doc.compression), font_name, internal, pinned)
         # Codes below this one are the pinned characters', the same in every document.
         self._pinned_codes = self._ttf.state[doc].nextCode if self._ttf is not None else 0
         self._streams: dict[_Key, tuple[pdfdoc.PDFObjectReference, ...]] = {}
@@ -103,7 +104,7 @@ class Furniture:
                             del _CACHE[next(iter(_CACHE))]
                         _CACHE[key] = contents
             doc = self._canvas._doc
-            compressed = self._context[2]
+            compressed = self._context[0]
             references = tuple(doc.Reference(_stream(c, compressed)) for c in contents)
             if shared:
                 self._streams[key] = references
@@ -139,7 +140,7 @@ class Furniture:
             canvas._code = page_code
             pen._text, pen._text_size, pen._text_color = page_text
         shared = self._pinned_only(calls)
-        if self._context[2]:
+        if self._context[0]:
             return (_deflate(graphics), _deflate(text)), shared
         return (graphics, text), shared
 
