@@ -1,10 +1,11 @@
 """The one interface the service uses to talk to Odoo, whatever the transport.
 
 ``OdooGateway`` lists what the service needs from Odoo: read repair requests in pages, read
-users and their groups, write fields back, post a chatter message, schedule an activity,
-attach a file, open a follow-up request. ``Odoo`` implements it on top of a ``Transport``
-(JSON-RPC through odoorpc for Odoo 16-19, or Odoo 19's JSON-2 API); ``connect`` (in
-``service.odoo.connect``) picks the transport from the server's version and builds an ``Odoo``.
+users and their groups, write fields back, post a chatter message, schedule an activity and
+mark activities done, attach a file, open a follow-up request. ``Odoo`` implements it on
+top of a ``Transport`` (JSON-RPC through odoorpc for Odoo 16-19, or Odoo 19's JSON-2 API);
+``connect`` (in ``service.odoo.connect``) picks the transport from the server's version and
+builds an ``Odoo``.
 
 Writes that create something in Odoo (messages, activities, attachments, requests) carry a
 *marker*, a short text such as ``hf:cb-12`` stored inside the record, so that a retry after
@@ -125,6 +126,10 @@ class OdooGateway(Protocol):
         summary: str,
         note: str,
         marker: str,
+    ) -> int: ...
+
+    def close_activities(
+        self, request_id: int, *, markers: Sequence[str], feedback: str
     ) -> int: ...
 
     def attach_file(
@@ -437,6 +442,30 @@ class Odoo:
                 context={"default_res_model": REQUEST_MODEL},
             )
         )
+
+    def close_activities(self, request_id: int, *, markers: Sequence[str], feedback: str) -> int:
+        """Mark done the open activities on the request that carry one of ``markers``, with
+        Odoo's ``action_feedback`` (a "done" note with ``feedback`` in the chatter; 17 and 18
+        delete a To-Do activity then, 19 archives it). Returns how many were open: 0 when
+        each is done or deleted already, so a repeat changes nothing."""
+        if not markers:
+            return 0
+        terms: list[Any] = []
+        if self.has_addon and "callback_marker" in self.fields("mail.activity"):
+            terms.append(("callback_marker", "in", list(markers)))
+        # without the add-on the marker closes the note: <small>marker</small>
+        terms += [("note", "ilike", f">{html.escape(m)}<") for m in markers]
+        domain: list[Any] = [
+            ("res_model", "=", REQUEST_MODEL),
+            ("res_id", "=", request_id),
+            *["|"] * (len(terms) - 1),
+            *terms,
+        ]
+        ids = self.call("mail.activity", "search", domain=domain)
+        if not ids:
+            return 0
+        self.call("mail.activity", "action_feedback", ids=list(ids), feedback=feedback)
+        return len(ids)
 
     def attach_file(
         self, request_id: int, *, name: str, data: bytes, mimetype: str, marker: str

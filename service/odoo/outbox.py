@@ -5,7 +5,8 @@ rectifications, deadlines that passed) and queues the writes Odoo should get, ea
 unique *key*: the callback fields of a request (only when their values changed), a chatter
 note per callback (zh_CN or en: the integration user's language, else the company's; see
 ``settings.note_language``), an activity for the assigned person due at the deadline
-(``role_users`` finds who), a rectification's written notice as an activity for the worker
+(``role_users`` finds who) and, once the job is called back, that activity marked done
+(``activity_done``), a rectification's written notice as an activity for the worker
 (or as a new request) due when the fix is, the signed receipt as an attachment (queued by
 the use case, ``usecases.outbox.enqueue_receipt``), and a scheduler notification for a
 person who reads Odoo as an activity for their Odoo user (queued by the ``odoo`` channel,
@@ -47,6 +48,8 @@ from service.models import (
     Rectification,
     utcnow,
 )
+from service.odoo.activity_done import KIND as DONE_KIND
+from service.odoo.activity_done import plan_done
 from service.odoo.errors import (
     OdooCallError,
     OdooConfigError,
@@ -328,6 +331,9 @@ def plan(
                 now=now,
                 checked=True,
             )
+        queued += plan_done(
+            session, new_callbacks, jobs, links, estates, _lang(config.language), now
+        )
         for rect in new_rects:
             job, link = jobs.get(rect.job_id), links.get(rect.job_id)
             if job is not None and link is not None:
@@ -428,6 +434,10 @@ def _send(gateway: OdooGateway, row: OdooOutbox) -> int | None:
     mark = marker(row.key)
     if row.kind == "fields":
         gateway.write_request(row.odoo_id, dict(p["values"]))
+        return None
+    if row.kind == DONE_KIND:
+        markers = [marker(key) for key in p["keys"]]
+        gateway.close_activities(row.odoo_id, markers=markers, feedback=p["feedback"])
         return None
     kind = {"message": "message", "activity": "activity", "attachment": "attachment"}.get(
         row.kind, "request"

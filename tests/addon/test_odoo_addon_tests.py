@@ -99,7 +99,7 @@ def module_state() -> str:
     return found.group(1)
 
 
-def test_addon_odoo_tests_pass() -> None:
+def test_addon_odoo_tests_pass(capsys: pytest.CaptureFixture[str]) -> None:
     command = odoo_command()
     proc = subprocess.run(
         command,
@@ -111,6 +111,12 @@ def test_addon_odoo_tests_pass() -> None:
     )
     log = proc.stdout + proc.stderr
     run = read_log(log)
-    found = problems(run, state=module_state(), exit_code=proc.returncode)
+    state = module_state()
+    found = problems(run, state=state, exit_code=proc.returncode)
     tail = "\n".join(log.splitlines()[-40:])
+    with capsys.disabled():  # what the run proved, in the test's output
+        for line in log.splitlines():
+            if "odoo.tests.result" in line:
+                print(f"\n{line.strip()}")
+        print(f"module state: {state}, odoo-bin exit {proc.returncode}")
     assert not found, "\n".join(found) + f"\nlog tail:\n{tail}"

@@ -92,6 +92,20 @@ class OdooAdmin:
     def has_addon(self) -> bool:
         return "callback_state" in self("maintenance.request", "fields_get", attributes=["type"])  # type: ignore[operator]
 
+    def callback_activities(self, ids: list[int]) -> dict[int, tuple[int, int]]:
+        """{request id: (activity id, user id)} of the open callback-due activities."""
+        found = self(
+            "mail.activity",
+            "search_read",
+            [
+                ("res_model", "=", "maintenance.request"),
+                ("res_id", "in", ids),
+                ("summary", "=like", "维修回访%"),
+            ],
+            fields=["res_id", "user_id"],
+        )
+        return {a["res_id"]: (a["id"], a["user_id"][0]) for a in found}  # type: ignore[index,union-attr]
+
     def group_members(self, domain: list) -> dict[int, list[int]]:
         """{group id: its users' ids} of the groups in ``domain``. A group's users are
         ``users`` up to 18 and ``user_ids`` from 19: asked of the server, not assumed."""
@@ -152,6 +166,8 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
     )
     first = sync_once(engine=e2e_engine, settings=settings)
     print("first pass:", first.summary())
+    scheduled = odoo.callback_activities(ids)
+    assert sorted(scheduled) == sorted(ids), scheduled  # one callback-due activity each
     with Session(e2e_engine) as session:
         jobs = {
             j.ref: j
@@ -221,12 +237,24 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
     summaries = sorted(a["summary"] for a in activities)  # type: ignore[union-attr]
     print("activities:", summaries)
     assert any(s.startswith("整改通知") for s in summaries)
-    assigned = {
-        a["res_id"]: a["user_id"][0]  # type: ignore[index]
-        for a in activities  # type: ignore[union-attr]
-        if a["summary"].startswith("维修回访")  # type: ignore[index]
-    }
-    assert sorted(assigned) == sorted(ids), activities
+    assigned = {rid: user for rid, (_, user) in scheduled.items()}
+    # called back: the callback-due activity is done (Odoo's "done" message with the
+    # callback as feedback; 17 and 18 delete a done To-Do, 19 archives it); the cancelled
+    # job's stays open
+    assert sorted(odoo.callback_activities(ids)) == [ids[2]], activities
+    for rid in ids[:2]:
+        done = odoo(
+            "mail.message",
+            "search_read",
+            [
+                ("model", "=", "maintenance.request"),
+                ("res_id", "=", rid),
+                ("mail_activity_type_id", "!=", False),
+            ],
+            fields=["body"],
+        )
+        assert len(done) == 1 and "维修回访" in done[0]["body"], done  # type: ignore[index]
+        assert f"张主管 {tag}" in done[0]["body"], done  # type: ignore[index]
     if has_addon:
         assert all("huifang:" not in (a["note"] or "") for a in activities)  # type: ignore[union-attr]
         rows = odoo(
@@ -253,7 +281,8 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
     assert third.queued == 0 and third.delivery.sent == 0
     with capsys.disabled():
         print(
-            f"\nE2E against {settings.odoo_url} db={settings.odoo_db} (add-on: {has_addon}), "
+            f"\nE2E against {settings.odoo_url} db={settings.odoo_db} (add-on: {has_addon}, "
+            f"transport: {settings.odoo_transport}), "
             f"service user {service_login!r} (uid {service_uid}), office uid {odoo.uid}"
         )
         print("  first pass:", first.summary())

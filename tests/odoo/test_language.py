@@ -64,7 +64,9 @@ def note_after_a_callback(odoo, engine, settings: Settings) -> str:
     called_back(engine, rid)
     report = sync_once(engine=engine, settings=settings)
     assert not report.delivery.errors
-    (note,) = odoo.search_read("mail.message", [("res_id", "=", rid)], ["body"])
+    (note,) = odoo.search_read(
+        "mail.message", [("res_id", "=", rid), ("message_type", "=", "comment")], ["body"]
+    )
     return note["body"]
 
 
@@ -136,6 +138,8 @@ def test_the_language_is_resolved_once_a_pass_not_once_a_note(odoo, engine, esta
         called_back(engine, rid)
     odoo.calls.clear()
     sync_once(engine=engine, settings=settings)
-    notes = odoo.search_read("mail.message", [("res_id", "in", rids)], ["body"])
+    notes = odoo.search_read(
+        "mail.message", [("res_id", "in", rids), ("message_type", "=", "comment")], ["body"]
+    )
     assert len(notes) == 3 and all("Satisfaction: satisfied" in n["body"] for n in notes)
     assert [c.method for c in odoo.calls if c.model == "res.company"] == ["search_read"]

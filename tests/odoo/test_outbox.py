@@ -14,6 +14,8 @@ from service.schemas import CallbackIn
 from service.usecases.callbacks import record_callback
 
 CONFIG = OutboxConfig(backoff_seconds=1, max_attempts=3)
+#: The service's notes, not the "activity done" messages Odoo posts
+NOTES = [("message_type", "=", "comment")]
 
 
 def sync_one_done(odoo, syncer_for, engine, *, worker=None):
@@ -85,14 +87,16 @@ def test_callback_is_written_back_once(odoo_addon, syncer_for, engine):
     )[0]
     assert row["callback_state"] == "done" and row["callback_last_by"] == "张主管"
     assert row["callback_satisfaction"] == "satisfied" and row["callback_last_at"]
-    messages = o.search_read("mail.message", [("res_id", "=", rid)], ["body"])
+    messages = o.search_read("mail.message", NOTES + [("res_id", "=", rid)], ["body"])
     assert len(messages) == 1 and "<b>回访记录</b>" in messages[0]["body"]
     assert "满意度：满意" in messages[0]["body"]
+    # the callback-due activity is done: Odoo 18 deletes a done To-Do
+    assert not o.search_read("mail.activity", [("res_id", "=", rid)], ["id"])
 
     # a second round has nothing to say
     assert plan(engine=engine, gateway=gw, config=CONFIG) == 0
     assert deliver(engine=engine, gateway=gw, config=CONFIG).sent == 0
-    assert len(o.search_read("mail.message", [("res_id", "=", rid)], ["id"])) == 1
+    assert len(o.search_read("mail.message", [("res_id", "=", rid)], ["id"])) == 2
 
 
 def test_plain_odoo_gets_a_plain_text_note_in_english_when_configured(odoo, syncer_for, engine):
@@ -219,7 +223,7 @@ def test_integration_user_sets_the_callback_person_from_the_role_groups(
     assert deliver(engine=engine, gateway=gw, config=CONFIG).postponed
     later = lambda: datetime.now(UTC) + timedelta(seconds=5)  # noqa: E731
     deliver(engine=engine, gateway=gw, config=CONFIG, now=later)
-    (message,) = o.search_read("mail.message", [("res_id", "=", rid)], None)
+    (message,) = o.search_read("mail.message", NOTES + [("res_id", "=", rid)], None)
     assert "<b>回访记录</b>" in message["body"] and "huifang:" not in message["body"]
     assert message["callback_marker"].startswith("huifang:message:callback:")
 
@@ -250,7 +254,9 @@ def test_plain_odoo_integration_user_falls_back_to_maintenance_groups(
     callback(engine, rid)
     plan(engine=engine, gateway=gw, config=CONFIG)
     deliver(engine=engine, gateway=gw, config=CONFIG)
-    (message,) = odoo.search_read("mail.message", [("res_id", "=", rid)], ["body", "message_id"])
+    (message,) = odoo.search_read(
+        "mail.message", NOTES + [("res_id", "=", rid)], ["body", "message_id"]
+    )
     assert "huifang:" not in message["body"] and "回访记录" in message["body"]
     assert message["message_id"].startswith("<huifang.message.callback.")
 

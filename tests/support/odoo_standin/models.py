@@ -94,8 +94,11 @@ BASE_MODELS: dict[str, dict[str, FieldDef]] = {
         "message_type": _f("char"),
         "author_id": _f("many2one", "res.partner"),
         "message_id": _f("char"),
+        "mail_activity_type_id": _f("many2one", "mail.activity.type"),
     },
-    "mail.activity.type": {"name": _f("char")},
+    # keep_done: a done activity of this type is archived, not deleted (17 and 18; To-Do
+    # does not keep them)
+    "mail.activity.type": {"name": _f("char"), "keep_done": _f("boolean")},
     "mail.activity": {
         "res_model_id": _f("many2one", "ir.model", required=True),
         "res_model": _f("char"),
@@ -106,6 +109,7 @@ BASE_MODELS: dict[str, dict[str, FieldDef]] = {
         "summary": _f("char"),
         "note": _f("html"),
         "active": _f("boolean"),
+        "date_done": _f("date"),
     },
     "ir.attachment": {
         "name": _f("char", required=True),
@@ -140,6 +144,17 @@ ADDON_REQUEST_FIELDS: dict[str, FieldDef] = {
     ),
     "callback_rectification_state": _f("selection", selection=_SEL("none", "open", "done", "late")),
     "callback_receipt_attachment_id": _f("many2one", "ir.attachment"),
+}
+
+
+#: Record methods the store carries out itself (``Store.run_method``), with their positional
+#: parameters as Odoo names them.
+RECORD_METHODS: dict[str, tuple[str, ...]] = {
+    "action_feedback": ("ids", "feedback", "attachment_ids"),
+}
+#: Fields a series adds to a model: Odoo 19 keeps a done activity's feedback on it.
+SERIES_FIELDS: dict[int, dict[str, dict[str, FieldDef]]] = {
+    19: {"mail.activity": {"feedback": _f("text")}},
 }
 
 

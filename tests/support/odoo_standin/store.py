@@ -4,6 +4,7 @@ microseconds and returned cut to whole seconds, search with domain, order, offse
 
 from __future__ import annotations
 
+import html
 import itertools
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +20,8 @@ from tests.support.odoo_standin.models import (
     BASE_MODELS,
     D_FORMAT,
     DT_FORMAT,
+    RECORD_METHODS,
+    SERIES_FIELDS,
     FieldDef,
     _f,
 )
@@ -27,7 +30,10 @@ from tests.support.odoo_standin.models import (
 class Store:
     """Records of every model, in memory, with Odoo's read/write semantics."""
 
-    def __init__(self, *, addon: bool, clock: Callable[[], datetime]) -> None:
+    #: The record methods ``run_method`` carries out, with their positional parameters.
+    METHODS = RECORD_METHODS
+
+    def __init__(self, *, addon: bool, clock: Callable[[], datetime], major: int = 18) -> None:
         self.addon = addon
         self.clock = clock
         self.models: dict[str, dict[str, FieldDef]] = {
@@ -49,6 +55,70 @@ class Store:
         self.records: dict[str, dict[int, dict[str, Any]]] = {m: {} for m in self.models}
         self._ids: dict[str, Iterator[int]] = {m: itertools.count(1) for m in self.models}
         self.lock = threading.RLock()
+        self._major = 0
+        self.major = major
+
+    @property
+    def major(self) -> int:
+        """The Odoo series (17, 18, 19): its models' fields and how activities end."""
+        return self._major
+
+    @major.setter
+    def major(self, value: int) -> None:
+        for series, models in SERIES_FIELDS.items():
+            for model, fields in models.items():
+                for name, fdef in fields.items():
+                    if value >= series:
+                        self.models[model][name] = fdef
+                    else:
+                        self.models[model].pop(name, None)
+        self._major = value
+
+    # -- record methods -----------------------------------------------------------------
+    def run_method(self, model: str, method: str, params: dict[str, Any], *, uid: int) -> Any:
+        """Carry out one of ``METHODS`` (named parameters, ``ids`` first) as ``uid``."""
+        if method == "action_feedback" and model == "mail.activity":
+            ids = [int(i) for i in params.get("ids") or []]
+            return self.action_feedback(ids, feedback=params.get("feedback") or "", uid=uid)
+        raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
+
+    def action_feedback(self, ids: list[int], *, feedback: str, uid: int) -> int | bool:
+        """Odoo's ``mail.activity.action_feedback``: a "done" message on each activity's
+        record (with the activity's type, its summary and the feedback), then, as in
+        ``_action_done``: 17 and 18 delete the activity unless its type keeps done ones
+        (``keep_done``, off for To-Do), which they archive; 19 archives every one and keeps
+        the feedback on it. Archived: ``active`` off, ``date_done`` today. Returns the first
+        message's id, or ``False``."""
+        now = self.clock()
+        author = (self.records["res.users"].get(uid) or {}).get("partner_id")
+        messages: list[int] = []
+        for rec in self.existing("mail.activity", ids):
+            body = f"<p>{html.escape(rec.get('summary') or '')}</p>"
+            if feedback:
+                body += f"<div>{html.escape(str(feedback))}</div>"
+            messages.append(
+                self.insert(
+                    "mail.message",
+                    {
+                        "model": rec["res_model"],
+                        "res_id": rec["res_id"],
+                        "body": body,
+                        "message_type": "notification",
+                        "author_id": author,
+                        "mail_activity_type_id": rec.get("activity_type_id"),
+                        "message_id": f"<{len(self.records['mail.message']) + 1}@standin>",
+                    },
+                    now=now,
+                )
+            )
+            kind = self.records["mail.activity.type"].get(rec.get("activity_type_id") or 0)
+            if self.major >= 19 or (kind and kind.get("keep_done")):
+                rec.update(active=False, date_done=now.date(), write_date=now)
+                if self.major >= 19 and feedback:
+                    rec["feedback"] = str(feedback)
+            else:
+                del self.records["mail.activity"][rec["id"]]
+        return messages[0] if messages else False
 
     # -- low level ----------------------------------------------------------------------
     def model(self, name: str) -> dict[str, FieldDef]:
@@ -176,6 +246,8 @@ class Store:
         self.model(model)
         pred = self.compile_domain(model, domain)
         found = [r for r in self.records[model].values() if pred(r)]
+        if model in ACTIVE_TEST_MODELS and not _names_field(domain, "active"):
+            found = [r for r in found if r.get("active")]
         keys = [p.strip().split() for p in (order or "id").split(",") if p.strip()]
         for key in reversed(keys):
             name, desc = key[0], len(key) > 1 and key[1].lower() == "desc"
@@ -208,6 +280,18 @@ class Store:
                 f"(Record: {model}({', '.join(map(str, missing))},), User: 2)"
             )
         return [table[i] for i in ids]
+
+
+#: Models whose archived records a search leaves out, as Odoo's ``active_test`` does unless
+#: the domain names ``active`` (only these: the server passes no context down here).
+ACTIVE_TEST_MODELS = frozenset({"mail.activity"})
+
+
+def _names_field(domain: list[Any], name: str) -> bool:
+    return any(
+        isinstance(term, (list, tuple)) and term and str(term[0]).split(".")[0] == name
+        for term in domain
+    )
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
