@@ -33,11 +33,8 @@ database (its link's use, its signature with the PNG's SHA-256, its audit entry)
 from __future__ import annotations
 
 import argparse
-import base64
-import io
 import json
 import os
-import random
 import shutil
 import signal
 import socket
@@ -48,10 +45,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 SECRET_KEY = "load-bench-secret-key-0123456789abcdef"
 ADMIN_KEY = "load-bench-admin-key-0123456789abcdef"
@@ -63,6 +59,15 @@ ROOT = Path(__file__).resolve().parents[1]
 LUA = Path(__file__).resolve().parent / "lua"
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.load_data import Seeded, seed, signature_body, stored_submissions  # noqa: E402
+from benchmarks.load_profile import (  # noqa: E402
+    CpuUse,
+    cpu_use,
+    find_py_spy,
+    postmaster_pid,
+    sampled,
+)
+
 RESULT_PREFIX = "LOAD-RESULT "
 SCENARIOS = ("floor", "job", "compliance", "dashboard", "resident")
 LABELS = {
@@ -73,7 +78,6 @@ LABELS = {
     "resident": "(e) POST /r/<token> (signature)",
 }
 JOB_GOAL_RATIO, JOB_GOAL_P99_MS, SIGNATURE_GOAL_PER_S = 0.5, 100.0, 100.0
-UNSATISFIED_SHARE = 0.03
 
 
 # ------------------------------------------------------------------ wrk and its report
@@ -93,6 +97,8 @@ class Result:
     p90_ms: float = 0.0
     max_ms: float = 0.0
     timeouts: int = 0
+    cpu: CpuUse | None = None  # what the machine's processes used meanwhile
+    sessions: int = 0  # PostgreSQL sessions (connections) opened meanwhile
 
     @property
     def rps(self) -> float:
@@ -168,169 +174,6 @@ def lines_file(path: Path, lines: list[str]) -> str:
     return str(path)
 
 
-# ------------------------------------------------------------------ data
-
-
-@dataclass
-class Seeded:
-    refs: list[str]
-    estates: list[str]
-    periods: list[str]
-    manager_login: str
-    manager_estate: str
-    token: str
-    links: list[str]  # lines of the resident scenario: token, satisfaction, key, address
-    counts: dict[str, int]
-
-
-def signature_body() -> str:
-    """The resident's answer after its satisfaction and submission key: a signature drawn on
-    the page's 600x200 canvas (PNG, as the page sends it) and its strokes."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (600, 200), "white")
-    draw = ImageDraw.Draw(image)
-    points = [(40, 150), (120, 40), (200, 160), (300, 50), (420, 140), (540, 70)]
-    draw.line(points, fill="black", width=5)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    data_url = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-    strokes = [[[x, y, 40 * i] for i, (x, y) in enumerate(points[:3])]]
-    strokes.append([[x, y, 400 + 40 * i] for i, (x, y) in enumerate(points[3:])])
-    rest = {"comment": "已修好", "signer_name": "王女士", "signature": data_url, "strokes": strokes}
-    return json.dumps(rest, ensure_ascii=False)[1:]  # the opening brace is the script's
-
-
-def months_back(period: str, count: int) -> list[str]:
-    year, month = map(int, period.split("-"))
-    out = []
-    for _ in range(count):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return out
-
-
-def seed(engine: Any, *, jobs_per_estate: int, resident_links: int, now: datetime) -> Seeded:
-    import sqlalchemy as sa
-    from sqlmodel import Session, select
-
-    from qr_forms.payload import make_token
-    from service.demo import load_demo
-    from service.models import Callback, Estate, Job, Staff
-    from service.usecases.tokens import create_token
-
-    with Session(engine, expire_on_commit=False) as session:
-        summary = load_demo(session, now=now, jobs_per_estate=jobs_per_estate)
-        token, key = create_token(
-            session,
-            name="load benchmark",
-            role="supervisor",
-            estate=None,
-            expires_at=None,
-            actor="bench",
-            now=now,
-        )
-        session.commit()
-        estates = list(session.exec(select(Estate).order_by(Estate.id)).all())
-        leads = {
-            e.id: session.exec(
-                select(Staff).where(Staff.estate_id == e.id, Staff.role == "lead")
-            ).first()
-            for e in estates
-        }
-        refs = list(session.exec(select(Job.ref)).all())
-    manager = next(login for login, _name, role in summary.logins if role == "manager")
-    rng = random.Random(16)
-    jobs: list[dict[str, Any]] = []
-    called: list[int] = []
-    for n in range(resident_links):
-        estate = estates[n % len(estates)]
-        completed = now - timedelta(hours=rng.uniform(2, 46))
-        jobs.append(
-            {
-                "ref": f"SIGN-{n:06d}",
-                "estate_id": estate.id,
-                "unit": f"{n % 12 + 1}栋{n % 3 + 1}单元{n % 28 + 2:02d}01",
-                "resident_name": "王女士",
-                "resident_phone": f"139{n:08d}",
-                "title": rng.choice(("厨房水管漏水", "走廊灯不亮", "门锁更换", "卫生间渗水")),
-                "category": "general",
-                "worker": "孙师傅",
-                "completed_at": completed,
-                "deadline": completed + timedelta(hours=168),
-                "assigned_role": "lead",
-                "state": "active",
-                "source": "bench",
-                "created_at": completed,
-                "updated_at": completed,
-            }
-        )
-        if n % 2:  # called back by phone an hour after the repair: the answer is the staff's
-            called.append(n)
-            jobs[-1].update(
-                first_callback_at=completed + timedelta(hours=1),
-                cb_lead=True,
-                answer="satisfied",
-                answer_source="staff",
-            )
-    with engine.begin() as conn:
-        table = Job.__table__  # type: ignore[attr-defined]
-        for i in range(0, len(jobs), 5000):
-            conn.execute(table.insert(), jobs[i : i + 5000])
-        ids = dict(conn.execute(sa.select(table.c.ref, table.c.id)).all())
-        callbacks = []
-        for n in called:
-            job = jobs[n]
-            lead = leads[job["estate_id"]]
-            done_at = job["first_callback_at"]
-            callbacks.append(
-                {
-                    "job_id": ids[job["ref"]],
-                    "staff_id": lead.id if lead else None,
-                    "role": "lead",
-                    "staff": lead.name if lead else "负责人",
-                    "channel": "phone",
-                    "done_at": done_at,
-                    "charge_verified": True,
-                    "satisfaction": "satisfied",
-                    "recorded_at": done_at,
-                    "recorded_by": lead.name if lead else None,
-                    "created_at": done_at,
-                }
-            )
-        for i in range(0, len(callbacks), 5000):
-            conn.execute(Callback.__table__.insert(), callbacks[i : i + 5000])  # type: ignore[attr-defined]
-    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE")
-    links = []
-    for n, job in enumerate(jobs):
-        link = make_token(SECRET_KEY, purpose="resident", job_ref=job["ref"], now=now)
-        satisfaction = "unsatisfied" if rng.random() < UNSATISFIED_SHARE else "satisfied"
-        address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
-        links.append(f"{link} {satisfaction} load-{n:08d} {address}")
-    rng.shuffle(refs)
-    shanghai = now.astimezone(ZoneInfo("Asia/Shanghai"))
-    return Seeded(
-        refs=refs,
-        estates=[e.code for e in estates],
-        periods=months_back(previous_month(f"{shanghai:%Y-%m}"), 3),
-        manager_login=manager,
-        manager_estate=estates[0].code,
-        token=key,
-        links=links,
-        counts={
-            "demo jobs": summary.jobs,
-            "callbacks": summary.callbacks + len(callbacks),
-            "rectifications": summary.rectifications,
-            "resident links": len(links),
-        },
-    )
-
-
-def previous_month(period: str) -> str:
-    return months_back(period, 2)[1]
-
-
 # ------------------------------------------------------------------ the server
 
 
@@ -341,9 +184,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, *, workers: int, log_path: Path) -> Iterator[str]:
+def serving(
+    database_url: str, *, workers: int, log_path: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``huifang serve --workers N`` on a loopback port (no Odoo sync, no scheduler: the run
-    measures serving), until the block ends; yields its base URL."""
+    measures serving), until the block ends; yields its base URL and process."""
     import httpx
 
     port = free_port()
@@ -351,6 +196,8 @@ def serving(database_url: str, *, workers: int, log_path: Path) -> Iterator[str]
         **os.environ,
         "HUIFANG_DATABASE_URL": database_url,
         "HUIFANG_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # the code of this tree, as the benchmark itself imports it
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     command = [
         str(Path(sys.executable).with_name("huifang")),
@@ -382,7 +229,7 @@ def serving(database_url: str, *, workers: int, log_path: Path) -> Iterator[str]
             if time.monotonic() > deadline:
                 raise RuntimeError(f"huifang serve did not answer within 60 s: see {log_path}")
             time.sleep(0.2)
-        yield url
+        yield url, process
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -421,58 +268,21 @@ def check_answers(url: str, paths: list[str], headers: dict[str, str]) -> None:
                 raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:300]}")
 
 
-# ------------------------------------------------------------------ the resident check
-
-
-def stored_submissions(engine: Any, out_dir: Path) -> dict[str, int]:
-    """The submissions answered 2xx, each looked up in the database: the link's use, its
-    signature (with the PNG's SHA-256) and the signature's audit entry."""
-    import sqlalchemy as sa
-
-    from qr_forms.payload import read_token
-
-    accepted: dict[str, int] = {}
-    for path in sorted(out_dir.glob("accepted-*.txt")):
-        for line in path.read_text().splitlines():
-            status, token = line.split(" ", 1)
-            accepted[token] = max(accepted.get(token, 0), int(status))
-    nonces = {}
-    unreadable = 0
-    for token in accepted:
-        try:
-            nonces[token] = read_token(
-                SECRET_KEY, token, purpose="resident", max_age_seconds=10**9
-            ).nonce
-        except ValueError:
-            unreadable += 1
-    query = sa.text(
-        "SELECT u.nonce FROM form_token_uses u"
-        " JOIN signatures s ON s.token_use_id = u.id AND s.sha256 IS NOT NULL"
-        " JOIN audit_log a ON a.entity = 'job' AND a.action = 'signature.recorded'"
-        "  AND CAST(a.detail ->> 'signature_id' AS INTEGER) = s.id"
-        " WHERE u.purpose = 'resident' AND u.nonce = ANY(:nonces)"
-    )
-    with engine.connect() as conn:
-        found = {row[0] for row in conn.execute(query, {"nonces": list(nonces.values())})}
-        signatures = conn.execute(
-            sa.text("SELECT count(*) FROM signatures WHERE taken_on = 'resident'")
-        ).scalar_one()
-    return {
-        "answered 2xx": len(accepted),
-        "new (201)": sum(1 for status in accepted.values() if status == 201),
-        "stored": sum(1 for nonce in nonces.values() if nonce in found),
-        "lost": len(accepted) - sum(1 for nonce in nonces.values() if nonce in found),
-        "unreadable answers": unreadable,
-        "signatures in the database": signatures,
-    }
-
-
 # ------------------------------------------------------------------ the run
 
 
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+def database_sessions(engine: Any) -> int:
+    """Sessions opened on the database so far (PostgreSQL's statistics), this one included."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_force_next_flush()")
+        return conn.exec_driver_sql(
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        ).scalar_one()
 
 
 def scenario_paths(data: Seeded) -> dict[str, list[str]]:
@@ -495,7 +305,23 @@ def measure(args: argparse.Namespace, engine: Any, data: Seeded, work: Path) -> 
     results: dict[str, Result] = {}
     check: dict[str, int] = {}
     wrk_options = {"connections": args.connections, "threads": args.threads}
-    with serving(database_url, workers=args.workers, log_path=work / "serve.log") as url:
+    spy = find_py_spy(args.py_spy) if args.profile else None
+    database_pid = postmaster_pid(engine.url.port) if engine.url.host == "127.0.0.1" else None
+
+    def scenario(name: str, script: str, wrk_args: list[str]) -> None:
+        if script == "get.lua":
+            run_wrk(url, script, wrk_args, seconds=1, **wrk_options)  # warm-up
+        sessions = database_sessions(engine)
+        with sampled(spy, server.pid, args.duration, work / f"{name}.spy"):
+            with cpu_use(server.pid, database_pid) as used:
+                result = run_wrk(url, script, wrk_args, seconds=args.duration, **wrk_options)
+        result.cpu = used[0]
+        result.sessions = database_sessions(engine) - sessions
+        results[name] = result
+        print(f"  {name:11} {result.rps:8.0f} req/s   {load_average()}", flush=True)
+
+    served = serving(database_url, workers=args.workers, log_path=work / "serve.log")
+    with served as (url, server):
         cookie = sign_in(url, data.manager_login)
         bearer = f"Authorization: Bearer {data.token}"
         headers = {"floor": [], "job": [bearer], "compliance": [bearer], "dashboard": []}
@@ -504,25 +330,18 @@ def measure(args: argparse.Namespace, engine: Any, data: Seeded, work: Path) -> 
         for name in args.only:
             if name == "resident":
                 continue
-            as_dict = dict(h.split(": ", 1) for h in headers[name])
-            check_answers(url, paths[name][:3], as_dict)
+            check_answers(url, paths[name][:3], dict(h.split(": ", 1) for h in headers[name]))
             path_file = lines_file(work / f"{name}.paths", paths[name])
-            wrk_args = [path_file, *headers[name]]
-            run_wrk(url, "get.lua", wrk_args, seconds=1, **wrk_options)  # warm-up
-            results[name] = run_wrk(url, "get.lua", wrk_args, seconds=args.duration, **wrk_options)
-            print(f"  {name:11} {results[name].rps:8.0f} req/s   {load_average()}", flush=True)
+            scenario(name, "get.lua", [path_file, *headers[name]])
         if "resident" in args.only:
             body_file = work / "resident.body"
             body_file.write_text(signature_body(), encoding="utf-8")
-            links_file = lines_file(work / "resident.links", data.links)
             out_dir = work / "accepted"
             out_dir.mkdir()
+            links_file = lines_file(work / "resident.links", data.links)
             wrk_args = [links_file, str(body_file), str(out_dir), str(args.threads)]
-            results["resident"] = run_wrk(
-                url, "resident.lua", wrk_args, seconds=args.duration, **wrk_options
-            )
-            print(f"  {'resident':11} {results['resident'].rps:8.0f} req/s   {load_average()}")
-            check = stored_submissions(engine, out_dir)
+            scenario("resident", "resident.lua", wrk_args)
+            check = stored_submissions(engine, out_dir, secret_key=SECRET_KEY)
     return {"results": results, "check": check}
 
 
@@ -540,6 +359,20 @@ def print_table(results: dict[str, Result], check: dict[str, int], links: int) -
         print(
             f"{LABELS[name]:34} {result.rps:8.1f} {ratio} {result.p50_ms:8.1f}"
             f" {result.p99_ms:8.1f} {result.error_rate:8.2%} {result.requests:9d}"
+        )
+    print(
+        f"\nCPU ms per request{'':16} {'server':>8} {'postgres':>8} {'wrk':>8} {'others':>8}"
+        f" {'sessions':>9}   (others: the rest of the machine; sessions: PostgreSQL"
+        " connections opened)"
+    )
+    for name in SCENARIOS:
+        result = results.get(name)
+        if result is None or result.cpu is None or not result.requests:
+            continue
+        cpu, per = result.cpu, 1000 / result.requests
+        print(
+            f"{LABELS[name]:34} {cpu.server * per:8.2f} {cpu.database * per:8.2f}"
+            f" {cpu.wrk * per:8.2f} {cpu.others * per:8.2f} {result.sessions:9d}"
         )
     for name in SCENARIOS:
         result = results.get(name)
@@ -570,7 +403,7 @@ def print_table(results: dict[str, Result], check: dict[str, int], links: int) -
         print(
             f"(e) {per_second:.1f} signatures/s stored; {check.get('answered 2xx', 0)} answered"
             f" 2xx, {check.get('stored', 0)} found in the database, {check.get('lost', 0)} lost"
-            f"; {check.get('signatures in the database', 0)} resident signatures stored in all"
+            f"; {check.get('stored in all', 0)} stored in all (requests in flight at the end too)"
         )
         if replays:
             print(f"    {replays} replays: the {links} links ran out (raise --resident-links)")
@@ -587,7 +420,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per scenario")
+    parser.add_argument(
+        "--duration", type=float, default=None, help="seconds per scenario (default 10)"
+    )
     parser.add_argument("--connections", type=int, default=16, help="wrk's open connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk's threads")
     parser.add_argument("--workers", type=int, default=2, help="huifang serve --workers")
@@ -603,6 +438,13 @@ def main() -> None:
     )
     parser.add_argument("--smoke", action="store_true", help="2 s per scenario, a small demo")
     parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the workers with py-spy (on PATH, or --py-spy) during each scenario and"
+        " print where their time goes",
+    )
+    parser.add_argument("--py-spy", default=None, help="the py-spy program to use")
+    parser.add_argument(
         "--database-url", default=None, help="an empty PostgreSQL database; default: a private one"
     )
     parser.add_argument(
@@ -610,7 +452,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.smoke:
-        args.duration, args.jobs_per_estate = 2.0, 200
+        args.jobs_per_estate = 200
+    args.duration = args.duration or (2.0 if args.smoke else 10.0)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(args.only) - set(SCENARIOS)
     if unknown:
@@ -628,7 +471,13 @@ def main() -> None:
                 raise SystemExit("the load benchmark runs on PostgreSQL")
             began = time.perf_counter()
             now = datetime.now(UTC)
-            data = seed(engine, jobs_per_estate=args.jobs_per_estate, resident_links=links, now=now)
+            data = seed(
+                engine,
+                secret_key=SECRET_KEY,
+                jobs_per_estate=args.jobs_per_estate,
+                resident_links=links,
+                now=now,
+            )
             counts = ", ".join(f"{n:,} {what}" for what, n in data.counts.items())
             print(f"seeded {counts} in {time.perf_counter() - began:.1f} s")
             print(

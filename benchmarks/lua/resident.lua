@@ -6,7 +6,8 @@
 -- A line of LINKS_FILE: "<token> <satisfaction> <submission key> <address>". BODY_FILE: the
 -- rest of the JSON body after those two fields (signature, strokes, signer, comment).
 -- A thread that has posted all its links sends its last one again (the same submission: the
--- service answers it as a replay, 200, storing nothing new); load.py counts those apart.
+-- service answers it as a replay, 200, storing nothing new); load.py counts those apart. (wrk
+-- asks one thread for a request before the run, to check the script: that link stays unposted.)
 local report = require("report")
 
 local links, posted, rest, accepted = {}, 0, nil, nil
