@@ -8,7 +8,8 @@ catalogue (``key -> (zh_CN, en)``, the keys in ``REQUIRED_KEYS``).
 
 The rooms: :mod:`.payload` (signed tokens), :mod:`.qr` (QR codes), :mod:`.fonts` (the CJK font),
 :mod:`.data` (choice types, validation, value formats), :mod:`.labels` (the labels needed),
-:mod:`.layout` (the drawing engine), and one module per document: :mod:`.forms` (callback
+:mod:`.layout` (the drawing engine), :mod:`.furniture` (what every copy of a form prints, drawn
+once per process and shared), and one module per document: :mod:`.forms` (callback
 forms), :mod:`.receipts` (signed receipts) and :mod:`.notices` (written rectification notices to
 the repair worker, 整改通知单).
 

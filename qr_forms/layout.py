@@ -119,7 +119,12 @@ def render_pages(
 
 
 class Pen:
-    """Small drawing vocabulary over a reportlab canvas, in points, y growing upwards."""
+    """Small drawing vocabulary over a reportlab canvas, in points, y growing upwards.
+
+    With ``furniture`` (see :func:`render_pages`), what is drawn outside :meth:`values` is the
+    page's furniture: recorded, and drawn once per process by :mod:`qr_forms.furniture`. QR
+    codes are always drawn at once.
+    """
 
     def __init__(self, canvas: Canvas, furniture: Furniture | None = None) -> None:
         self.canvas = canvas
