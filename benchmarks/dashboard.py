@@ -3,9 +3,11 @@
 Builds one estate-month with 50,000 repair jobs (bulk-inserted rows: jobs, ~1.1 callbacks per
 called-back job, rectifications), signs in as the estate's manager, then times
 ``GET /dashboard`` and ``GET /api/v1/compliance`` alternately through the ASGI app and prints
-both medians and their ratio. SQLite file by default; ``--database-url`` for PostgreSQL.
+both medians and their ratio, on a fresh SQLite file and on a private PostgreSQL cluster
+(``--only`` one of them; ``--database-url`` an empty PostgreSQL database instead).
 
-    python benchmarks/dashboard.py [--jobs 50000] [--rounds 7] [--database-url URL]
+    python benchmarks/dashboard.py [--jobs 50000] [--rounds 7] [--only sqlite|postgresql]
+                                   [--database-url URL]
 """
 
 from __future__ import annotations
@@ -14,16 +16,20 @@ import argparse
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the service and the test cluster helper of this tree
 os.environ.setdefault("HUIFANG_ENVIRONMENT", "test")
 os.environ.setdefault("HUIFANG_ADMIN_API_KEY", "bench-admin-key")
 os.environ.setdefault("HUIFANG_SECRET_KEY", "bench-secret-key-0123456789")
 
 from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from service.app import create_app  # noqa: E402
@@ -197,55 +203,69 @@ def timed(client: TestClient, url: str, **kw) -> float:  # noqa: ANN003
     return elapsed
 
 
+def measure(engine: Engine, jobs: int, rounds: int) -> None:
+    """Build the estate-month on ``engine`` (migrated, empty) and time both paths on it."""
+    began = time.perf_counter()
+    build(engine, jobs)
+    name = engine.dialect.name
+    print(f"[{name}] built in {time.perf_counter() - began:.1f} s")
+    app = create_app()
+
+    def _session():  # noqa: ANN202
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_now] = lambda: NOW
+    with TestClient(app) as client:
+        login = client.post(
+            "/login",
+            data={"login": "big.manager", "password": "bench"},
+            follow_redirects=False,
+        )
+        assert login.status_code == 303, login.text
+        api = ("/api/v1/compliance", {"estate": "BIG", "period": PERIOD})
+        auth = {"Authorization": f"Bearer {os.environ['HUIFANG_ADMIN_API_KEY']}"}
+        page = ("/dashboard", {"estate": "BIG", "period": PERIOD})
+        body = client.get(api[0], params=api[1], headers=auth).json()
+        assert body["jobs"] == jobs, body["jobs"]
+        timed(client, page[0], params=page[1])  # warm both paths once
+        timed(client, api[0], params=api[1], headers=auth)
+        page_times, api_times = [], []
+        for _ in range(rounds):
+            api_times.append(timed(client, api[0], params=api[1], headers=auth))
+            page_times.append(timed(client, page[0], params=page[1]))
+    page_ms = statistics.median(page_times) * 1000
+    api_ms = statistics.median(api_times) * 1000
+    print(f"[{name}] jobs in the estate-month: {body['jobs']}, rounds: {rounds}")
+    print(f"[{name}] compliance endpoint (baseline): median {api_ms:8.1f} ms")
+    print(f"[{name}] dashboard page:                 median {page_ms:8.1f} ms")
+    print(f"[{name}] ratio dashboard / compliance:   {page_ms / api_ms:8.2f}x  (goal <= 3x)")
+    print(f"[{name}] load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL: an empty database (default: a private cluster)",
+    )
     args = parser.parse_args()
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+            migrate(engine)
+            measure(engine, args.jobs, args.rounds)
+            engine.dispose()
+    if args.only in (None, "postgresql"):
+        from tests.pg import bench_database
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(url)
-        migrate(engine)
-        began = time.perf_counter()
-        build(engine, args.jobs)
-        print(f"built in {time.perf_counter() - began:.1f} s on {engine.dialect.name}")
-
-        app = create_app()
-
-        def _session():  # noqa: ANN202
-            with Session(engine, expire_on_commit=False) as session:
-                yield session
-
-        app.dependency_overrides[get_session] = _session
-        app.dependency_overrides[get_now] = lambda: NOW
-        with TestClient(app) as client:
-            login = client.post(
-                "/login",
-                data={"login": "big.manager", "password": "bench"},
-                follow_redirects=False,
-            )
-            assert login.status_code == 303, login.text
-            api = ("/api/v1/compliance", {"estate": "BIG", "period": PERIOD})
-            auth = {"Authorization": f"Bearer {os.environ['HUIFANG_ADMIN_API_KEY']}"}
-            page = ("/dashboard", {"estate": "BIG", "period": PERIOD})
-            body = client.get(api[0], params=api[1], headers=auth).json()
-            assert body["jobs"] == args.jobs, body["jobs"]
-            timed(client, page[0], params=page[1])  # warm both paths once
-            timed(client, api[0], params=api[1], headers=auth)
-            page_times, api_times = [], []
-            for _ in range(args.rounds):
-                api_times.append(timed(client, api[0], params=api[1], headers=auth))
-                page_times.append(timed(client, page[0], params=page[1]))
-        engine.dispose()
-
-    page_ms = statistics.median(page_times) * 1000
-    api_ms = statistics.median(api_times) * 1000
-    print(f"jobs in the estate-month: {body['jobs']}, rounds: {args.rounds}")
-    print(f"compliance endpoint (baseline): median {api_ms:8.1f} ms")
-    print(f"dashboard page:                 median {page_ms:8.1f} ms")
-    print(f"ratio dashboard / compliance:   {page_ms / api_ms:8.2f}x")
+        with bench_database(args.database_url) as engine:
+            measure(engine, args.jobs, args.rounds)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,10 @@ class Staff(SQLModel, table=True):
     estate: Estate = Relationship(sa_relationship_kwargs={"viewonly": True})
 
 
+#: The rows of the partial index of open jobs.
+OPEN_JOBS = "first_callback_at IS NULL AND state = 'active'"
+
+
 class Job(SQLModel, table=True):
     __tablename__ = "jobs"
     __table_args__ = (
@@ -104,7 +108,23 @@ class Job(SQLModel, table=True):
             "calls",
             "calls_reached",
             "assigned_role",
+            # the dashboard's jobs per worker, answer and repeat, from the index alone
+            "worker",
+            "repeat_of_id",
             "id",
+        ),
+        # The estate's open jobs (active, no callback yet) by deadline: the dashboard's due,
+        # overdue and visit lists and counts read only these.
+        sa.Index(
+            "ix_jobs_open",
+            "estate_id",
+            "deadline",
+            "completed_at",
+            "calls",
+            "failed_calls",
+            "last_call_outcome",
+            sqlite_where=sa.text(OPEN_JOBS),
+            postgresql_where=sa.text(OPEN_JOBS),
         ),
         sa.Index("ix_jobs_unit_repeat", "estate_id", "unit", "category", "completed_at"),
         # The retention purge's look: jobs not purged yet, oldest first.

@@ -1,0 +1,287 @@
+"""The dashboard's tables of one estate-period: per staff member (callbacks, on time, by
+channel, phone calls), per repair worker (jobs, answers, rectifications), callbacks by channel,
+rectifications by state, and the count of late entries.
+
+Each table is read in one pass over the period, grouped in the database as finely as the
+tables need; the rows are summed up here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from .. import domain as d
+from ..models import Callback, Job, PhoneAttempt, Rectification
+from .dashboard_lists import LateRectification
+from .queries import count_if
+from .rectifications import late_clause
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRow:
+    name: str
+    role: str
+    callbacks: int
+    on_time: int
+    on_site: int
+    phone: int
+    calls: int = 0  # phone attempts this person made on the period's jobs
+    calls_reached: int = 0
+
+    @property
+    def phone_success_rate(self) -> float | None:
+        return None if self.calls == 0 else self.calls_reached / self.calls
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    worker: str
+    jobs: int
+    satisfied: int
+    fairly_satisfied: int
+    unsatisfied: int
+    rectifications: int
+    rectifications_open: int
+    rectifications_late: int
+
+    @property
+    def answers(self) -> int:
+        return self.satisfied + self.fairly_satisfied + self.unsatisfied
+
+    @property
+    def satisfied_rate(self) -> float | None:
+        return None if self.answers == 0 else self.satisfied / self.answers
+
+
+@dataclass(frozen=True, slots=True)
+class JobGroups:
+    """The period's jobs counted once: per worker and answer, and those that repeat a repair."""
+
+    per_worker: dict[str, dict[str | None, int]]  # worker -> answer (None: none yet) -> jobs
+    repeats: int
+
+
+def job_groups(session: Session, in_period: Any) -> JobGroups:
+    """Read from the jobs' covering index alone (worker, answer and repeat are in it)."""
+    worker = func.coalesce(Job.worker, "")
+    per_worker: dict[str, dict[str | None, int]] = defaultdict(dict)
+    repeats = 0
+    for name, answer, n, repeating in session.exec(
+        select(worker, Job.answer, func.count(), func.count(Job.repeat_of_id))
+        .where(in_period)
+        .group_by(worker, Job.answer)
+    ).all():
+        per_worker[name][answer] = int(n)
+        repeats += int(repeating)
+    return JobGroups(per_worker=dict(per_worker), repeats=repeats)
+
+
+def rectification_counts(rows: list[tuple[str, int]]) -> dict[str, int]:
+    counts = {state.value: 0 for state in d.RectificationState}
+    for state, n in rows:
+        counts[state] = counts.get(state, 0) + n
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class RectificationGroups:
+    """The period's rectifications counted once: per worker (all, open, late) and per state,
+    and the late ones listed (by notice due time, the first ``limit``)."""
+
+    per_worker: dict[str, tuple[int, int, int]]
+    states: dict[str, int]
+    late: list[LateRectification]
+
+    @classmethod
+    def none(cls) -> RectificationGroups:
+        return cls(per_worker={}, states=rectification_counts([]), late=[])
+
+
+def rectification_groups(
+    session: Session, in_period: Any, as_of: datetime, limit: int
+) -> RectificationGroups:
+    """One read of the period's rectifications (a few per hundred jobs), their lateness
+    decided in the database by the compliance figures' own clause; grouped and listed here."""
+    notice_late, fix_late = late_clause(as_of)
+    r = Rectification
+    rows = session.exec(
+        select(
+            func.coalesce(Job.worker, ""),
+            r.state,
+            notice_late,
+            fix_late,
+            r.id,
+            r.notice_due_at,
+            Job.ref,
+            Job.unit,
+            r.worker,
+            r.problem,
+            r.notified_at,
+            r.fix_due_at,
+            r.fixed_at,
+        )
+        .select_from(r)
+        .join(Job, col(Job.id) == r.job_id)
+        .where(in_period)
+    ).all()
+    per_worker: dict[str, tuple[int, int, int]] = {}
+    states = rectification_counts([])
+    verified = d.RectificationState.VERIFIED.value
+    late_rows = []
+    for row in rows:
+        name, state, notice, fix = row[0], row[1], bool(row[2]), bool(row[3])
+        total, open_, late_ = per_worker.get(name, (0, 0, 0))
+        per_worker[name] = (total + 1, open_ + (state != verified), late_ + (notice or fix))
+        states[state] = states.get(state, 0) + 1
+        if notice or fix:
+            late_rows.append(row)
+    late_rows.sort(key=lambda row: (row[5], row[4]))
+    return RectificationGroups(
+        per_worker=per_worker,
+        states=states,
+        late=[_late_rectification(row, as_of) for row in late_rows[:limit]],
+    )
+
+
+def _late_rectification(row: Any, as_of: datetime) -> LateRectification:
+    _, state, notice, fix, id_, notice_due, ref, unit, worker, problem = row[:10]
+    notified_at, fix_due, fixed_at = row[10:]
+    due, done = (fix_due, fixed_at) if fix else (notice_due, notified_at)
+    return LateRectification(
+        id=id_,
+        job_ref=ref,
+        unit=unit,
+        worker=worker,
+        problem=problem,
+        state=state,
+        notice_late=bool(notice),
+        fix_late=bool(fix),
+        due_at=due,
+        done_at=done,
+        hours_late=((done or as_of) - due).total_seconds() / 3600,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackGroups:
+    """The period's callbacks counted once, grouped finely enough for every table."""
+
+    staff: list[StaffRow]
+    channels: dict[str, int]
+    late_entries: int
+    late_ids: list[int]  # the latest late entries, as many as the list shows
+
+
+def callback_groups(
+    session: Session, in_period: Any, late_entry: Any, *, with_calls: bool, limit: int
+) -> CallbackGroups:
+    """Per staff member: callbacks, on time, by channel, late entries; and their phone calls
+    (read only when the period has any: ``with_calls``). ``limit``: late entries listed."""
+    # One pass over the period's callbacks (a CTE read twice is materialised once, on SQLite
+    # and PostgreSQL alike): the groups, then the ids of the latest late entries below them.
+    period_callbacks = (
+        select(
+            Callback.id,
+            Callback.staff,
+            Callback.role,
+            Callback.channel,
+            Callback.recorded_at,
+            (col(Callback.done_at) <= col(Job.deadline)).label("on_time"),
+            late_entry.label("late"),
+        )
+        .join(Job, col(Job.id) == Callback.job_id)
+        .where(in_period)
+        .cte("period_callbacks")
+    )
+    pc = period_callbacks.c
+    grouped = select(
+        pc.staff,
+        pc.role,
+        pc.channel,
+        func.count(),
+        count_if(pc.on_time),
+        count_if(pc.late),
+        sa.null().label("late_id"),
+    ).group_by(pc.staff, pc.role, pc.channel)
+    latest_late = (
+        select(pc.id.label("late_id"))
+        .where(pc.late)
+        .order_by(pc.recorded_at.desc(), pc.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    nothing = sa.null()
+    rows = session.exec(
+        sa.union_all(
+            grouped,
+            select(nothing, nothing, nothing, nothing, nothing, nothing, latest_late.c.late_id),
+        )
+    ).all()
+    late_ids = [row[6] for row in rows if row[6] is not None]
+    rows = [row[:6] for row in rows if row[6] is None]
+    # callbacks, on time, on site, by phone, calls made, calls that reached the resident
+    per_staff: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    channels = {c.value: 0 for c in d.Channel}
+    late = 0
+    for name, role, channel, n, in_time, entered_late in rows:
+        n = int(n)
+        figures = per_staff[(name, role)]
+        figures[0] += n
+        figures[1] += int(in_time)
+        figures[2] += n if channel == d.Channel.ON_SITE else 0
+        figures[3] += n if channel == d.Channel.PHONE else 0
+        channels[channel] = channels.get(channel, 0) + n
+        late += int(entered_late)
+    if with_calls:
+        reached = PhoneAttempt.outcome == d.CallOutcome.REACHED.value
+        calls = session.exec(
+            select(PhoneAttempt.staff, PhoneAttempt.role, func.count(), count_if(reached))
+            .join(Job, col(Job.id) == PhoneAttempt.job_id)
+            .where(in_period)
+            .group_by(PhoneAttempt.staff, PhoneAttempt.role)
+        ).all()
+        for name, role, n, got_through in calls:
+            figures = per_staff[(name, role)]
+            figures[4] += int(n)
+            figures[5] += int(got_through)
+    order = {role.value: i for i, role in enumerate(d.ROLE_ORDER)}
+    staff = [
+        StaffRow(
+            name=name,
+            role=role,
+            callbacks=f[0],
+            on_time=f[1],
+            on_site=f[2],
+            phone=f[3],
+            calls=f[4],
+            calls_reached=f[5],
+        )
+        for (name, role), f in per_staff.items()
+    ]
+    staff.sort(key=lambda row: (order.get(row.role, 9), -row.callbacks, row.name))
+    return CallbackGroups(staff=staff, channels=channels, late_entries=late, late_ids=late_ids)
+
+
+def worker_rows(jobs: JobGroups, rects: RectificationGroups) -> list[WorkerRow]:
+    """Per repair worker: jobs, the jobs' answers (one per job), rectifications."""
+    rows = []
+    for name, answers in jobs.per_worker.items():
+        total, open_, late = rects.per_worker.get(name, (0, 0, 0))
+        rows.append(
+            WorkerRow(
+                worker=name,
+                jobs=sum(answers.values()),
+                satisfied=answers.get("satisfied", 0),
+                fairly_satisfied=answers.get("fairly_satisfied", 0),
+                unsatisfied=answers.get("unsatisfied", 0),
+                rectifications=total,
+                rectifications_open=open_,
+                rectifications_late=late,
+            )
+        )
+    return sorted(rows, key=lambda w: (-w.unsatisfied, -w.rectifications_late, -w.jobs, w.worker))
