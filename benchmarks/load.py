@@ -105,6 +105,13 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
     @property
+    def cpu_per_request(self) -> float | None:
+        """CPU seconds the server, its database and wrk spent per request."""
+        if self.cpu is None or not self.requests:
+            return None
+        return (self.cpu.server + self.cpu.database + self.cpu.wrk) / self.requests
+
+    @property
     def errors(self) -> int:
         """Answers other than 2xx/3xx, and socket errors (timeouts among them)."""
         bad = sum(n for status, n in self.statuses.items() if not 200 <= status < 400)
@@ -361,19 +368,27 @@ def print_table(results: dict[str, Result], check: dict[str, int], links: int) -
             f" {result.p99_ms:8.1f} {result.error_rate:8.2%} {result.requests:9d}"
         )
     print(
-        f"\nCPU ms per request{'':16} {'server':>8} {'postgres':>8} {'wrk':>8} {'others':>8}"
-        f" {'sessions':>9}   (others: the rest of the machine; sessions: PostgreSQL"
-        " connections opened)"
+        f"\nCPU ms per request{'':16} {'server':>8} {'postgres':>8} {'wrk':>8} {'x floor':>8}"
+        f" {'others':>8} {'sessions':>9}"
     )
+    floor_cpu = floor.cpu_per_request if floor else None
     for name in SCENARIOS:
         result = results.get(name)
         if result is None or result.cpu is None or not result.requests:
             continue
         cpu, per = result.cpu, 1000 / result.requests
+        own = result.cpu_per_request
+        ratio = f"{floor_cpu / own:7.3f}x" if floor_cpu and own else f"{'-':>8}"
         print(
             f"{LABELS[name]:34} {cpu.server * per:8.2f} {cpu.database * per:8.2f}"
-            f" {cpu.wrk * per:8.2f} {cpu.others * per:8.2f} {result.sessions:9d}"
+            f" {cpu.wrk * per:8.2f} {ratio} {cpu.others * per:8.2f} {result.sessions:9d}"
         )
+    print(
+        "  x floor: the floor's CPU per request (server, postgres and wrk) over the scenario's,"
+        " the ratio of requests/s\n  that cores of their own would give; others: what the rest"
+        " of the machine used meanwhile, per request;\n  sessions: PostgreSQL connections"
+        " opened during the scenario"
+    )
     for name in SCENARIOS:
         result = results.get(name)
         if result and (result.errors or set(result.statuses) - {200, 201}):

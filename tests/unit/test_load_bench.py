@@ -195,3 +195,13 @@ def test_the_resident_scenario_posts_each_link_once_and_writes_down_the_accepted
             "comment": "ok",
             "signature": "data:image/png;base64,AAAA",
         }
+
+
+def test_cpu_per_request_adds_the_server_its_database_and_wrk_not_the_others() -> None:
+    from benchmarks.load_profile import CpuUse
+
+    result = parse_report(REPORT)
+    assert result.cpu_per_request is None
+    result.cpu = CpuUse(server=2.0, database=1.0, wrk=0.5, machine=10.0)
+    assert result.cpu_per_request == pytest.approx(3.5 / 1000)
+    assert result.cpu.others == pytest.approx(6.5)
