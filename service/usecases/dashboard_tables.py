@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from .. import domain as d
 from ..models import Callback, Job, PhoneAttempt, Rectification
 from .dashboard_lists import LateRectification
-from .queries import count_if
+from .queries import count_if, joined_text
 from .rectifications import late_clause
 
 
@@ -182,53 +182,36 @@ def callback_groups(
 ) -> CallbackGroups:
     """Per staff member: callbacks, on time, by channel, late entries; and their phone calls
     (read only when the period has any: ``with_calls``). ``limit``: late entries listed."""
-    # One pass over the period's callbacks (a CTE read twice is materialised once, on SQLite
-    # and PostgreSQL alike): the groups, then the ids of the latest late entries below them.
-    period_callbacks = (
+    # One pass over the period's callbacks, grouped; each group also names its late entries
+    # ("recorded_at|id", a few per hundred), and the latest of them are picked here.
+    late_key = sa.case(
+        (
+            late_entry,
+            sa.cast(Callback.recorded_at, sa.String) + "|" + sa.cast(Callback.id, sa.String),
+        )
+    )
+    rows = session.exec(
         select(
-            Callback.id,
             Callback.staff,
             Callback.role,
             Callback.channel,
-            Callback.recorded_at,
-            (col(Callback.done_at) <= col(Job.deadline)).label("on_time"),
-            late_entry.label("late"),
+            func.count(),
+            count_if(col(Callback.done_at) <= col(Job.deadline)),
+            count_if(late_entry),
+            joined_text(late_key),
         )
         .join(Job, col(Job.id) == Callback.job_id)
         .where(in_period)
-        .cte("period_callbacks")
-    )
-    pc = period_callbacks.c
-    grouped = select(
-        pc.staff,
-        pc.role,
-        pc.channel,
-        func.count(),
-        count_if(pc.on_time),
-        count_if(pc.late),
-        sa.null().label("late_id"),
-    ).group_by(pc.staff, pc.role, pc.channel)
-    latest_late = (
-        select(pc.id.label("late_id"))
-        .where(pc.late)
-        .order_by(pc.recorded_at.desc(), pc.id.desc())
-        .limit(limit)
-        .subquery()
-    )
-    nothing = sa.null()
-    rows = session.exec(
-        sa.union_all(
-            grouped,
-            select(nothing, nothing, nothing, nothing, nothing, nothing, latest_late.c.late_id),
-        )
+        .group_by(Callback.staff, Callback.role, Callback.channel)
     ).all()
-    late_ids = [row[6] for row in rows if row[6] is not None]
-    rows = [row[:6] for row in rows if row[6] is None]
+    late_keys = [key.split("|") for row in rows if row[6] for key in row[6].split(",")]
+    late_keys.sort(key=lambda key: (key[0], int(key[1])), reverse=True)
+    late_ids = [int(key[1]) for key in late_keys[:limit]]
     # callbacks, on time, on site, by phone, calls made, calls that reached the resident
     per_staff: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     channels = {c.value: 0 for c in d.Channel}
     late = 0
-    for name, role, channel, n, in_time, entered_late in rows:
+    for name, role, channel, n, in_time, entered_late, _ in rows:
         n = int(n)
         figures = per_staff[(name, role)]
         figures[0] += n

@@ -167,5 +167,24 @@ def _hours_pg(element: hours_between, compiler: Any, **kw: Any) -> str:
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
 
 
+class joined_text(FunctionElement[str]):  # noqa: N801 - reads as a SQL aggregate
+    """The group's non-NULL texts joined by commas, in no particular order (``group_concat``
+    on SQLite, ``string_agg`` on PostgreSQL); NULL for a group without any."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "joined_text"
+
+
+@compiles(joined_text)
+def _joined_sqlite(element: joined_text, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(joined_text, "postgresql")
+def _joined_pg(element: joined_text, compiler: Any, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
 def count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)
