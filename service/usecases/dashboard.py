@@ -2,9 +2,11 @@
 
 The headline figures (quotas, on-time, overdue, satisfaction, rectifications) are exactly
 ``usecases.compliance``: the same call the compliance endpoint makes. What that endpoint
-does not carry (due today/tomorrow, the overdue list, per-staff and per-worker tables, callbacks
-by channel, projections to month end) is read here with aggregate queries over the same
-period selection and turned into figures by the rules in ``service.domain``.
+does not carry is read with aggregate queries over the same period selection and turned into
+figures by the rules in ``service.domain``: the per-staff and per-worker tables and callbacks
+by channel in ``dashboard_tables``, the lists of open jobs (due today/tomorrow, overdue,
+visits) in ``dashboard_lists``, what is up for review in ``dashboard_review``; the
+projections to month end and the page's scope here.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from .dashboard_lists import (
     job_items,
     open_jobs,
     overdue_clause,
-    waiting_or_late,
 )
 from .dashboard_review import (
     ChainHead,
@@ -61,7 +62,6 @@ __all__ = [
     "build_dashboard",
     "dashboard_scope",
     "visible_estates",
-    "waiting_or_late",
 ]
 
 #: Rows shown in the dashboard's lists (the counts are always complete).
