@@ -369,8 +369,9 @@ def print_table(results: dict[str, Result], check: dict[str, int], links: int) -
         )
     print(
         f"\nCPU ms per request{'':16} {'server':>8} {'postgres':>8} {'wrk':>8} {'x floor':>8}"
-        f" {'others':>8} {'sessions':>9}"
+        f" {'cap/s':>8} {'others':>8} {'sessions':>9}"
     )
+    cores = os.cpu_count() or 1
     floor_cpu = floor.cpu_per_request if floor else None
     for name in SCENARIOS:
         result = results.get(name)
@@ -379,15 +380,17 @@ def print_table(results: dict[str, Result], check: dict[str, int], links: int) -
         cpu, per = result.cpu, 1000 / result.requests
         own = result.cpu_per_request
         ratio = f"{floor_cpu / own:7.3f}x" if floor_cpu and own else f"{'-':>8}"
+        cap = f"{cores / own:8.0f}" if own else f"{'-':>8}"
         print(
             f"{LABELS[name]:34} {cpu.server * per:8.2f} {cpu.database * per:8.2f}"
-            f" {cpu.wrk * per:8.2f} {ratio} {cpu.others * per:8.2f} {result.sessions:9d}"
+            f" {cpu.wrk * per:8.2f} {ratio} {cap} {cpu.others * per:8.2f} {result.sessions:9d}"
         )
     print(
         "  x floor: the floor's CPU per request (server, postgres and wrk) over the scenario's,"
-        " the ratio of requests/s\n  that cores of their own would give; others: what the rest"
-        " of the machine used meanwhile, per request;\n  sessions: PostgreSQL connections"
-        " opened during the scenario"
+        " the ratio of requests/s\n  that cores of their own would give; cap/s: the requests/s"
+        " this machine's cores could serve at that CPU\n  per request, were nothing else"
+        " running (an estimate); others: what the rest of the machine used\n  meanwhile, per"
+        " request; sessions: PostgreSQL connections opened during the scenario"
     )
     for name in SCENARIOS:
         result = results.get(name)
