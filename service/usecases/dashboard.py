@@ -46,7 +46,7 @@ from .dashboard_tables import (
     rectification_groups,
     worker_rows,
 )
-from .queries import estate_period, hours_between
+from .queries import estate_period, more_hours_apart
 from .signin import SignedIn
 
 __all__ = [
@@ -255,8 +255,8 @@ def build_dashboard(
 
     opened = open_jobs(session, estate, as_of)
     jobs = job_groups(session, in_period)
-    late_entry = (
-        hours_between(col(Callback.done_at), col(Callback.recorded_at)) > estate.late_entry_hours
+    late_entry = more_hours_apart(
+        col(Callback.done_at), col(Callback.recorded_at), int(estate.late_entry_hours)
     )
     groups = callback_groups(
         session, in_period, late_entry, with_calls=result.phone_attempts > 0, limit=limit

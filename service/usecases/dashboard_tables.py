@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from .. import domain as d
 from ..models import Callback, Job, PhoneAttempt, Rectification
 from .dashboard_lists import LateRectification
-from .queries import count_if, joined_text
+from .queries import count_where, joined_text
 from .rectifications import late_clause
 
 
@@ -196,8 +196,8 @@ def callback_groups(
             Callback.role,
             Callback.channel,
             func.count(),
-            count_if(col(Callback.done_at) <= col(Job.deadline)),
-            count_if(late_entry),
+            count_where(col(Callback.done_at) <= col(Job.deadline)),
+            count_where(late_entry),
             joined_text(late_key),
         )
         .join(Job, col(Job.id) == Callback.job_id)
@@ -223,7 +223,7 @@ def callback_groups(
     if with_calls:
         reached = PhoneAttempt.outcome == d.CallOutcome.REACHED.value
         calls = session.exec(
-            select(PhoneAttempt.staff, PhoneAttempt.role, func.count(), count_if(reached))
+            select(PhoneAttempt.staff, PhoneAttempt.role, func.count(), count_where(reached))
             .join(Job, col(Job.id) == PhoneAttempt.job_id)
             .where(in_period)
             .group_by(PhoneAttempt.staff, PhoneAttempt.role)

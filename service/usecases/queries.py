@@ -147,24 +147,26 @@ def period_clause(period: d.Period, estates: Sequence[Estate]) -> Any:
     return sa.or_(*parts) if parts else sa.false()
 
 
-class hours_between(FunctionElement[float]):  # noqa: N801 - reads as a SQL function
-    """Hours from the first time column to the second, in SQL (SQLite and PostgreSQL)."""
+class more_hours_apart(FunctionElement[bool]):  # noqa: N801 - reads as a SQL function
+    """``more_hours_apart(start, end, hours)``: ``end`` is more than ``hours`` (a whole number)
+    after ``start``, in SQL (SQLite: Julian days; PostgreSQL: an interval, no arithmetic on
+    each row's epoch)."""
 
-    type = sa.Float()
+    type = sa.Boolean()
     inherit_cache = True
-    name = "hours_between"
+    name = "more_hours_apart"
 
 
-@compiles(hours_between)
-def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 24.0)"
+@compiles(more_hours_apart)
+def _apart_sqlite(element: more_hours_apart, compiler: Any, **kw: Any) -> str:
+    start, end, hours = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(((julianday({end}) - julianday({start})) * 24.0) > {hours})"
 
 
-@compiles(hours_between, "postgresql")
-def _hours_pg(element: hours_between, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+@compiles(more_hours_apart, "postgresql")
+def _apart_pg(element: more_hours_apart, compiler: Any, **kw: Any) -> str:
+    start, end, hours = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(({end} - {start}) > make_interval(hours => {hours}))"
 
 
 class joined_text(FunctionElement[str]):  # noqa: N801 - reads as a SQL aggregate
@@ -188,3 +190,9 @@ def _joined_pg(element: joined_text, compiler: Any, **kw: Any) -> str:
 
 def count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def count_where(condition: Any) -> Any:
+    """``count(*) FILTER (WHERE condition)``: SQLite and PostgreSQL skip the row without the
+    CASE and SUM of ``count_if`` (0, never NULL, on no rows)."""
+    return func.count().filter(condition)
