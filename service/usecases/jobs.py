@@ -18,8 +18,9 @@ from ..db import begin_write
 from ..models import AuditLog, Callback, Estate, Job, utcnow
 from ..schemas import JobIn, money
 from .audit import audit, chained_rows, sealed
+from .bulk import write_rows
 from .estates import estate_rules
-from .queries import completed_within, get_estate, insert_many, period_clause, status_clause
+from .queries import completed_within, get_estate, period_clause, status_clause
 
 _JOB_FIELDS = (
     "unit",
@@ -87,47 +88,58 @@ def create_jobs(
     rules = {code: estate_rules(estate) for code, estate in estates.items()}
     counts: dict[tuple[str, d.Period], dict[d.Role, int]] = {}
     now = utcnow()
+    # Every new job starts with these (the callbacks, calls and repeat links come later).
+    fresh = {
+        "state": "active",
+        "source": source,
+        "first_callback_at": None,
+        "cb_manager": False,
+        "cb_supervisor": False,
+        "cb_lead": False,
+        "answer": None,
+        "answer_source": None,
+        "calls": 0,
+        "calls_reached": 0,
+        "failed_calls": 0,
+        "last_call_at": None,
+        "last_call_outcome": None,
+        "repeat_of_id": None,
+        "followed_by_repeat": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    months: dict[str, tuple[datetime, datetime, d.Period]] = {}  # the last month per estate
     rows: list[dict[str, Any]] = []
     for job_in in jobs:
         estate, estate_rule = estates[job_in.estate], rules[job_in.estate]
-        period = d.Period.containing(job_in.completed_at, estate.timezone)
+        completed_at = job_in.completed_at
+        month = months.get(estate.code)
+        if month is None or not month[0] <= completed_at < month[1]:
+            period = d.Period.containing(completed_at, estate.timezone)
+            month = months[estate.code] = (*period.bounds(estate.timezone), period)
+        period = month[2]
         assigned = counts.get((estate.code, period))
         if assigned is None:
             assigned = counts[(estate.code, period)] = _assigned_counts(session, estate, period)
         role = d.assign_role(assigned, estate_rule.targets_pct)
         assigned[role] = assigned.get(role, 0) + 1
         category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
+        given = job_in.__dict__
         rows.append(
             {
                 "ref": job_in.ref,
                 "estate_id": estate.id,
                 "category": str(category),
-                "completed_at": job_in.completed_at,
-                "deadline": d.deadline(job_in.completed_at, d.Category(category), estate_rule),
+                "completed_at": completed_at,
+                "deadline": d.deadline(completed_at, d.Category(category), estate_rule),
                 "assigned_role": str(role),
-                "state": "active",
-                "source": source,
-                "first_callback_at": None,
-                "cb_manager": False,
-                "cb_supervisor": False,
-                "cb_lead": False,
-                "answer": None,
-                "answer_source": None,
-                "calls": 0,
-                "calls_reached": 0,
-                "failed_calls": 0,
-                "last_call_at": None,
-                "last_call_outcome": None,
-                "repeat_of_id": None,
-                "followed_by_repeat": False,
-                "created_at": now,
-                "updated_at": now,
-                **{f: getattr(job_in, f) for f in _JOB_FIELDS},
+                **fresh,
+                **{f: given[f] for f in _JOB_FIELDS},
             }
         )
     jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
     with session.begin_nested():
-        insert_many(session, jobs_table, rows)
+        write_rows(session, jobs_table, rows)
         ids: dict[str, int] = {}
         for start in range(0, len(refs), 500):
             part = refs[start : start + 500]
@@ -135,7 +147,10 @@ def create_jobs(
                 sa.select(jobs_table.c.ref, jobs_table.c.id).where(jobs_table.c.ref.in_(part))
             )
             ids.update((ref, job_id) for ref, job_id in found)
-        relink_repeats(session, _groups_of(session, [ids[ref] for ref in refs]))
+        # the new jobs' repeat groups, from the rows just written
+        relink_repeats(
+            session, {(r["estate_id"], r["unit"], r["category"]) for r in rows if r["unit"]}
+        )
         by_estate: dict[int, list[dict[str, Any]]] = {}
         for job_in in jobs:
             by_estate.setdefault(estates[job_in.estate].id, []).append(  # type: ignore[arg-type]
@@ -148,7 +163,7 @@ def create_jobs(
                     "detail": sealed(job_in.model_dump(mode="json")),
                 }
             )
-        insert_many(
+        write_rows(
             session,
             AuditLog.__table__,  # type: ignore[attr-defined]
             [

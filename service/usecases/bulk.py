@@ -1,0 +1,73 @@
+"""Rows written by the thousand (a first Odoo sync): ``COPY`` on PostgreSQL, one
+``executemany`` elsewhere (``queries.insert_many``).
+
+psycopg sends an ``executemany`` as one prepared statement per row, which costs more than the
+rows themselves; ``COPY ... FROM STDIN`` streams them in one statement. Each column's
+conversion for the database (``UTCDateTime``, JSON...) is the one SQLAlchemy would apply, and
+a database error comes back as SQLAlchemy's (``IntegrityError``, ``OperationalError``...), so
+callers handle both paths alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlmodel import Session
+
+from ..models import UTCDateTime
+from .queries import insert_many
+
+
+def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) into ``table`` in the session's
+    transaction."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        insert_many(session, table, rows)
+        return
+    dialect = conn.dialect
+    names = list(rows[0])
+    columns = [_column_values(table.c[name].type, dialect, rows, name) for name in names]
+    quote = dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for row in zip(*columns, strict=True):
+                copy.write_row(row)
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, raw, cursor)
+        if lost:
+            conn.invalidate(exc)
+        raise sa_exc.DBAPIError.instance(
+            sql,
+            None,
+            exc,
+            dialect.loaded_dbapi.Error,
+            hide_parameters=True,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from exc
+    finally:
+        cursor.close()
+
+
+def _column_values(
+    column_type: Any, dialect: sa.Dialect, rows: Sequence[dict[str, Any]], name: str
+) -> list[Any]:
+    convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+    values = [row[name] for row in rows]
+    if convert is None:
+        return values
+    if isinstance(column_type, UTCDateTime):  # few distinct times (now, a batch's)
+        seen: dict[datetime, Any] = {}
+        return [seen[v] if v in seen else seen.setdefault(v, convert(v)) for v in values]
+    return [convert(v) for v in values]

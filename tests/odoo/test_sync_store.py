@@ -1,0 +1,186 @@
+"""Storing pages of Odoo requests: links and jobs written in bulk, on SQLite and PostgreSQL,
+with the same results and audit entries as one by one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from service.domain import evidence as E
+from service.models import AuditChainHead, AuditLog, Estate, Job, OdooRequestLink
+from service.odoo.page import fingerprint
+from service.odoo.sync import SyncReport, reset_cursor
+from service.usecases.audit import audit
+from service.usecases.bulk import write_rows
+from tests.odoo.test_sync import done_requests, jobs
+
+LINKS = OdooRequestLink.__table__
+
+
+def _link_row(odoo_id: int, **values: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "odoo_id": odoo_id,
+        "job_id": None,
+        "status": "open",
+        "stage": "New",
+        "write_date": datetime(2026, 5, 1, 8, 0, tzinfo=timezone(timedelta(hours=8))),
+        "fingerprint": "f",
+        "completed_at": None,
+        "completion_source": None,
+        "worker_user_id": None,
+        "team_id": None,
+        "note": "水管",
+        "written_hash": None,
+        "synced_at": datetime(2026, 5, 1, 0, 0, tzinfo=UTC),
+    }
+    row.update(values)
+    return row
+
+
+def test_bulk_rows_land_with_the_columns_conversions(engine):
+    with Session(engine) as session:
+        write_rows(session, LINKS, [_link_row(1), _link_row(2, note=None)])
+        session.commit()
+        first, second = session.exec(select(OdooRequestLink).order_by(OdooRequestLink.odoo_id))
+    # stored as UTC whatever the offset given, and read back aware
+    assert first.write_date == datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
+    assert (first.note, second.note) == ("水管", None)
+
+
+def test_a_bulk_row_refused_is_sqlalchemys_integrity_error_and_the_savepoint_holds(engine):
+    with Session(engine) as session:
+        write_rows(session, LINKS, [_link_row(1)])
+        with pytest.raises(IntegrityError):
+            with session.begin_nested():
+                write_rows(session, LINKS, [_link_row(2), _link_row(1)])
+        write_rows(session, LINKS, [_link_row(3)])
+        session.commit()
+        ids = list(session.exec(select(OdooRequestLink.odoo_id).order_by(OdooRequestLink.odoo_id)))
+    assert ids == [1, 3]
+
+
+def test_a_request_read_twice_in_one_page_is_stored_once(odoo, syncer_for, engine):
+    (rid,) = done_requests(odoo, 1)
+    syncer = syncer_for(odoo)
+    (record,) = syncer.gateway.read_requests([rid])
+    report = SyncReport()
+    with Session(engine) as session:
+        syncer.store(session, [record, dict(record)], report)
+        session.commit()
+    assert (report.read, report.created, report.skipped) == (2, 1, 1)
+    assert "read twice" in report.reasons[0]
+    assert list(jobs(engine)) == [f"odoo-{rid}"]
+
+
+def _audit_count(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(AuditLog)).one()
+
+
+def test_everything_read_again_unchanged_writes_nothing(odoo, syncer_for, engine):
+    done_requests(odoo, 30)
+    odoo.create("maintenance.request", {"name": "Not done yet"})
+    syncer_for(odoo, page_size=7).run()
+    with Session(engine) as session:
+        before = {link.odoo_id: link.synced_at for link in session.exec(select(OdooRequestLink))}
+    entries = _audit_count(engine)
+    reset_cursor(engine)
+    again = syncer_for(odoo, page_size=7).run()
+    assert (again.read, again.unchanged, again.created, again.updated) == (31, 31, 0, 0)
+    assert _audit_count(engine) == entries
+    with Session(engine) as session:
+        after = {link.odoo_id: link.synced_at for link in session.exec(select(OdooRequestLink))}
+    assert after == before
+
+
+def test_a_changed_request_updates_its_link(odoo, syncer_for, engine):
+    a, b = done_requests(odoo, 2)
+    syncer_for(odoo).run()
+    odoo.write("maintenance.request", [a], {"stage_id": odoo.stage_id("In Progress")})
+    odoo.write("maintenance.request", [b], {"name": "Lift door sensor"})
+    (record,) = syncer_for(odoo).gateway.read_requests([b])
+    report = syncer_for(odoo).run()
+    assert (report.cancelled, report.updated) == (1, 1)
+    with Session(engine) as session:
+        moved, edited = session.get(OdooRequestLink, a), session.get(OdooRequestLink, b)
+        job_a = session.exec(select(Job).where(Job.ref == f"odoo-{a}")).one()
+        assert (moved.status, moved.stage, moved.completed_at) == ("open", "In Progress", None)
+        assert moved.job_id == job_a.id  # still its job, now cancelled
+        assert edited.status == "done" and edited.fingerprint == fingerprint(record)
+        actions = list(session.exec(select(AuditLog.action).order_by(AuditLog.id)))
+    assert actions[-2:] == ["job.cancelled", "job.updated"]
+
+
+def test_a_skipped_request_that_gets_its_estate_is_created_and_its_link_attached(
+    odoo, syncer_for, engine
+):
+    (rid,) = done_requests(odoo, 1)
+    team = odoo.create("maintenance.team", {"name": "Harbour team", "company_id": 1})
+    odoo.write("maintenance.request", [rid], {"maintenance_team_id": team})
+    company = odoo.create("res.company", {"name": "Unmapped Co"})
+    odoo.write("maintenance.request", [rid], {"company_id": company})
+    assert syncer_for(odoo, default_estate=None).run().skipped == 1
+    report = syncer_for(odoo, default_estate=None, estate_map={"Harbour team": "E2"}).run()
+    assert report.created == 1
+    with Session(engine) as session:
+        link = session.get(OdooRequestLink, rid)
+        job = session.exec(select(Job).where(Job.ref == f"odoo-{rid}")).one()
+        estate = session.get(Estate, job.estate_id)
+    assert (link.status, link.job_id, estate.code) == ("done", job.id, "E2")
+    assert "no estate" not in (link.note or "")
+
+
+def test_bulk_created_jobs_chain_like_one_by_one(odoo, syncer_for, engine):
+    done_requests(odoo, 12)
+    syncer_for(odoo, page_size=5).run()
+    with Session(engine) as session:
+        audit(session, actor="test", action="test.after", entity="x", entity_id=1, estate_id=None)
+        session.commit()
+        entries = list(session.exec(select(AuditLog).order_by(AuditLog.chain, AuditLog.seq)))
+        heads = {h.chain: h for h in session.exec(select(AuditChainHead))}
+    created = [e for e in entries if e.action == "job.created"]
+    assert len(created) == 12 and len({e.chain for e in created}) == 1
+    for chain in {e.chain for e in entries}:
+        rows = [
+            E.Entry(
+                id=e.id,
+                chain=e.chain,
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                action=e.action,
+                entity=e.entity,
+                entity_id=e.entity_id,
+                detail=e.detail,
+                prev_hash=e.prev_hash,
+                hash=e.hash,
+            )
+            for e in entries
+            if e.chain == chain
+        ]
+        head = E.Head(chain, heads[chain].seq, heads[chain].hash)
+        assert E.check_chain(chain, rows, head) == (len(rows), None)
+
+
+def test_bulk_rows_on_postgresql_go_through_copy(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; SQLite takes one executemany")
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with Session(engine) as session:
+            write_rows(session, LINKS, [_link_row(i) for i in range(1, 201)])
+            session.commit()
+            count = session.exec(select(func.count()).select_from(OdooRequestLink)).one()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert count == 200
+    assert not [s for s in statements if "INSERT" in s.upper()]
