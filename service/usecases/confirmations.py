@@ -19,7 +19,7 @@ from sqlmodel import Session, col, func, select
 from .. import domain as d
 from ..catalogue import t
 from ..config import Settings
-from ..models import FormTokenUse, Job, Rectification, Signature
+from ..models import FormTokenUse, Job, OdooRequestLink, Rectification, Signature
 from ..schemas import ResidentAnswer, SignatureIn
 from .answers import refresh_answer
 from .audit import audit, signature_evidence
@@ -111,6 +111,9 @@ def queue_receipt(session: Session, job: Job, signature: Signature) -> None:
     signature (a no-op for jobs that did not come from Odoo, or not yet confirming a callback)."""
     if signature.callback_id is None:
         return
+    linked = select(OdooRequestLink.odoo_id).where(OdooRequestLink.job_id == job.id)
+    if session.exec(linked).first() is None:
+        return  # nothing to attach it to: the PDF is not rendered for nothing
     enqueue_receipt(
         session, job=job, callback_id=signature.callback_id, pdf=receipt_pdf(session, signature)
     )

@@ -311,3 +311,27 @@ def test_a_signed_receipt_is_queued_for_the_odoo_request_in_the_same_transaction
     assert queued.kind == "attachment" and queued.odoo_id == 4711
     assert base64.b64decode(queued.payload["data"]).startswith(b"%PDF")
     assert queued.payload["set_receipt_field"] is True
+
+
+def test_a_job_not_from_odoo_renders_no_receipt_pdf_for_the_outbox(
+    client, session, now, monkeypatch
+):
+    """The receipt PDF goes to Odoo only: without a linked request it is not even drawn."""
+    from service.models import Job, OdooOutbox
+    from service.usecases import confirmations
+
+    drawn: list[int] = []
+    real = confirmations.receipt_pdf
+    monkeypatch.setattr(
+        confirmations, "receipt_pdf", lambda s, sig: drawn.append(sig.id) or real(s, sig)
+    )
+    setup_job(client, now)
+    client.post(
+        f"/api/v1/jobs/{JOB_REF}/callbacks",
+        json={"role": "lead", "staff": "张伟", "channel": "phone", "done_at": now.isoformat()},
+    )
+    response = post_json(client, f"/r/{token('resident', now)}", resident_body())
+    assert response.status_code == 201, response.text
+    assert drawn == []
+    assert session.exec(select(OdooOutbox)).first() is None
+    assert one(session, select(Job)).ref == JOB_REF
