@@ -85,7 +85,9 @@ class Caller:
 ADMIN_CALLER = Caller(role=ADMIN, name=ADMIN)
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:
+    """The caller the middleware found (``async``: no I/O, so no trip through the thread
+    pool that FastAPI runs plain functions in)."""
     caller = getattr(request.state, "caller", None)
     if not isinstance(caller, Caller):  # the middleware always sets one on /api/v1
         raise d.NotSignedIn("missing or wrong API key: send Authorization: Bearer <key>")
@@ -100,7 +102,7 @@ def needs(right: str) -> DependsParam:
     if right not in ALL_RIGHTS:
         raise ValueError(f"unknown right {right!r}")
 
-    def check(caller: CallerDep) -> None:
+    async def check(caller: CallerDep) -> None:
         if not caller.may(right):
             raise d.Forbidden(f"a {caller.role} token may not do this (needs {right})")
 
