@@ -19,7 +19,7 @@ from .. import domain as d
 from ..models import Callback, Job, PhoneAttempt, Rectification
 from .dashboard_lists import LateRectification
 from .queries import count_where, joined_text
-from .rectifications import late_clause
+from .rectifications import late_clause, late_flags
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,66 +105,72 @@ class RectificationGroups:
 def rectification_groups(
     session: Session, in_period: Any, as_of: datetime, limit: int
 ) -> RectificationGroups:
-    """One read of the period's rectifications (a few per hundred jobs), their lateness
-    decided in the database by the compliance figures' own clause; grouped and listed here."""
+    """One grouped pass over the period's rectifications, their lateness decided by the
+    compliance figures' own clause; each group names its late ones ("notice_due_at|id"), and
+    the first ``limit`` of those are then read by id."""
     notice_late, fix_late = late_clause(as_of)
+    late = sa.or_(notice_late, fix_late)
     r = Rectification
+    worker = func.coalesce(Job.worker, "")
+    late_key = sa.case((late, sa.cast(r.notice_due_at, sa.String) + "|" + sa.cast(r.id, sa.String)))
     rows = session.exec(
-        select(
-            func.coalesce(Job.worker, ""),
-            r.state,
-            notice_late,
-            fix_late,
-            r.id,
-            r.notice_due_at,
-            Job.ref,
-            Job.unit,
-            r.worker,
-            r.problem,
-            r.notified_at,
-            r.fix_due_at,
-            r.fixed_at,
-        )
+        select(worker, r.state, func.count(), count_where(late), joined_text(late_key))
         .select_from(r)
         .join(Job, col(Job.id) == r.job_id)
         .where(in_period)
+        .group_by(worker, r.state)
     ).all()
     per_worker: dict[str, tuple[int, int, int]] = {}
-    states = rectification_counts([])
     verified = d.RectificationState.VERIFIED.value
-    late_rows = []
-    for row in rows:
-        name, state, notice, fix = row[0], row[1], bool(row[2]), bool(row[3])
+    for name, state, n, n_late, _ in rows:
         total, open_, late_ = per_worker.get(name, (0, 0, 0))
-        per_worker[name] = (total + 1, open_ + (state != verified), late_ + (notice or fix))
-        states[state] = states.get(state, 0) + 1
-        if notice or fix:
-            late_rows.append(row)
-    late_rows.sort(key=lambda row: (row[5], row[4]))
+        per_worker[name] = (
+            total + int(n),
+            open_ + (int(n) if state != verified else 0),
+            late_ + int(n_late),
+        )
+    keys = [key.split("|") for row in rows if row[4] for key in row[4].split(",")]
+    keys.sort(key=lambda key: (key[0], int(key[1])))
     return RectificationGroups(
         per_worker=per_worker,
-        states=states,
-        late=[_late_rectification(row, as_of) for row in late_rows[:limit]],
+        states=rectification_counts([(state, int(n)) for _, state, n, _, _ in rows]),
+        late=_late_rectifications(session, [int(key[1]) for key in keys[:limit]], as_of),
     )
 
 
-def _late_rectification(row: Any, as_of: datetime) -> LateRectification:
-    _, state, notice, fix, id_, notice_due, ref, unit, worker, problem = row[:10]
-    notified_at, fix_due, fixed_at = row[10:]
-    due, done = (fix_due, fixed_at) if fix else (notice_due, notified_at)
-    return LateRectification(
-        id=id_,
-        job_ref=ref,
-        unit=unit,
-        worker=worker,
-        problem=problem,
-        state=state,
-        notice_late=bool(notice),
-        fix_late=bool(fix),
-        due_at=due,
-        done_at=done,
-        hours_late=((done or as_of) - due).total_seconds() / 3600,
-    )
+def _late_rectifications(
+    session: Session, ids: list[int], as_of: datetime
+) -> list[LateRectification]:
+    if not ids:
+        return []
+    rows = session.exec(
+        select(Rectification, Job.ref, Job.unit)
+        .join(Job, col(Job.id) == Rectification.job_id)
+        .where(col(Rectification.id).in_(ids))
+        .order_by(col(Rectification.notice_due_at), col(Rectification.id))
+    ).all()
+    items = []
+    for rect, ref, unit in rows:
+        notice, fix = late_flags(rect, as_of)
+        due, done = (
+            (rect.fix_due_at, rect.fixed_at) if fix else (rect.notice_due_at, rect.notified_at)
+        )
+        items.append(
+            LateRectification(
+                id=rect.id,  # type: ignore[arg-type]
+                job_ref=ref,
+                unit=unit,
+                worker=rect.worker,
+                problem=rect.problem,
+                state=rect.state,
+                notice_late=notice,
+                fix_late=fix,
+                due_at=due,
+                done_at=done,
+                hours_late=((done or as_of) - due).total_seconds() / 3600,
+            )
+        )
+    return items
 
 
 @dataclass(frozen=True, slots=True)
