@@ -229,14 +229,18 @@ def test_two_instances_write_to_odoo_and_notify_once_even_when_one_is_killed(
     shown = "\n".join(f"--- {n}\n{(tmp_path / f'{n}.log').read_text()[-3000:]}" for n in logs)
 
     # Odoo: one note per callback, each posted once (a resend finds its marker first)
-    messages = odoo.search_read("mail.message", [("model", "=", "maintenance.request")], ["res_id"])
+    notes = [("model", "=", "maintenance.request"), ("message_type", "=", "comment")]
+    messages = odoo.search_read("mail.message", notes, ["res_id"])
     assert Counter(m["res_id"] for m in messages) == Counter(requests), shown
     assert posts() == REQUESTS, shown
-    # and one activity per request for the person it is assigned to, made once
-    activities = odoo.search_read("mail.activity", [], ["res_id"])
-    assert Counter(a["res_id"] for a in activities) == Counter(requests), shown
+    # and one activity per request for the person it is assigned to, made once and, the
+    # callback recorded, marked done once (Odoo 18 deletes a done To-Do; a "done" message)
     creates = [c for c in odoo.calls if c.model == "mail.activity" and c.method == "create"]
     assert len(creates) == REQUESTS, shown
+    assert odoo.search_read("mail.activity", [], ["res_id"]) == [], shown
+    done = [("model", "=", "maintenance.request"), ("message_type", "=", "notification")]
+    messages = odoo.search_read("mail.message", done, ["res_id"])
+    assert Counter(m["res_id"] for m in messages) == Counter(requests), shown
     assert _scalar(database, "SELECT count(*) FROM odoo_outbox WHERE kind = 'message'") == REQUESTS
 
     # notifications: each made once per key and person, each sent; the gateway got each, and
@@ -285,7 +289,7 @@ def test_serve_with_two_workers_starts_both_and_runs_the_scheduler_once_beside_t
         finally:
             server.send_signal(signal.SIGTERM)
             try:
-                assert server.wait(timeout=20) == 0
+                assert server.wait(timeout=60) == 0  # a loaded machine stops slowly
             finally:
                 if server.poll() is None:
                     server.kill()

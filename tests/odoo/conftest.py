@@ -15,26 +15,26 @@ from service.odoo.gateway import Odoo
 from service.odoo.mapping import MappingConfig
 from service.odoo.sync import SyncConfig, Syncer
 from service.odoo.transport import ConnectionSettings
-from tests.odoo.standin import StandIn
+from tests.support.odoo_standin import OdooStandIn
 
 API_KEY = "standin-api-key"
 
 
 @pytest.fixture
-def odoo() -> Iterator[StandIn]:
+def odoo() -> Iterator[OdooStandIn]:
     """A plain Odoo 18 without the add-on."""
-    with StandIn(version="18.0") as server:
+    with OdooStandIn(version="18.0") as server:
         yield server
 
 
 @pytest.fixture
-def odoo_addon() -> Iterator[StandIn]:
+def odoo_addon() -> Iterator[OdooStandIn]:
     """Odoo 18 with the maintenance_callback add-on's fields."""
-    with StandIn(version="18.0", addon=True) as server:
+    with OdooStandIn(version="18.0", addon=True) as server:
         yield server
 
 
-def settings_for(server: StandIn, **kw: object) -> ConnectionSettings:
+def settings_for(server: OdooStandIn, **kw: object) -> ConnectionSettings:
     values: dict[str, object] = {
         "url": server.url,
         "db": server.db,
@@ -51,7 +51,7 @@ def settings_for(server: StandIn, **kw: object) -> ConnectionSettings:
 def gateway_for() -> Iterator[Callable[..., Odoo]]:
     opened: list[Odoo] = []
 
-    def make(server: StandIn, **kw: object) -> Odoo:
+    def make(server: OdooStandIn, **kw: object) -> Odoo:
         gw = connect(settings_for(server, **kw))
         opened.append(gw)
         return gw
@@ -73,7 +73,7 @@ def estates(engine: Engine) -> None:
 def syncer_for(
     engine: Engine, estates: None, gateway_for: Callable[..., Odoo]
 ) -> Callable[..., Syncer]:
-    def make(server: StandIn, *, page_size: int = 500, **mapping: object) -> Syncer:
+    def make(server: OdooStandIn, *, page_size: int = 500, **mapping: object) -> Syncer:
         config = SyncConfig(
             page_size=page_size,
             lookback_seconds=0,

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from service.models import OdooOutbox
 from service.odoo.outbox import OutboxConfig, deliver, plan
 from service.scheduler import run_cycle
+from tests.support.odoo_standin import OdooStandIn
 
-from .standin import StandIn
 from .test_notification_activities import add_staff, odoo_settings, synced_job
 from .test_outbox import callback, integration_gateway, staff_for_role
 
@@ -26,7 +26,7 @@ SERIES = [
 ]
 
 
-def activities(o: StandIn, rid: int) -> dict[int, dict]:
+def activities(o: OdooStandIn, rid: int) -> dict[int, dict]:
     """Every activity on the request as stored, archived ones too."""
     return {
         a["id"]: a
@@ -35,7 +35,7 @@ def activities(o: StandIn, rid: int) -> dict[int, dict]:
     }
 
 
-def own_activity(o: StandIn, rid: int) -> int:
+def own_activity(o: OdooStandIn, rid: int) -> int:
     """An activity the office scheduled itself on the request."""
     (model,) = o.search_read("ir.model", [("model", "=", "maintenance.request")], ["id"])
     return o.create(
@@ -55,7 +55,7 @@ def own_activity(o: StandIn, rid: int) -> int:
 def test_the_callback_activity_is_done_once_the_callback_is_written_back(
     version, transport, addon, syncer_for, gateway_for, engine
 ):
-    with StandIn(version=version, addon=addon) as o:
+    with OdooStandIn(version=version, addon=addon) as o:
         holder = o.add_user("Zhang Wei", "zhang.wei")
         rid, _ = sync_one_done(o, syncer_for)
         staff_for_role(engine, rid, holder)
@@ -102,7 +102,7 @@ def test_the_callback_activity_is_done_once_the_callback_is_written_back(
         assert plan(engine=engine, gateway=gw, config=CONFIG) == 0
 
 
-def sync_one_done(o: StandIn, syncer_for) -> tuple[int, object]:
+def sync_one_done(o: OdooStandIn, syncer_for) -> tuple[int, object]:
     rid = o.create(
         "maintenance.request", {"name": "厨房水管漏水", "stage_id": o.stage_id("Repaired")}
     )
@@ -112,7 +112,7 @@ def sync_one_done(o: StandIn, syncer_for) -> tuple[int, object]:
 
 
 def test_a_type_that_keeps_done_activities_archives_them_on_18(syncer_for, gateway_for, engine):
-    with StandIn(version="18.0", addon=True) as o:
+    with OdooStandIn(version="18.0", addon=True) as o:
         for kind in o.store.records["mail.activity.type"].values():
             kind["keep_done"] = True
         rid, gw = sync_one_done(o, syncer_for)

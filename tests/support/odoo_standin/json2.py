@@ -56,11 +56,14 @@ PARAMETERS: dict[str, frozenset[str] | None] = {
     "callback_post_message": frozenset({"body_html", "marker"}),
     "get_external_id": frozenset(),
     "context_get": frozenset(),
+    "action_feedback": frozenset({"feedback", "attachment_ids"}),
 }
 #: ``@api.model`` methods: called with ``ids`` they are refused (422).
 MODEL_METHODS = frozenset({"search_read", "search", "search_count", "create", "fields_get"})
 #: Methods that act on the records in ``ids`` (the recordset is their first argument).
-RECORD_METHODS = frozenset({"read", "write", "unlink", "message_post", "callback_post_message"})
+RECORD_METHODS = frozenset(
+    {"read", "write", "unlink", "message_post", "callback_post_message", "action_feedback"}
+)
 
 _STATUS = {
     "odoo.exceptions.AccessError": 403,

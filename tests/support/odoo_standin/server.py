@@ -204,7 +204,9 @@ class OdooStandIn:
         self.faults = Faults()
         self.calls: list[Call] = []
         self.store = Store(
-            addon=addon, clock=clock or (lambda: datetime.now(UTC).replace(tzinfo=None))
+            addon=addon,
+            clock=clock or (lambda: datetime.now(UTC).replace(tzinfo=None)),
+            major=self.major,
         )
         self.users: dict[int, User] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -471,6 +473,11 @@ class OdooStandIn:
                 f"You are not allowed to modify '{label}' ({model}) records.\n\n"
                 "This operation is allowed for the following groups:\n\t- Settings"
             )
+        if method in s.METHODS:  # record methods the store carries out (action_feedback)
+            params = dict(zip(s.METHODS[method], args, strict=False))
+            params.update(kwargs)
+            params.pop("context", None)
+            return s.run_method(model, method, params, uid=uid)
         signature = _SIGNATURES.get(method)
         if signature is None:
             raise AttributeError(f"The method '{method}' does not exist on the model '{model}'")
