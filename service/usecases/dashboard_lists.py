@@ -127,19 +127,34 @@ def job_items(
     people: dict[str, list[str]],
     limit: int,
 ) -> list[JobItem]:
-    rows = session.exec(select(Job).where(where).order_by(order, col(Job.ref)).limit(limit))
+    j = Job
+    rows = session.exec(
+        select(
+            j.ref,
+            j.unit,
+            j.title,
+            j.category,
+            j.worker,
+            j.assigned_role,
+            j.completed_at,
+            j.deadline,
+        )
+        .where(where)
+        .order_by(order, col(Job.ref))
+        .limit(limit)
+    )
     return [
         JobItem(
-            ref=job.ref,
-            unit=job.unit,
-            title=job.title,
-            category=job.category,
-            worker=job.worker,
-            assigned_role=job.assigned_role,
-            assignees=people.get(job.assigned_role, []),
-            completed_at=job.completed_at,
-            deadline=job.deadline,
-            age_hours=max(0.0, (as_of - job.deadline).total_seconds() / 3600),
+            ref=ref,
+            unit=unit,
+            title=title,
+            category=category,
+            worker=worker,
+            assigned_role=role,
+            assignees=people.get(role, []),
+            completed_at=completed_at,
+            deadline=deadline,
+            age_hours=max(0.0, (as_of - deadline).total_seconds() / 3600),
         )
-        for job in rows.all()
+        for ref, unit, title, category, worker, role, completed_at, deadline in rows.all()
     ]

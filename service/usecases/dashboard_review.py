@@ -83,22 +83,12 @@ def chain_head(session: Session, estate: Estate, until: datetime) -> ChainHead |
 
 
 def late_entries(session: Session, where: Any) -> list[LateEntry]:
+    c = Callback
     rows = session.exec(
-        select(Callback, Job.ref)
-        .join(Job, col(Job.id) == Callback.job_id)
+        select(Job.ref, c.staff, c.role, c.channel, c.done_at, c.recorded_at, c.recorded_by)
+        .join(Job, col(Job.id) == c.job_id)
         .where(where)
-        .order_by(col(Callback.recorded_at).desc(), col(Callback.id).desc())
+        .order_by(col(c.recorded_at).desc(), col(c.id).desc())
         .limit(LIST_LIMIT)
     ).all()
-    return [
-        LateEntry(
-            job_ref=ref,
-            staff=cb.staff,
-            role=cb.role,
-            channel=cb.channel,
-            done_at=cb.done_at,
-            recorded_at=cb.recorded_at,
-            recorded_by=cb.recorded_by,
-        )
-        for cb, ref in rows
-    ]
+    return [LateEntry(*row) for row in rows]

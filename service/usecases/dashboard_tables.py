@@ -19,7 +19,7 @@ from .. import domain as d
 from ..models import Callback, Job, PhoneAttempt, Rectification
 from .dashboard_lists import LateRectification
 from .queries import count_where, joined_text
-from .rectifications import late_clause, late_flags
+from .rectifications import late_clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,26 +143,37 @@ def _late_rectifications(
 ) -> list[LateRectification]:
     if not ids:
         return []
+    r = Rectification
     rows = session.exec(
-        select(Rectification, Job.ref, Job.unit)
-        .join(Job, col(Job.id) == Rectification.job_id)
-        .where(col(Rectification.id).in_(ids))
-        .order_by(col(Rectification.notice_due_at), col(Rectification.id))
+        select(
+            r.id,
+            Job.ref,
+            Job.unit,
+            r.worker,
+            r.problem,
+            r.state,
+            r.notice_due_at,
+            r.notified_at,
+            r.fix_due_at,
+            r.fixed_at,
+        )
+        .join(Job, col(Job.id) == r.job_id)
+        .where(col(r.id).in_(ids))
+        .order_by(col(r.notice_due_at), col(r.id))
     ).all()
     items = []
-    for rect, ref, unit in rows:
-        notice, fix = late_flags(rect, as_of)
-        due, done = (
-            (rect.fix_due_at, rect.fixed_at) if fix else (rect.notice_due_at, rect.notified_at)
-        )
+    for id_, ref, unit, worker, problem, state, notice_due, notified, fix_due, fixed in rows:
+        notice = d.followup.is_late(notified, notice_due, as_of)
+        fix = d.followup.is_late(fixed, fix_due, as_of)
+        due, done = (fix_due, fixed) if fix else (notice_due, notified)
         items.append(
             LateRectification(
-                id=rect.id,  # type: ignore[arg-type]
+                id=id_,
                 job_ref=ref,
                 unit=unit,
-                worker=rect.worker,
-                problem=rect.problem,
-                state=rect.state,
+                worker=worker,
+                problem=problem,
+                state=state,
                 notice_late=notice,
                 fix_late=fix,
                 due_at=due,
