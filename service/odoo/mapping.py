@@ -103,6 +103,8 @@ def _parse_date(value: Any) -> date | None:
 
 def m2o(value: Any) -> tuple[int, str] | None:
     """Odoo's many2one ``[id, "name"]`` (or ``False``)."""
+    if value is False:  # most of them: an empty many2one
+        return None
     if isinstance(value, list | tuple) and len(value) == 2 and isinstance(value[0], int):
         return value[0], str(value[1] or "")
     return None

@@ -41,7 +41,7 @@ from service.odoo.mapping import (
 from service.schemas import JobIn
 from service.usecases import jobs as job_cases
 from service.usecases.audit import audit
-from service.usecases.bulk import write_rows
+from service.usecases.bulk import among, write_rows
 
 log = logging.getLogger(__name__)
 ACTOR = "odoo-sync"
@@ -145,7 +145,7 @@ class PageStore:
         ids = [r["id"] for r in records if _valid_id(r.get("id"))]
         known: dict[int, Any] = {}
         if ids:
-            query = sa.select(*_KNOWN).where(LINKS.c.odoo_id.in_(ids))
+            query = sa.select(*_KNOWN).where(among(session, LINKS.c.odoo_id, ids))
             known = {row.odoo_id: row for row in session.execute(query)}
         todo: list[tuple[dict[str, Any], Any, str]] = []
         seen: set[int] = set()
@@ -168,7 +168,8 @@ class PageStore:
             return
         refs = [job_ref(r["id"]) for r, _row, _fp in todo if _valid_id(r.get("id"))]
         if refs:
-            self.jobs = {j.ref: j for j in session.exec(select(Job).where(col(Job.ref).in_(refs)))}
+            found = select(Job).where(among(session, col(Job.ref), refs))
+            self.jobs = {j.ref: j for j in session.exec(found)}
         self.estates = set(session.exec(select(Estate.code)))
         for record, row, fp in todo:
             try:

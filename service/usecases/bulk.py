@@ -1,5 +1,6 @@
-"""Rows written by the thousand (a first Odoo sync): ``COPY`` on PostgreSQL, one
-``executemany`` elsewhere (``queries.insert_many``).
+"""Rows written and looked up by the thousand (a first Odoo sync): ``COPY`` on PostgreSQL, one
+``executemany`` elsewhere (``queries.insert_many``); ``column IN (...)`` with its values as one
+parameter.
 
 psycopg sends an ``executemany`` as one prepared statement per row, which costs more than the
 rows themselves; ``COPY ... FROM STDIN`` streams them in one statement. Each column's
@@ -10,12 +11,14 @@ callers handle both paths alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
 from ..models import UTCDateTime
@@ -71,3 +74,13 @@ def _column_values(
         seen: dict[datetime, Any] = {}
         return [seen[v] if v in seen else seen.setdefault(v, convert(v)) for v in values]
     return [convert(v) for v in values]
+
+
+def among(session: Session, column: Any, values: Sequence[int] | Sequence[str]) -> Any:
+    """``column IN values`` with the values as one parameter (a PostgreSQL array; a JSON
+    array read by SQLite's ``json_each``): a page's hundreds of ids are one bind, where
+    ``in_`` makes, converts and sends one each."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.literal(list(values), type_=ARRAY(column.type)))
+    items = sa.func.json_each(json.dumps(list(values))).table_valued("value")
+    return column.in_(sa.select(items.c.value))

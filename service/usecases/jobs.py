@@ -18,7 +18,7 @@ from ..db import begin_write
 from ..models import AuditLog, Callback, Estate, Job, utcnow
 from ..schemas import JobIn, money
 from .audit import audit, chained_rows, sealed
-from .bulk import write_rows
+from .bulk import among, write_rows
 from .estates import estate_rules
 from .queries import completed_within, get_estate, period_clause, status_clause
 
@@ -108,19 +108,21 @@ def create_jobs(
         "created_at": now,
         "updated_at": now,
     }
-    months: dict[str, tuple[datetime, datetime, d.Period]] = {}  # the last month per estate
+    plain = {code: (e.id, e.timezone, rules[code]) for code, e in estates.items()}
+    # per estate: the month of the last job and the roles assigned in it so far
+    months: dict[str, tuple[datetime, datetime, dict[d.Role, int]]] = {}
     rows: list[dict[str, Any]] = []
     for job_in in jobs:
-        estate, estate_rule = estates[job_in.estate], rules[job_in.estate]
-        completed_at = job_in.completed_at
-        month = months.get(estate.code)
+        code, completed_at = job_in.estate, job_in.completed_at
+        estate_id, timezone, estate_rule = plain[code]
+        month = months.get(code)
         if month is None or not month[0] <= completed_at < month[1]:
-            period = d.Period.containing(completed_at, estate.timezone)
-            month = months[estate.code] = (*period.bounds(estate.timezone), period)
-        period = month[2]
-        assigned = counts.get((estate.code, period))
-        if assigned is None:
-            assigned = counts[(estate.code, period)] = _assigned_counts(session, estate, period)
+            period = d.Period.containing(completed_at, timezone)
+            assigned = counts.get((code, period))
+            if assigned is None:
+                assigned = counts[(code, period)] = _assigned_counts(session, estates[code], period)
+            month = months[code] = (*period.bounds(timezone), assigned)
+        assigned = month[2]
         role = d.assign_role(assigned, estate_rule.targets_pct)
         assigned[role] = assigned.get(role, 0) + 1
         category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
@@ -128,7 +130,7 @@ def create_jobs(
         rows.append(
             {
                 "ref": job_in.ref,
-                "estate_id": estate.id,
+                "estate_id": estate_id,
                 "category": str(category),
                 "completed_at": completed_at,
                 "deadline": d.deadline(completed_at, d.Category(category), estate_rule),
@@ -140,20 +142,19 @@ def create_jobs(
     jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
     with session.begin_nested():
         write_rows(session, jobs_table, rows)
-        ids: dict[str, int] = {}
-        for start in range(0, len(refs), 500):
-            part = refs[start : start + 500]
-            found = session.execute(
-                sa.select(jobs_table.c.ref, jobs_table.c.id).where(jobs_table.c.ref.in_(part))
+        found = session.execute(
+            sa.select(jobs_table.c.ref, jobs_table.c.id).where(
+                among(session, jobs_table.c.ref, refs)
             )
-            ids.update((ref, job_id) for ref, job_id in found)
+        )
+        ids: dict[str, int] = {ref: job_id for ref, job_id in found}
         # the new jobs' repeat groups, from the rows just written
         relink_repeats(
             session, {(r["estate_id"], r["unit"], r["category"]) for r in rows if r["unit"]}
         )
         by_estate: dict[int, list[dict[str, Any]]] = {}
         for job_in in jobs:
-            by_estate.setdefault(estates[job_in.estate].id, []).append(  # type: ignore[arg-type]
+            by_estate.setdefault(plain[job_in.estate][0], []).append(  # type: ignore[arg-type]
                 {
                     "at": now,
                     "actor": actor,
