@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -100,6 +101,52 @@ class Cluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://huifang@127.0.0.1:{self.port}/{database}"
 
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server and keep its data (``resume`` starts it again on the same port):
+        an outage of the database. ``fast`` ends every session at once, as a restart by an
+        administrator or a failover does; ``immediate`` is a crash."""
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the server ``halt`` stopped, with the options ``start`` gave it (PostgreSQL
+        kept them in ``postmaster.opts``)."""
+        self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            _start_options(self.data / "postmaster.opts"),
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
+
+    @contextmanager
+    def outage(self, mode: str = "fast") -> Iterator[None]:
+        """The database is down for the block, then up again."""
+        self.halt(mode)
+        try:
+            yield
+        finally:
+            self.resume()
+
+
+def _start_options(opts: Path) -> str:
+    """The server options of the last start, read back from ``postmaster.opts`` (the program
+    and its data directory left out: ``pg_ctl -D`` gives that)."""
+    words = shlex.split(opts.read_text())[1:]
+    kept: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == "-D":
+            skip = True
+        else:
+            kept.append(shlex.quote(word))
+    return " ".join(kept)
+
 
 def start_cluster() -> Cluster:
     bin_dir = find_pg_bin()
@@ -142,3 +189,27 @@ def bench_database(database_url: str | None) -> Iterator[Engine]:
     finally:
         if cluster is not None:
             cluster.stop()
+
+
+@contextmanager
+def own_database(name: str) -> Iterator[tuple[Cluster, Engine]]:
+    """A migrated database ``name`` on a cluster of its own, for a test that stops or
+    restarts the server (never the suite's shared cluster); the cluster is removed after."""
+    import sqlalchemy as sa
+
+    from service.db import make_engine, migrate
+
+    cluster = start_cluster()
+    try:
+        admin = make_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        engine = make_engine(cluster.url(name))
+        migrate(engine)
+        try:
+            yield cluster, engine
+        finally:
+            engine.dispose()
+    finally:
+        cluster.stop()
