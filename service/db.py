@@ -1,9 +1,20 @@
-"""Engine, sessions and migrations."""
+"""Engine, sessions and migrations; what a database outage looks like from here.
+
+An outage (PostgreSQL restarted or failed over, the network cut, no connection free in the
+pool) is told apart from a refused change by ``unreachable``. The pool pings a connection
+before lending it (``pool_pre_ping``), so the first request after a restart gets a fresh
+connection instead of a dead one, and nothing needs restarting. A request's commits are
+watched (``RequestCommits``): when the connection dies during a COMMIT, nobody can say
+whether it was saved, and the answer says so instead of "nothing was saved".
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,12 +22,14 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlmodel import Session, create_engine
 
 from .config import get_settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger("huifang.db")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -31,9 +44,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    else:
+        # A dead connection in the pool is found by a ping when it is lent, not by the
+        # request that gets it; a server that does not answer is given up on in seconds
+        # (libpq alone waits for the operating system's TCP timeout, minutes).
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+        engine = create_engine(url, **kwargs)
+    _watch_commits(engine)
+    return engine
+
+
+#: Seconds a new PostgreSQL connection may take to open before the attempt fails.
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,6 +98,121 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached or went away (a restart, a
+    failover, a cut network, a database too busy to answer, no free connection in the pool):
+    worth trying again later, unlike a change the database refused."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        return isinstance(exc, sa_exc.OperationalError) or exc.connection_invalidated
+    if isinstance(exc, sa_exc.PendingRollbackError):
+        # a connection that died inside a transaction, used again before the rollback
+        return exc.code == "8s2b"
+    return isinstance(exc, sa_exc.TimeoutError)  # no connection free in the pool in time
+
+
+def error_summary(exc: BaseException) -> str:
+    """What a log may say about a database error: its kinds and SQLSTATE, never its text
+    (a driver's message may quote the row it refused)."""
+    original = getattr(exc, "orig", None)
+    if original is None:
+        return type(exc).__name__
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return (
+        f"{type(exc).__name__} ({type(original).__name__}{f', SQLSTATE {state}' if state else ''})"
+    )
+
+
+@dataclass
+class RequestCommits:
+    """What one request's transactions did (see ``watch_request``): the commits it began,
+    whether the connection died during one of them (then nobody knows whether it was saved),
+    and the error that found the database unreachable, if one did."""
+
+    started: int = 0
+    outcome_unknown: bool = False
+    unreachable: BaseException | None = None
+    #: The connection whose COMMIT is under way (or last went through).
+    committing: Connection | None = None
+
+
+_REQUEST_COMMITS: ContextVar[RequestCommits | None] = ContextVar(
+    "huifang_request_commits", default=None
+)
+
+
+@contextmanager
+def watch_request() -> Iterator[RequestCommits]:
+    """Watch the commits made while the block runs (one request: the threads it hands work
+    to see the same record)."""
+    commits = RequestCommits()
+    token = _REQUEST_COMMITS.set(commits)
+    try:
+        yield commits
+    finally:
+        _REQUEST_COMMITS.reset(token)
+
+
+def request_commits() -> RequestCommits | None:
+    """The record of the request being handled, if one is watched."""
+    return _REQUEST_COMMITS.get()
+
+
+def _watch_commits(engine: Engine) -> None:
+    event.listen(engine, "commit", _commit_begins)
+    event.listen(engine, "begin", _commit_over)
+    event.listen(engine, "rollback", _commit_over)
+    event.listen(engine, "handle_error", _commit_failed)
+
+
+def _commit_begins(connection: Connection) -> None:
+    commits = _REQUEST_COMMITS.get()
+    if commits is not None:
+        commits.started += 1
+        commits.committing = connection
+
+
+def _commit_over(connection: Connection) -> None:
+    commits = _REQUEST_COMMITS.get()
+    if commits is not None and commits.committing is connection:
+        commits.committing = None
+
+
+def _commit_failed(context: ExceptionContext) -> None:
+    # A COMMIT's error has no statement; a lost connection leaves its outcome unknown (the
+    # server may have committed before the answer was lost). A refused COMMIT (a deferred
+    # constraint) is a known "not saved".
+    commits = _REQUEST_COMMITS.get()
+    if (
+        commits is not None
+        and context.statement is None
+        and context.connection is not None
+        and context.connection is commits.committing
+        and context.is_disconnect
+    ):
+        commits.outcome_unknown = True
+
+
+@dataclass
+class OutageBackoff:
+    """How long a background loop waits while the database is unreachable: ``first``
+    seconds, doubling after each failure, never more than the loop's own ``interval``; so it
+    neither hammers a database that is down nor sleeps a whole interval once it is back."""
+
+    interval: float
+    first: float = 2.0
+    failures: int = 0
+
+    def failed(self) -> float:
+        """Count a failure; the seconds to wait before the next try."""
+        self.failures += 1
+        return min(self.interval, self.first * 2 ** (self.failures - 1))
+
+    def recovered(self) -> int:
+        """A try went through: how many had failed in a row before it (0: none)."""
+        failures, self.failures = self.failures, 0
+        return failures
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -108,5 +246,20 @@ def get_engine() -> Engine:
 
 
 def get_session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
+    session = Session(get_engine(), expire_on_commit=False)
+    try:
         yield session
+    finally:
+        close_session(session)
+
+
+def close_session(session: Session) -> None:
+    """Close ``session``; a connection found dead on the way out (the database restarted
+    after the request's last statement) is let go quietly: the server rolled its transaction
+    back when it ended, and the request has its answer already."""
+    try:
+        session.close()
+    except sa_exc.SQLAlchemyError as exc:
+        if not unreachable(exc):
+            raise
+        log.info("a session's connection was lost before it closed: %s", error_summary(exc))
