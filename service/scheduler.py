@@ -26,6 +26,7 @@ from sqlmodel import Session
 from .channels import channels_for
 from .channels.residents import ResidentLinkSender
 from .config import Settings
+from .db import OutageBackoff, error_summary, unreachable
 from .usecases.notifications import CycleReport, DeliveryReport, deliver, make_due
 from .usecases.planner import draw_due_plans
 from .usecases.privacy import purge_due
@@ -75,10 +76,22 @@ def run_loop(
     stop: threading.Event,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
-    """Cycles until ``stop`` is set; a failing cycle is logged and tried again next time."""
+    """Cycles until ``stop`` is set; a failing cycle is logged and tried again next time.
+
+    The database unreachable (restarted, failed over) is logged in one line and tried again
+    sooner than the interval (``db.OutageBackoff``), so the cycle carries on soon after the
+    database is back. A cycle cut short leaves nothing to make twice: each notification is
+    made once per key, and one claimed but not marked sent goes again under the same
+    idempotency key."""
+    interval = settings.remind_interval_seconds
+    outage = OutageBackoff(interval)
     while not stop.is_set():
+        wait: float = interval
         try:
             made, sent = run_cycle(engine, settings, clock())
+            failed = outage.recovered()
+            if failed:
+                log.info("scheduler: the database answers again, after %d failed cycles", failed)
             if made.made or sent.sent or sent.failed:
                 log.info(
                     "scheduler: %d made, %d sent, %d to retry, %d failed",
@@ -87,9 +100,17 @@ def run_loop(
                     sent.retried,
                     sent.failed,
                 )
-        except Exception:  # noqa: BLE001 - the loop must outlive one bad cycle
-            log.exception("scheduler cycle failed; trying again next cycle")
-        stop.wait(settings.remind_interval_seconds)
+        except Exception as exc:  # noqa: BLE001 - the loop must outlive one bad cycle
+            if unreachable(exc):
+                wait = outage.failed()
+                log.warning(
+                    "scheduler: the database is unreachable (%s); next cycle in %.0fs",
+                    error_summary(exc),
+                    wait,
+                )
+            else:
+                log.exception("scheduler cycle failed; trying again next cycle")
+        stop.wait(wait)
 
 
 def attach_scheduler(app: FastAPI, engine: Engine, settings: Settings) -> threading.Event:
