@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ..db import begin_write
@@ -53,21 +54,40 @@ def enqueue(
 def claim_next(
     session: Session, *, after: int, now: datetime, hold: timedelta
 ) -> OdooOutbox | None:
-    """Claim the first pending row due at ``now`` with an id above ``after``: it is put off
-    by ``hold`` (longer than a send can take) and committed before it is returned, so no
-    other process sends it meanwhile, and a send in flight when its process died has
-    reached Odoo before anyone sends the row again (and finds its marker). ``None`` when
-    nothing is due.
+    """Claim the first pending row due at ``now`` with an id above ``after`` and no earlier
+    row of its Odoo request still pending: it is put off by ``hold`` (longer than a send can
+    take) and committed before it is returned, so no other process sends it meanwhile, and a
+    send in flight when its process died has reached Odoo before anyone sends the row again
+    (and finds its marker). ``None`` when nothing is due.
+
+    A request's writes go in the order they were queued, whatever happened meanwhile: after
+    a long outage the rows have backed off by different amounts, and the first due is not
+    always the first queued; sent out of order, an older set of fields would overwrite a
+    newer one, a later note come before an earlier. So a row waits while an earlier row of
+    its request waits for its retry (or is in flight in another process); the other
+    requests' rows go on.
 
     On PostgreSQL the claim reads ``FOR UPDATE SKIP LOCKED``: a row another process is
-    claiming at that moment is passed over, not waited for."""
+    claiming at that moment is passed over, not waited for (and still holds back the later
+    rows of its request, being pending)."""
     begin_write(session)
+    earlier = aliased(OdooOutbox)
+    waits_its_turn = (
+        select(earlier.id)
+        .where(
+            earlier.odoo_id == OdooOutbox.odoo_id,
+            earlier.status == "pending",
+            col(earlier.id) < col(OdooOutbox.id),
+        )
+        .exists()
+    )
     claim = (
         select(OdooOutbox)
         .where(
             OdooOutbox.status == "pending",
             col(OdooOutbox.next_attempt_at) <= now,
             col(OdooOutbox.id) > after,
+            ~waits_its_turn,
         )
         .order_by(col(OdooOutbox.id))
         .limit(1)
