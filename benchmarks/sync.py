@@ -58,7 +58,12 @@ from service.db import make_engine, migrate  # noqa: E402
 from service.models import Estate  # noqa: E402
 from service.odoo.connect import connect, detect_version  # noqa: E402
 from service.odoo.cursor import Cursor  # noqa: E402
-from service.odoo.errors import OdooAuthError, OdooUnavailable, call_error  # noqa: E402
+from service.odoo.errors import (  # noqa: E402
+    OdooAuthError,
+    OdooError,
+    OdooUnavailable,
+    call_error,
+)
 from service.odoo.gateway import REQUEST_MODEL, Odoo  # noqa: E402
 from service.odoo.mapping import MappingConfig  # noqa: E402
 from service.odoo.sync import SyncConfig, Syncer  # noqa: E402
@@ -81,7 +86,11 @@ def _serve_standin(n: int, version: str, addon: bool, conn) -> None:  # child pr
     from datetime import UTC, datetime, timedelta
 
     from tests.support.odoo_standin import OdooStandIn
+    from tests.support.odoo_standin import server as standin_server
 
+    # Answers on kept-alive connections (XML-RPC, JSON-2) go out as headers, then body: with
+    # Nagle's algorithm on, each waits for the client's delayed ACK (~40 ms a call).
+    standin_server._Handler.disable_nagle_algorithm = True
     server = OdooStandIn(version=version, addon=addon)
     done = server.stage_id("Repaired")
     store = server.store
@@ -427,12 +436,15 @@ def main() -> None:
 
     with sqlite_databases() as sqlite, _postgres(args) as postgres:
         databases = {"SQLite": sqlite} | ({"PostgreSQL": postgres} if postgres else {})
-        if not args.no_standin:
-            standin(args, databases)
-        if args.odoo_url is not None:
-            real(args, databases)
-        else:
-            print("\n(real Odoo: give --odoo-url, or --odoo-url alone for HUIFANG_ODOO_URL)")
+        try:
+            if not args.no_standin:
+                standin(args, databases)
+            if args.odoo_url is not None:
+                real(args, databases)
+            else:
+                print("\n(real Odoo: give --odoo-url, or --odoo-url alone for HUIFANG_ODOO_URL)")
+        except OdooError as exc:
+            parser.exit(2, f"{parser.prog}: {exc}\n")
 
 
 @contextmanager
