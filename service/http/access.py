@@ -16,7 +16,7 @@ from fastapi import Depends, Path, Request
 from fastapi.params import Depends as DependsParam
 
 from .. import domain as d
-from ..usecases.queries import job_estate_code, rectification_estate_code
+from ..usecases.queries import get_job, job_estate_code, rectification_estate_code
 from .deps import SessionDep
 
 ADMIN = "admin"
@@ -120,7 +120,7 @@ def _job_in_scope(
     ref: Annotated[str, Path(description="the job's ref")],
 ) -> str:
     if caller.scoped:
-        caller.own(job_estate_code(session, ref))
+        caller.own(get_job(session, ref).estate.code)  # the route reads the same job again
     return ref
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
@@ -87,18 +88,31 @@ def rectification_estate_code(session: Session, rectification_id: int) -> str:
     return code
 
 
+#: ``session.info`` key of the jobs a session has read by ref: a second ``get_job`` of the same
+#: ref in one session (the access check, then the route) is the object already loaded, as
+#: SQLAlchemy's identity map would give it back, without asking the database again.
+_JOBS_READ = "huifang.jobs_read"
+
+
 def get_job(session: Session, ref: str, *, for_update: bool = False) -> Job:
     """The job ``ref`` (404 when unknown). ``for_update``: the caller changes the job's summary
     columns (counts, answer): on PostgreSQL its row is locked until the transaction ends, so
     two concurrent changes cannot lose one another (SQLite writers are serialised anyway)."""
     if not re.fullmatch(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
         raise d.NotFound(f"job {ref!r} not found")
+    seen: dict[str, Job] = session.info.setdefault(_JOBS_READ, {})
+    if not for_update and ref in seen and seen[ref] in session:
+        return seen[ref]  # read before in this session (the access check): the same object
     query = select(Job).where(Job.ref == ref)
-    if for_update and session.get_bind().dialect.name == "postgresql":
+    if not for_update:
+        # its estate in the same query: every view of a job reads its code and timezone
+        query = query.options(joinedload(Job.estate))  # type: ignore[arg-type]
+    elif session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Job)  # type: ignore[call-arg]
     job = session.exec(query.execution_options(populate_existing=for_update)).first()
     if job is None:
         raise d.NotFound(f"job {ref!r} not found")
+    seen[ref] = job
     return job
 
 
