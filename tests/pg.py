@@ -213,3 +213,21 @@ def own_database(name: str) -> Iterator[tuple[Cluster, Engine]]:
             engine.dispose()
     finally:
         cluster.stop()
+
+
+@contextmanager
+def own_estate_database(name: str) -> Iterator[tuple[Cluster, Engine]]:
+    """``own_database`` with one estate in it (``YG``, Asia/Shanghai); the test is skipped,
+    saying why, where the machine has no PostgreSQL."""
+    import pytest
+    from sqlmodel import Session
+
+    from service.models import Estate
+
+    if find_pg_bin() is None:
+        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) found; set HUIFANG_PG_BIN")
+    with own_database(name) as (cluster, engine):
+        with Session(engine) as session:
+            session.add(Estate(code="YG", name="阳光花园", timezone="Asia/Shanghai"))
+            session.commit()
+        yield cluster, engine

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,8 +24,9 @@ from service.odoo.loop import run_rounds
 from service.scheduler import run_loop
 from service.schemas import JobIn
 from service.usecases.jobs import upsert_job
+from tests.cli.test_instances import _wait
 from tests.odoo.conftest import API_KEY
-from tests.pg import Cluster, find_pg_bin, own_database
+from tests.pg import Cluster, own_estate_database
 from tests.support.odoo_standin import OdooStandIn
 
 pytestmark = pytest.mark.postgres
@@ -32,23 +34,8 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def restartable() -> Iterator[tuple[Cluster, Engine]]:
-    if find_pg_bin() is None:
-        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) found; set HUIFANG_PG_BIN")
-    with own_database("loops") as (cluster, engine):
-        with Session(engine) as session:
-            session.add(Estate(code="YG", name="阳光花园", timezone="Asia/Shanghai"))
-            session.commit()
-        yield cluster, engine
-
-
-def _wait(condition: Callable[[], bool], seconds: float) -> bool:
-    stop = threading.Event()
-    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
-    while datetime.now(UTC) < deadline:
-        if condition():
-            return True
-        stop.wait(0.1)
-    return False
+    with own_estate_database("loops") as database:
+        yield database
 
 
 def _count(engine: Engine, table: str) -> int:
@@ -56,13 +43,18 @@ def _count(engine: Engine, table: str) -> int:
         return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
 
 
-def _running(
-    target: Callable[..., None], **kwargs: object
-) -> tuple[threading.Thread, threading.Event]:
+@contextmanager
+def _running(target: Callable[..., None], **kwargs: object) -> Iterator[threading.Thread]:
+    """``target`` running in a thread for the block, stopped (its ``stop`` set) after it."""
     stop = threading.Event()
     thread = threading.Thread(target=target, kwargs={**kwargs, "stop": stop}, daemon=True)
     thread.start()
-    return thread, stop
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(15)
+    assert not thread.is_alive(), "the loop did not stop"
 
 
 def test_the_scheduler_outlives_a_database_restart_and_carries_on(
@@ -71,8 +63,7 @@ def test_the_scheduler_outlives_a_database_restart_and_carries_on(
     cluster, engine = restartable
     settings = Settings(remind_interval_seconds=5)
     with caplog.at_level(logging.INFO, logger="huifang.scheduler"):
-        thread, stop = _running(run_loop, engine=engine, settings=settings)
-        try:
+        with _running(run_loop, engine=engine, settings=settings) as thread:
             with cluster.outage():
                 assert _wait(lambda: "database is unreachable" in caplog.text, 30), caplog.text
                 assert thread.is_alive()
@@ -84,10 +75,6 @@ def test_the_scheduler_outlives_a_database_restart_and_carries_on(
                 job = JobIn(ref="K-1", estate="YG", completed_at=done, category="general")
                 upsert_job(session=session, job_in=job, actor="test")
             assert _wait(lambda: _count(engine, "notifications") == 1, 30), caplog.text
-        finally:
-            stop.set()
-            thread.join(15)
-    assert not thread.is_alive()
     assert "the database answers again" in caplog.text
     assert "Traceback" not in caplog.text  # an outage is one line, not a stack
 
@@ -109,8 +96,7 @@ def test_the_odoo_sync_outlives_a_database_restart_and_carries_on(
             sync_interval_seconds=5,
         )
         with caplog.at_level(logging.INFO, logger="service.odoo.link"):
-            thread, stop = _running(run_rounds, engine=engine, settings=settings)
-            try:
+            with _running(run_rounds, engine=engine, settings=settings) as thread:
                 assert _wait(lambda: _count(engine, "odoo_requests") == 1, 30), caplog.text
                 with cluster.outage():
                     assert _wait(lambda: "database is unreachable" in caplog.text, 30)
@@ -118,9 +104,5 @@ def test_the_odoo_sync_outlives_a_database_restart_and_carries_on(
                     # changed in Odoo meanwhile: synced once the database is back
                     odoo.create("maintenance.request", {"name": "水管 2", "stage_id": repaired})
                 assert _wait(lambda: _count(engine, "odoo_requests") == 2, 30), caplog.text
-            finally:
-                stop.set()
-                thread.join(15)
-    assert not thread.is_alive()
     assert "the database answers again" in caplog.text
     assert _count(engine, "jobs") == 2

@@ -29,13 +29,13 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.http.errors import BUSY, UNKNOWN
 from service.models import Estate, Staff
 from tests.cli.test_instances import _scalar, _serve, _states, _wait, _wait_up
 from tests.odoo.conftest import API_KEY
-from tests.pg import Cluster, find_pg_bin, own_database
+from tests.pg import Cluster, own_estate_database
 from tests.support.odoo_standin import OdooStandIn
 
 KEY = "faults-key"
@@ -45,13 +45,9 @@ OUTAGE_SECONDS = 3.0
 
 @pytest.fixture
 def restartable() -> Iterator[tuple[Cluster, Engine]]:
-    if find_pg_bin() is None:
-        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) found; set HUIFANG_PG_BIN")
-    with own_database("serve_faults") as (cluster, engine):
+    with own_estate_database("serve_faults") as (cluster, engine):
         with Session(engine) as session:
-            estate = Estate(code="YG", name="阳光花园", timezone="Asia/Shanghai")
-            session.add(estate)
-            session.flush()
+            estate = session.exec(select(Estate)).one()
             session.add(Staff(estate_id=estate.id, name="张伟", role="lead"))
             session.commit()
         yield cluster, engine

@@ -20,13 +20,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import service.models  # noqa: F401  (every table, for the private database below)
-from service.models import Estate, OdooOutbox
+from service.models import OdooOutbox
 from service.odoo.gateway import Odoo
 from service.odoo.mapping import MappingConfig
 from service.odoo.outbox import OutboxConfig, deliver, plan
 from service.odoo.sync import SyncConfig, Syncer
 from tests.odoo.test_outbox import callback
-from tests.pg import Cluster, find_pg_bin, own_database
+from tests.pg import Cluster, own_estate_database
 from tests.support.odoo_standin import OdooStandIn
 
 #: The write-back's settings in ``huifang serve`` (back-off doubling from 30 s to an hour).
@@ -142,13 +142,8 @@ def test_writes_queued_through_a_long_odoo_outage_reach_it_in_order_once_each(
 @pytest.fixture
 def restartable() -> Iterator[tuple[Cluster, Engine]]:
     """A database on a cluster of this test's own, which it restarts."""
-    if find_pg_bin() is None:
-        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) found; set HUIFANG_PG_BIN")
-    with own_database("outbox_outage") as (cluster, engine):
-        with Session(engine) as session:
-            session.add(Estate(code="E1", name="翠苑小区", timezone="Asia/Shanghai"))
-            session.commit()
-        yield cluster, engine
+    with own_estate_database("outbox_outage") as database:
+        yield database
 
 
 def _restart_at(cluster: Cluster, clock: Clock, calls: int) -> Callable[[], datetime]:
@@ -173,7 +168,7 @@ def test_a_database_restart_in_the_middle_of_the_drain_writes_nothing_twice(
 ):
     cluster, engine = restartable
     odoo = odoo_addon
-    config = SyncConfig(lookback_seconds=0, mapping=MappingConfig(default_estate="E1"))
+    config = SyncConfig(lookback_seconds=0, mapping=MappingConfig(default_estate="YG"))
     syncer = Syncer(engine=engine, gateway=gateway_for(odoo), config=config)
     requests = _requests(odoo, syncer, 3)
     for rid in requests:
