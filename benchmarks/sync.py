@@ -86,11 +86,7 @@ def _serve_standin(n: int, version: str, addon: bool, conn) -> None:  # child pr
     from datetime import UTC, datetime, timedelta
 
     from tests.support.odoo_standin import OdooStandIn
-    from tests.support.odoo_standin import server as standin_server
 
-    # Answers on kept-alive connections (XML-RPC, JSON-2) go out as headers, then body: with
-    # Nagle's algorithm on, each waits for the client's delayed ACK (~40 ms a call).
-    standin_server._Handler.disable_nagle_algorithm = True
     server = OdooStandIn(version=version, addon=addon)
     done = server.stage_id("Repaired")
     store = server.store
