@@ -68,15 +68,15 @@ class JobGroups:
 
 def job_groups(session: Session, in_period: Any) -> JobGroups:
     """Read from the jobs' covering index alone (worker, answer and repeat are in it)."""
-    worker = func.coalesce(Job.worker, "")
     per_worker: dict[str, dict[str | None, int]] = defaultdict(dict)
     repeats = 0
     for name, answer, n, repeating in session.exec(
-        select(worker, Job.answer, func.count(), func.count(Job.repeat_of_id))
+        select(Job.worker, Job.answer, func.count(), func.count(Job.repeat_of_id))
         .where(in_period)
-        .group_by(worker, Job.answer)
+        .group_by(Job.worker, Job.answer)
     ).all():
-        per_worker[name][answer] = int(n)
+        answers = per_worker[name or ""]  # no worker named: the "" row
+        answers[answer] = answers.get(answer, 0) + int(n)
         repeats += int(repeating)
     return JobGroups(per_worker=dict(per_worker), repeats=repeats)
 
