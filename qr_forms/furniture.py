@@ -22,14 +22,14 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-if TYPE_CHECKING:
-    from .layout import Pen
+#: The ``layout.Pen`` drawing a page (not imported: layout imports this module).
+Pen = Any
 
 __all__ = ["Call", "Furniture", "cache_size"]
 
