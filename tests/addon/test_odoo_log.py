@@ -131,7 +131,9 @@ else:
     [(PASSED_19, "installed", True), (UNINSTALLABLE_19, "uninstallable", False)],
     ids=["installed", "uninstallable"],
 )
-def test_the_odoo_run_asks_the_module_state(tmp_path, monkeypatch, log, state, passes) -> None:
+def test_the_odoo_run_asks_the_module_state(
+    tmp_path, monkeypatch, capsys, log, state, passes
+) -> None:
     """The test that drives odoo-bin, on a stand-in odoo-bin that prints a log and a state."""
     from tests.addon import test_odoo_addon_tests as odoo_run
 
@@ -142,7 +144,7 @@ def test_the_odoo_run_asks_the_module_state(tmp_path, monkeypatch, log, state, p
     monkeypatch.setenv("HUIFANG_ODOO_TEST_DB", "scratch")
     monkeypatch.delenv("HUIFANG_ODOO_TEST_ARGS", raising=False)
     if passes:
-        odoo_run.test_addon_odoo_tests_pass()
+        odoo_run.test_addon_odoo_tests_pass(capsys)
     else:
         with pytest.raises(AssertionError, match="'uninstallable' after the run"):
-            odoo_run.test_addon_odoo_tests_pass()
+            odoo_run.test_addon_odoo_tests_pass(capsys)
