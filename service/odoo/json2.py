@@ -67,17 +67,8 @@ class Json2Transport:
     def verify_login(self, login: str, password: str) -> int | None:
         """JSON-2 has no password check of its own: ask ``common.authenticate`` over
         ``/jsonrpc``, which Odoo keeps (deprecated) until version 22."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {
-                "service": "common",
-                "method": "authenticate",
-                "args": [self._settings.db, login, password, {}],
-            },
-        }
         try:
-            resp = self._client.post("/jsonrpc", json=payload, headers={"Authorization": ""})
+            resp = self._jsonrpc("common", "authenticate", [self._settings.db, login, password, {}])
         except httpx.TransportError as exc:
             raise OdooUnavailable(f"Odoo at {self._settings.url}: {exc!r}") from exc
         if resp.status_code in TRANSIENT_HTTP:
@@ -176,21 +167,27 @@ class Json2Transport:
 
     def _database_list(self) -> list[str] | None:
         """Odoo's databases (``db.list`` over JSON-RPC), or ``None`` when it hides them."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"service": "db", "method": "list", "args": []},
-        }
         try:
-            resp = self._client.post(
-                "/jsonrpc", json=payload, headers={"Authorization": "", "X-Odoo-Database": ""}
-            )
-            result = resp.json().get("result")
+            # no database named: db.list is served without one
+            result = self._jsonrpc("db", "list", [], {"X-Odoo-Database": ""}).json().get("result")
         except (httpx.TransportError, ValueError, AttributeError):
             return None
         if not isinstance(result, list):
             return None
         return [str(n) for n in result]
+
+    def _jsonrpc(
+        self, service: str, method: str, args: list[Any], headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """One call of Odoo's ``/jsonrpc`` services, without the bearer key."""
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"service": service, "method": method, "args": args},
+        }
+        return self._client.post(
+            "/jsonrpc", json=payload, headers={"Authorization": "", **(headers or {})}
+        )
 
     def close(self) -> None:
         self._client.close()
