@@ -164,3 +164,10 @@ def test_a_private_method_is_an_access_error(odoo19, gateway_for):
     gw = gateway_for(odoo19)
     with pytest.raises(OdooAccessError, match="Private methods"):
         gw.call("res.partner", "_compute_display_name", ids=[1])
+
+
+def test_a_password_is_checked_over_jsonrpc_beside_json2(odoo19, gateway_for):
+    transport = gateway_for(odoo19).transport
+    assert transport.name == "json2"
+    assert transport.verify_login("admin", "admin") == 2
+    assert transport.verify_login("admin", "wrong") is None
