@@ -84,6 +84,11 @@ class Settings(BaseSettings):
 
     environment: Literal["local", "test", "production"] = "local"
     database_url: str = "sqlite:///huifang.db"
+    # Each process keeps up to db_pool_size connections open and opens up to db_max_overflow
+    # more at busy moments (closed again when returned). PostgreSQL's max_connections must
+    # hold instances x (workers + 1) x (db_pool_size + db_max_overflow); see the README.
+    db_pool_size: int = Field(default=10, ge=1, le=500)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
     admin_api_key: str = DEV_ADMIN_KEY
     secret_key: str = DEV_SECRET
     public_base_url: str = "http://127.0.0.1:8000"
@@ -125,6 +130,10 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0)
 
     # Phone pages and forms
+    # A token's holder is remembered this many seconds per process, so a busy caller's
+    # requests need no lookup each; a revoked token is refused at once by the process that
+    # revoked it and within this time by the others (0: look it up on every request).
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     token_max_age_days: int = Field(default=30, ge=1)
     signature_max_bytes: int = Field(default=300_000, ge=1_000)
     # Residents' names, phone numbers and signature images are removed this many years after

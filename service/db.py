@@ -98,6 +98,16 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def single_statement(session: Session) -> Connection:
+    """The connection for a read that is one statement. On PostgreSQL, when the session has no
+    transaction yet, it runs in autocommit: READ COMMITTED gives each statement its own
+    snapshot anyway, and the BEGIN and ROLLBACK around it would be two more round trips.
+    Elsewhere (SQLite: no round trips) the session's own transaction."""
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session.connection()
+
+
 def unreachable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database could not be reached or went away (a restart, a
     failover, a cut network, a database too busy to answer, no free connection in the pool):
@@ -242,7 +252,12 @@ def migrate(engine: Engine, revision: str = "heads") -> None:
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    return make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
 
 
 def get_session() -> Iterator[Session]:

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import get_settings
 from ..db import WRITE_REQUEST, get_session
-from ..http.access import ADMIN_CALLER, Caller
+from ..http.access import ADMIN_CALLER, Caller, known_callers
 from ..http.deps import get_now
 from ..usecases.tokens import PREFIX, holder_of
 
@@ -31,8 +31,12 @@ def _dependency(app: Any, dependency: Callable[..., Any]) -> Callable[..., Any]:
     return overrides.get(dependency, dependency)
 
 
+def _now(app: Any) -> datetime:
+    return _dependency(app, get_now)()
+
+
 def _token_caller(app: Any, key: str) -> Caller | None:
-    now: datetime = _dependency(app, get_now)()
+    now = _now(app)
     sessions = _dependency(app, get_session)()
     session = next(sessions)
     try:
@@ -41,13 +45,15 @@ def _token_caller(app: Any, key: str) -> Caller | None:
         sessions.close()
     if holder is None:
         return None
-    return Caller(
+    caller = Caller(
         role=holder.role,
         name=holder.name,
         token_id=holder.token_id,
         estate_id=holder.estate_id,
         estate_code=holder.estate_code,
     )
+    known_callers(app).keep(key, caller, holder.expires_at, now)
+    return caller
 
 
 class BearerKeyMiddleware:
@@ -67,7 +73,10 @@ class BearerKeyMiddleware:
             if hmac.compare_digest(key.encode(), get_settings().admin_api_key.encode()):
                 caller = ADMIN_CALLER
             elif key.startswith(PREFIX):
-                caller = await run_in_threadpool(_token_caller, scope.get("app"), key)
+                app = scope.get("app")
+                caller = known_callers(app).get(key, _now(app))
+                if caller is None:
+                    caller = await run_in_threadpool(_token_caller, app, key)
         if caller is None:
             response = JSONResponse(
                 {"detail": REFUSED}, status_code=401, headers={"WWW-Authenticate": "Bearer"}

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from .. import domain as d
 from ..http.access import CallerDep, JobRef, job_estate, needs
@@ -22,6 +22,7 @@ from ..schemas import (
 )
 from ..usecases.callbacks import callback_out, list_callbacks, record_callback
 from ..usecases.confirmations import confirmation_out, list_confirmations
+from ..usecases.job_view import read_job
 from ..usecases.jobs import job_out, list_jobs, upsert_job
 from ..usecases.phone import attempt_out, list_attempts, record_attempt
 from ..usecases.queries import get_job
@@ -58,8 +59,16 @@ def upsert(
 
 
 @router.get("/{ref}", response_model=JobOut, dependencies=[needs("jobs.read")])
-def get(ref: JobRef, session: SessionDep, now: NowDep):
-    return job_out(get_job(session, ref), now)
+def get(
+    ref: Annotated[str, Path(description="the job's ref")],
+    session: SessionDep,
+    now: NowDep,
+    caller: CallerDep,
+):
+    """The job (404 when unknown; 403 when it is another estate's than the token's)."""
+    estate, job = read_job(session, ref, now)
+    caller.own(estate)
+    return job
 
 
 @router.get("", response_model=Page[JobOut], dependencies=[needs("jobs.read")])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
-from ..http.access import needs
+from ..http.access import known_callers, needs
 from ..http.deps import ActorDep, Limit, NowDep, Offset, SessionDep
 from ..schemas import Page, TokenCreatedOut, TokenIn, TokenOut
 from ..usecases import tokens as uc
@@ -40,11 +40,14 @@ def list_(session: SessionDep, now: NowDep, limit: Limit = 100, offset: Offset =
 
 @router.delete("/{token_id}", status_code=204, response_class=Response)
 def revoke(
+    request: Request,
     token_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,
     now: NowDep,
     actor: ActorDep,
 ) -> Response:
-    """Revokes the token at once: any later request with it -> 401."""
+    """Revokes the token: any later request with it -> 401 (from this process at once, from
+    other processes and instances within ``HUIFANG_TOKEN_CACHE_SECONDS``)."""
     uc.revoke_token(session, token_id, actor=actor, now=now)
+    known_callers(request.app).forget()
     return Response(status_code=204)

@@ -9,14 +9,19 @@ reach an estate's data check the caller may reach that estate (``Caller.own``,
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
+from cachetools import TTLCache
 from fastapi import Depends, Path, Request
 from fastapi.params import Depends as DependsParam
 
 from .. import domain as d
+from ..config import get_settings
 from ..usecases.queries import get_job, job_estate_code, rectification_estate_code
+from ..usecases.tokens import token_hash
 from .deps import SessionDep
 
 ADMIN = "admin"
@@ -83,6 +88,54 @@ class Caller:
 
 
 ADMIN_CALLER = Caller(role=ADMIN, name=ADMIN)
+
+
+class KnownCallers:
+    """The callers found by their token, remembered for ``seconds`` (``token_cache_seconds``)
+    in this process, by the key's hash: a caller's next requests need no lookup. A cached
+    holder still ends at its token's expiry; ``forget`` drops them all (a revocation here).
+    Other processes learn of a revocation when their entry runs out."""
+
+    def __init__(self, seconds: float, size: int = 4096) -> None:
+        self._seconds = timedelta(seconds=seconds)
+        self._kept: TTLCache[str, tuple[Caller, datetime | None, datetime]] | None = (
+            TTLCache(maxsize=size, ttl=seconds) if seconds > 0 else None
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: str, now: datetime) -> Caller | None:
+        if self._kept is None:
+            return None
+        with self._lock:
+            kept = self._kept.get(token_hash(key))
+        if kept is None:
+            return None
+        caller, expires_at, seen_at = kept
+        # by the request's clock too, which need not be the process's (a test's, a jump)
+        if not timedelta(0) <= now - seen_at < self._seconds:
+            return None
+        if expires_at is not None and expires_at <= now:
+            return None
+        return caller
+
+    def keep(self, key: str, caller: Caller, expires_at: datetime | None, now: datetime) -> None:
+        if self._kept is not None:
+            with self._lock:
+                self._kept[token_hash(key)] = (caller, expires_at, now)
+
+    def forget(self) -> None:
+        if self._kept is not None:
+            with self._lock:
+                self._kept.clear()
+
+
+def known_callers(app: Any) -> KnownCallers:
+    """The app's remembered callers (made on first use, from the settings)."""
+    state = app.state
+    callers = getattr(state, "known_callers", None)
+    if callers is None:
+        callers = state.known_callers = KnownCallers(get_settings().token_cache_seconds)
+    return callers
 
 
 async def get_caller(request: Request) -> Caller:

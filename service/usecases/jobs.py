@@ -16,10 +16,11 @@ from sqlmodel import Session, col, func, select
 from .. import domain as d
 from ..db import begin_write
 from ..models import AuditLog, Callback, Estate, Job, utcnow
-from ..schemas import JobIn, money
+from ..schemas import JobIn
 from .audit import audit, chained_rows, sealed
 from .bulk import among, write_rows
 from .estates import estate_rules
+from .job_view import job_fields, next_step
 from .queries import completed_within, get_estate, period_clause, status_clause
 
 _JOB_FIELDS = (
@@ -333,45 +334,12 @@ def _aware(moment: datetime) -> datetime:
 
 def job_next_step(job: Job) -> d.NextStep:
     """What the job needs next: nothing once called back, else a call or an on-site visit."""
-    return d.followup.next_step(
-        done=job.first_callback_at is not None,
-        failed_calls=job.failed_calls,
-        last_outcome=d.CallOutcome(job.last_call_outcome) if job.last_call_outcome else None,
-        attempts_before_visit=job.estate.phone_attempts_before_visit,
-    )
+    return next_step(job, job.estate)
 
 
 def job_out(job: Job, now: datetime) -> dict[str, Any]:
-    estate = job.estate
-    tz = d.zone(estate.timezone)
-    local = lambda t: None if t is None else t.astimezone(tz)  # noqa: E731
-    return {
-        "ref": job.ref,
-        "estate": estate.code,
-        "unit": job.unit,
-        "resident_name": job.resident_name,
-        "resident_phone": job.resident_phone,
-        "title": job.title,
-        "category": job.category,
-        "erp_category": job.erp_category,
-        "worker": job.worker,
-        "completed_at": local(job.completed_at),
-        "charge": money(job.charge),
-        "deadline": local(job.deadline),
-        "assigned_role": job.assigned_role,
-        "status": d.job_status(job.first_callback_at, job.deadline, now).value,
-        "answer": job.answer,
-        "answer_source": job.answer_source,
-        "failed_calls": job.failed_calls,
-        "calls": job.calls,
-        "calls_reached": job.calls_reached,
-        "next_step": job_next_step(job).value,
-        "repeat_of": job.repeat_of.ref if job.repeat_of is not None else None,
-        "followed_by_repeat": job.followed_by_repeat,
-        "state": job.state,
-        "source": job.source,
-        "first_callback_at": local(job.first_callback_at),
-    }
+    repeat_of = job.repeat_of.ref if job.repeat_of is not None else None
+    return job_fields(job, job.estate, repeat_of, now)
 
 
 def list_jobs(

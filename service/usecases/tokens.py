@@ -40,6 +40,7 @@ class TokenHolder:
     role: str
     estate_id: int | None
     estate_code: str | None
+    expires_at: datetime | None = None
 
 
 def create_token(
@@ -110,7 +111,7 @@ def holder_of(session: Session, key: str, now: datetime) -> TokenHolder | None:
         session.add(token)
         session.commit()
     assert token.id is not None
-    return TokenHolder(token.id, token.name, token.role, token.estate_id, code)
+    return TokenHolder(token.id, token.name, token.role, token.estate_id, code, token.expires_at)
 
 
 def list_tokens(

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from .. import domain as d
 from ..catalogue import t
+from ..http.access import known_callers
 from ..http.deps import NowDep, SessionDep
 from ..usecases.signin import SignedIn
 from ..usecases.tokens import estate_of, list_tokens, revoke_token, token_out
@@ -79,4 +80,5 @@ def revoke(
         )
     except d.NotFound:
         return problem_page(request, 404, t("tokens.notfound", request_lang(request)))
+    known_callers(request.app).forget()
     return RedirectResponse(f"/dashboard/tokens?revoked={token_id}", status_code=303)

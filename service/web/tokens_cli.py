@@ -106,12 +106,14 @@ def list_(
 
 @token_app.command("revoke")
 def revoke(token_id: Annotated[int, typer.Argument(help="the token's id (huifang token list)")]):
-    """End a token at once: any later request with it gets 401."""
+    """End a token: any later request with it gets 401 (from a running server, within
+    HUIFANG_TOKEN_CACHE_SECONDS)."""
     from datetime import UTC, datetime
 
     from rich.console import Console
 
     from .. import domain as d
+    from ..config import get_settings
     from ..usecases.tokens import revoke_token
 
     with _session() as session:
@@ -120,4 +122,6 @@ def revoke(token_id: Annotated[int, typer.Argument(help="the token's id (huifang
         except d.NotFound as exc:
             Console(stderr=True).print(f"[red]{exc.detail}[/red]", highlight=False)
             raise typer.Exit(2) from None
-    Console(stderr=True).print(f"token {token.id} ({token.name}) revoked", highlight=False)
+    seconds = get_settings().token_cache_seconds
+    within = f"; running servers refuse it within {seconds:g} s" if seconds else ""
+    Console(stderr=True).print(f"token {token.id} ({token.name}) revoked{within}", highlight=False)

@@ -1,7 +1,10 @@
 """``huifang token``: a token made on the server's shell is printed once, works on the API in
-its role and estate, is listed without its key, and stops working once revoked."""
+its role and estate, is listed without its key, and stops working once revoked (a running
+server remembers a caller ``HUIFANG_TOKEN_CACHE_SECONDS``, then looks the token up again)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -10,6 +13,7 @@ from typer.testing import CliRunner
 from service.app import create_app
 from service.cli import app
 from service.db import get_engine, migrate
+from service.http.deps import get_now
 from service.schemas import EstateIn
 from service.usecases.estates import put_estate
 
@@ -40,6 +44,11 @@ def test_a_token_from_the_shell_works_until_revoked(cli_db):
         assert client.get("/api/v1/jobs", headers=bearer).status_code == 403  # writes only
         revoked = runner.invoke(app, ["token", "revoke", "1"])
         assert revoked.exit_code == 0, revoked.output
+        assert "running servers refuse it within 5 s" in revoked.stderr
+        # this server found the caller a moment ago: it keeps it for 5 s, then asks again
+        assert client.get("/api/v1/jobs", headers=bearer).status_code == 403
+        later = datetime.now(UTC) + timedelta(seconds=5)
+        client.app.dependency_overrides[get_now] = lambda: later
         assert client.get("/api/v1/jobs", headers=bearer).status_code == 401
     assert "revoked" in runner.invoke(app, ["token", "list"]).stdout
 
