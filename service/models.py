@@ -553,3 +553,41 @@ class OdooOutbox(SQLModel, table=True):
     result_id: int | None = None
     created_at: datetime = _time(default=utcnow)
     sent_at: datetime | None = _time(nullable=True)
+
+
+# ------------------------------------------------------------------ kept counts
+class CallbackTally(SQLModel, table=True):
+    """The callbacks of one estate-month's active jobs per staff member, role and channel,
+    kept up to date as callbacks are recorded and jobs change (``usecases.tallies``): the
+    dashboard's staff table without a pass over the month's callbacks. ``timezone``: the
+    estate's, which decided the month; rows of another one are stale and not read."""
+
+    __tablename__ = "callback_tallies"
+
+    estate_id: int = Field(foreign_key="estates.id", primary_key=True)
+    period: str = Field(max_length=7, primary_key=True)  # YYYY-MM
+    staff: str = Field(max_length=100, primary_key=True)
+    role: str = Field(max_length=16, primary_key=True)
+    channel: str = Field(max_length=16, primary_key=True)
+    timezone: str = Field(max_length=64)
+    callbacks: int = 0
+    on_time: int = 0  # done at or before the job's deadline
+
+
+class EntryDelay(SQLModel, table=True):
+    """A callback of an active job entered more than half an hour after it was done, with its
+    estate-month: every late entry is one of these whatever the estate's ``late_entry_hours``
+    (whole hours, at least 1), so the dashboard lists and counts them from here."""
+
+    __tablename__ = "entry_delays"
+    __table_args__ = (sa.Index("ix_entry_delays_period", "estate_id", "period", "recorded_at"),)
+
+    callback_id: int = Field(
+        foreign_key="callbacks.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    job_id: int = Field(foreign_key="jobs.id", index=True)
+    estate_id: int = Field(foreign_key="estates.id")
+    period: str = Field(max_length=7)
+    timezone: str = Field(max_length=64)
+    done_at: datetime = _time()
+    recorded_at: datetime = _time()

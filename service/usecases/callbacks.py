@@ -18,6 +18,7 @@ from .audit import audit
 from .estates import follow_up
 from .queries import get_job
 from .rectifications import has_unverified, open_rectification
+from .tallies import callback_recorded
 
 _ROLE_FLAG = {
     d.Role.MANAGER: "cb_manager",
@@ -88,6 +89,7 @@ def record_callback(
     job.updated_at = utcnow()
     session.add(job)
     session.flush()
+    callback_recorded(session, callback)
     if cb_in.satisfaction is not None:
         refresh_answer(session, job)
     rectification = None

@@ -44,10 +44,12 @@ from .dashboard_tables import (
     callback_groups,
     job_groups,
     rectification_groups,
+    tallied_groups,
     worker_rows,
 )
 from .queries import estate_period, more_hours_apart
 from .signin import SignedIn
+from .tallies import is_current
 
 __all__ = [
     "LIST_LIMIT",
@@ -220,8 +222,9 @@ def build_dashboard(
     """Every figure of the dashboard and the monthly report for one estate-period.
 
     The period is read a few times, each time grouped in the database as finely as the
-    tables need: the compliance figures, the jobs per worker and answer, the callbacks per
-    staff member and channel, the rectifications per worker and state; the estate's open jobs
+    tables need: the compliance figures, the jobs per worker and answer, the rectifications
+    per worker and state; the callbacks per staff member and channel, and the late entries,
+    come from the counts kept with the callbacks (``usecases.tallies``); the estate's open jobs
     once for the counts of due, tomorrow's and visits. A list is read only when its count
     (known by then) says it has rows."""
     if period:
@@ -255,12 +258,16 @@ def build_dashboard(
 
     opened = open_jobs(session, estate, as_of)
     jobs = job_groups(session, in_period)
-    late_entry = more_hours_apart(
-        col(Callback.done_at), col(Callback.recorded_at), int(estate.late_entry_hours)
-    )
-    groups = callback_groups(
-        session, in_period, late_entry, with_calls=result.phone_attempts > 0, limit=limit
-    )
+    with_calls = result.phone_attempts > 0
+    if is_current(session, estate):  # the kept counts (usecases.tallies)
+        groups = tallied_groups(
+            session, estate, result.period, in_period, with_calls=with_calls, limit=limit
+        )
+    else:  # counted in another timezone than the estate's now: from the raw rows
+        late_entry = more_hours_apart(
+            col(Callback.done_at), col(Callback.recorded_at), int(estate.late_entry_hours)
+        )
+        groups = callback_groups(session, in_period, late_entry, with_calls=with_calls, limit=limit)
     # every rectification is either verified or open: none of either, nothing to read
     rects = (
         rectification_groups(session, in_period, as_of, limit)

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
-from ..models import Callback, Job, PhoneAttempt, Rectification
+from ..models import Callback, EntryDelay, Estate, Job, PhoneAttempt, Rectification
 from .dashboard_lists import LateRectification
-from .queries import count_where, joined_text
+from .queries import count_where, joined_text, more_hours_apart
 from .rectifications import late_clause
+from .tallies import month_tallies
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,8 @@ def callback_groups(
     session: Session, in_period: Any, late_entry: Any, *, with_calls: bool, limit: int
 ) -> CallbackGroups:
     """Per staff member: callbacks, on time, by channel, late entries; and their phone calls
-    (read only when the period has any: ``with_calls``). ``limit``: late entries listed."""
+    (read only when the period has any: ``with_calls``). ``limit``: late entries listed.
+    Counted from the raw rows (the dashboard reads the kept counts: ``tallied_groups``)."""
     # One pass over the period's callbacks, grouped; each group also names its late entries
     # ("recorded_at|id", a few per hundred), and the latest of them are picked here.
     late_key = sa.case(
@@ -223,20 +225,79 @@ def callback_groups(
     ).all()
     late_keys = [key.split("|") for row in rows if row[6] for key in row[6].split(",")]
     late_keys.sort(key=lambda key: (key[0], int(key[1])), reverse=True)
-    late_ids = [int(key[1]) for key in late_keys[:limit]]
+    return _staff_groups(
+        session,
+        in_period,
+        [
+            (name, role, channel, int(n), int(in_time))
+            for name, role, channel, n, in_time, *_ in rows
+        ],
+        late=sum(int(row[5]) for row in rows),
+        late_ids=[int(key[1]) for key in late_keys[:limit]],
+        with_calls=with_calls,
+    )
+
+
+def tallied_groups(
+    session: Session,
+    estate: Estate,
+    period: d.Period,
+    in_period: Any,
+    *,
+    with_calls: bool,
+    limit: int,
+) -> CallbackGroups:
+    """``callback_groups`` from the kept counts (``usecases.tallies``): the month's tallies
+    per staff member, role and channel, and its late entries among the kept entry delays."""
+    tallies = month_tallies(session, estate, period)
+    e = EntryDelay
+    late = sa.and_(
+        e.estate_id == estate.id,
+        e.period == str(period),
+        more_hours_apart(col(e.done_at), col(e.recorded_at), int(estate.late_entry_hours)),
+    )
+    late_count = session.exec(select(func.count()).select_from(e).where(late)).one()
+    late_ids = (
+        session.exec(
+            select(e.callback_id)
+            .where(late)
+            .order_by(col(e.recorded_at).desc(), col(e.callback_id).desc())
+            .limit(limit)
+        ).all()
+        if late_count
+        else []
+    )
+    return _staff_groups(
+        session,
+        in_period,
+        tallies,
+        late=int(late_count),
+        late_ids=list(late_ids),
+        with_calls=with_calls,
+    )
+
+
+def _staff_groups(
+    session: Session,
+    in_period: Any,
+    rows: list[tuple[str, str, str, int, int]],
+    *,
+    late: int,
+    late_ids: list[int],
+    with_calls: bool,
+) -> CallbackGroups:
+    """Sum (staff, role, channel, callbacks, on time) groups into the staff rows and the
+    channels, with the phone calls per staff member when ``with_calls``."""
     # callbacks, on time, on site, by phone, calls made, calls that reached the resident
     per_staff: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     channels = {c.value: 0 for c in d.Channel}
-    late = 0
-    for name, role, channel, n, in_time, entered_late, _ in rows:
-        n = int(n)
+    for name, role, channel, n, in_time in rows:
         figures = per_staff[(name, role)]
         figures[0] += n
-        figures[1] += int(in_time)
+        figures[1] += in_time
         figures[2] += n if channel == d.Channel.ON_SITE else 0
         figures[3] += n if channel == d.Channel.PHONE else 0
         channels[channel] = channels.get(channel, 0) + n
-        late += int(entered_late)
     if with_calls:
         reached = PhoneAttempt.outcome == d.CallOutcome.REACHED.value
         calls = session.exec(

@@ -238,13 +238,14 @@ def test_a_missing_sqlite_file_is_a_problem_and_is_not_created(env, tmp_path):
 
 def test_an_unmigrated_database_is_a_problem_and_is_left_as_it_is(env, tmp_path):
     path = tmp_path / "old.db"
-    database(env, path, revision="0010_access")
+    database(env, path, revision="0011_dashboard_indexes")
     before = path.read_bytes()
     code, checks, _ = doctor()
     assert code == 1
     found = checks["database.migrations"]
     assert found["status"] == "problem"
-    assert "at 0010_access: 1 migration(s) pending up to 0011_dashboard_indexes" in found["detail"]
+    pending = "at 0011_dashboard_indexes: 1 migration(s) pending up to 0012_callback_tallies"
+    assert pending in found["detail"]
     assert "huifang serve" in found["fix"]
     assert checks["database"]["status"] == "ok"
     assert path.read_bytes() == before
