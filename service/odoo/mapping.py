@@ -5,7 +5,8 @@ ODOO-NOTES.md). With the ``maintenance_callback`` add-on a request carries its e
 unit, resident, charge, category and completion time; without it the mapping falls back on
 the maintenance team or company (estate), the equipment category and the request's name
 (category), and the request's ``write_date`` when first seen in a done stage (completion).
-Whatever could not be mapped is listed in ``MappedRequest.notes`` for the log.
+Whatever could not be mapped is listed in ``MappedRequest.notes`` for the log. Texts are cut
+to the lengths of the jobs table's columns.
 """
 
 from __future__ import annotations
@@ -18,8 +19,22 @@ from enum import StrEnum
 from typing import Any
 
 from service.domain.categories import DEFAULT_RULES, Category, CategoryRule, categorize
+from service.models import Job
 
 ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
+
+
+def _column_length(name: str) -> int:
+    length = Job.__table__.c[name].type.length  # type: ignore[attr-defined]
+    assert isinstance(length, int), name
+    return length
+
+
+#: A job's text fields are cut to their columns' lengths (a longer value would be refused).
+_LIMITS = {
+    name: _column_length(name)
+    for name in ("title", "erp_category", "worker", "unit", "resident_name", "resident_phone")
+}
 
 
 class RequestStatus(StrEnum):
@@ -110,7 +125,7 @@ def m2o(value: Any) -> tuple[int, str] | None:
     return None
 
 
-def _text(value: Any, limit: int = 300) -> str | None:
+def _text(value: Any, limit: int) -> str | None:
     if not value or not isinstance(value, str):
         return None
     value = value.strip()
@@ -204,7 +219,7 @@ def map_request(
         )
 
     # -- category
-    title = _text(record.get("name"))
+    title = _text(record.get("name"), _LIMITS["title"])
     equipment_category = m2o(record.get("category_id"))
     equipment = m2o(record.get("equipment_id"))
     erp_category = equipment_category[1] if equipment_category else None
@@ -226,19 +241,21 @@ def map_request(
         "estate": estate,
         "title": title,
         "category": category.value,
-        "erp_category": _text(erp_category),
+        "erp_category": _text(erp_category, _LIMITS["erp_category"]),
         "completed_at": completed_at,
-        "worker": _text((m2o(record.get("user_id")) or (0, ""))[1], 100),
+        "worker": _text((m2o(record.get("user_id")) or (0, ""))[1], _LIMITS["worker"]),
         "unit": None,
         "resident_name": None,
         "resident_phone": None,
         "charge": None,
     }
     if has_addon:
-        job["unit"] = _text(record.get("callback_unit"), 100)
+        job["unit"] = _text(record.get("callback_unit"), _LIMITS["unit"])
         resident = m2o(record.get("callback_resident_id"))
-        job["resident_name"] = _text(resident[1], 100) if resident else None
-        job["resident_phone"] = _text(record.get("callback_resident_phone"), 40)
+        job["resident_name"] = _text(resident[1], _LIMITS["resident_name"]) if resident else None
+        job["resident_phone"] = _text(
+            record.get("callback_resident_phone"), _LIMITS["resident_phone"]
+        )
         job["charge"] = _money(record.get("callback_charge"), notes)
     else:
         notes.append("no add-on: unit, resident and charge unknown")

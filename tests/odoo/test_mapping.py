@@ -15,6 +15,7 @@ from service.odoo.mapping import (
     Stage,
     map_request,
 )
+from service.schemas import JobIn
 
 STAGES = {
     1: Stage(1, "New Request", False),
@@ -95,6 +96,23 @@ def test_category_from_equipment_category_and_name():
     m = mapped(record(name="Check unit", category_id=[2, "Fire extinguishers"]))
     assert m.job["category"] == "safety" and m.job["erp_category"] == "Fire extinguishers"
     assert mapped(record(name="粉刷墙面")).job["category"] == "general"
+
+
+def test_text_fields_are_cut_to_their_columns_lengths():
+    category = "消防设备" * 70  # 280 characters; the column holds 200
+    rec = record(
+        name="x" * 400,
+        category_id=[2, category],
+        user_id=[5, "王" * 150],
+        callback_unit="1" * 150,
+        callback_resident_id=[8, "李" * 150],
+        callback_resident_phone="1" * 60,
+    )
+    job = mapped(rec, addon=True, config=MappingConfig(default_estate="E1")).job
+    assert job["erp_category"] == category[:200] and job["title"] == "x" * 300
+    assert (job["worker"], job["unit"]) == ("王" * 100, "1" * 100)
+    assert (job["resident_name"], job["resident_phone"]) == ("李" * 100, "1" * 40)
+    JobIn.model_validate(job)  # every field within its limit: the job is not skipped
 
 
 def test_estate_falls_back_from_team_to_company_to_default():

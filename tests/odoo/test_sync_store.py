@@ -184,3 +184,12 @@ def test_bulk_rows_on_postgresql_go_through_copy(engine):
         sa.event.remove(engine, "before_cursor_execute", seen)
     assert count == 200
     assert not [s for s in statements if "INSERT" in s.upper()]
+
+
+def test_a_long_equipment_category_is_stored_cut_to_its_column(odoo, syncer_for, engine):
+    category = odoo.create("maintenance.equipment.category", {"name": "电梯" * 125})
+    (rid,) = done_requests(odoo, 1)
+    odoo.write("maintenance.request", [rid], {"category_id": category})
+    report = syncer_for(odoo).run()
+    assert (report.created, report.skipped) == (1, 0)
+    assert jobs(engine)[f"odoo-{rid}"].erp_category == "电梯" * 100  # 200 characters
