@@ -1,6 +1,6 @@
-"""Rows written and looked up by the thousand (a first Odoo sync): ``COPY`` on PostgreSQL, one
-``executemany`` elsewhere (``queries.insert_many``); ``column IN (...)`` with its values as one
-parameter.
+"""Rows written and looked up by the thousand (a first Odoo sync): ``COPY`` on PostgreSQL,
+``INSERT ... VALUES`` of hundreds of rows at a time on SQLite; ``column IN (...)`` with its
+values as one parameter.
 
 psycopg sends an ``executemany`` as one prepared statement per row, which costs more than the
 rows themselves; ``COPY ... FROM STDIN`` streams them in one statement. Each column's
@@ -12,6 +12,7 @@ callers handle both paths alike.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -22,23 +23,27 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
 from ..models import UTCDateTime
-from .queries import insert_many
 
 
 def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT ``rows`` (dicts with the same keys) into ``table`` in the session's
-    transaction."""
+    transaction.
+
+    Each column's conversion for the database is looked up once and applied here, so the
+    driver gets ready values (SQLAlchemy's executemany would build and convert every row's
+    parameters one by one, which costs more than the insert itself)."""
     if not rows:
         return
     conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        insert_many(session, table, rows)
-        return
     dialect = conn.dialect
     names = list(rows[0])
     columns = [_column_values(table.c[name].type, dialect, rows, name) for name in names]
     quote = dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+    if dialect.name != "postgresql":  # SQLite
+        _insert_values(conn, target, len(names), list(zip(*columns, strict=True)))
+        return
+    sql = f"COPY {target} FROM STDIN"
     raw = conn.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()
@@ -63,6 +68,24 @@ def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
         cursor.close()
 
 
+def _insert_values(
+    conn: sa.Connection, target: str, width: int, rows: list[tuple[Any, ...]]
+) -> None:
+    """SQLite: as many rows per ``INSERT ... VALUES (...), (...)`` as its parameter limit
+    allows. The same work as an ``executemany``, which however steps (and lets go of
+    Python's GIL, to wait for it again while another thread runs) once per row."""
+    raw = conn.connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    per = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    one = f"({', '.join(['?'] * width)})"
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        conn.exec_driver_sql(
+            f"INSERT INTO {target} VALUES {', '.join([one] * len(chunk))}",
+            tuple(value for row in chunk for value in row),
+        )
+
+
 def _column_values(
     column_type: Any, dialect: sa.Dialect, rows: Sequence[dict[str, Any]], name: str
 ) -> list[Any]:
@@ -73,6 +96,9 @@ def _column_values(
     if isinstance(column_type, UTCDateTime):  # few distinct times (now, a batch's)
         seen: dict[datetime, Any] = {}
         return [seen[v] if v in seen else seen.setdefault(v, convert(v)) for v in values]
+    if isinstance(column_type, sa.Boolean):  # three values: each converted once
+        known = {False: convert(False), True: convert(True), None: convert(None)}
+        return [known[v] if v in known else convert(v) for v in values]
     return [convert(v) for v in values]
 
 

@@ -3,6 +3,9 @@ with the same results and audit entries as one by one."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -166,9 +169,9 @@ def test_bulk_created_jobs_chain_like_one_by_one(odoo, syncer_for, engine):
         assert E.check_chain(chain, rows, head) == (len(rows), None)
 
 
-def test_bulk_rows_on_postgresql_go_through_copy(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("COPY is PostgreSQL's; SQLite takes one executemany")
+@contextmanager
+def _statements(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """The SQL statements sent through SQLAlchemy meanwhile (a COPY is not one of them)."""
     statements: list[str] = []
 
     def seen(_conn, _cursor, statement, *_rest):  # type: ignore[no-untyped-def]
@@ -176,14 +179,37 @@ def test_bulk_rows_on_postgresql_go_through_copy(engine):
 
     sa.event.listen(engine, "before_cursor_execute", seen)
     try:
-        with Session(engine) as session:
-            write_rows(session, LINKS, [_link_row(i) for i in range(1, 201)])
-            session.commit()
-            count = session.exec(select(func.count()).select_from(OdooRequestLink)).one()
+        yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_bulk_rows_on_postgresql_go_through_copy(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; SQLite takes INSERT ... VALUES of many rows")
+    with _statements(engine) as statements, Session(engine) as session:
+        write_rows(session, LINKS, [_link_row(i) for i in range(1, 201)])
+        session.commit()
+        count = session.exec(select(func.count()).select_from(OdooRequestLink)).one()
     assert count == 200
     assert not [s for s in statements if "INSERT" in s.upper()]
+
+
+def test_bulk_rows_on_sqlite_go_as_many_per_insert_as_its_parameter_limit_allows(engine):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's parameter limit")
+    with _statements(engine) as statements, Session(engine) as session:
+        raw = session.connection().connection.dbapi_connection
+        limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+        before = raw.setlimit(limit, 3 * len(LINKS.c))  # three rows a statement
+        try:
+            write_rows(session, LINKS, [_link_row(i, note=f"n{i}") for i in range(1, 11)])
+        finally:
+            raw.setlimit(limit, before)
+        session.commit()
+        notes = list(session.exec(select(OdooRequestLink.note).order_by(OdooRequestLink.odoo_id)))
+    assert notes == [f"n{i}" for i in range(1, 11)]
+    assert len([s for s in statements if s.startswith("INSERT")]) == 4  # 3 + 3 + 3 + 1
 
 
 def test_a_long_equipment_category_is_stored_cut_to_its_column(odoo, syncer_for, engine):
