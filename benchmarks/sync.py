@@ -26,7 +26,10 @@ Figures, per server:
 - sync: a first full ``Syncer.run()`` into a fresh database (read, map, store, commit), on
   SQLite (a file) and on PostgreSQL (a private cluster, ``tests/pg.py``; ``--no-postgres``
   leaves it out);
-- naive: one ``read`` per record, measured on a sample and given as records/s.
+- naive: one ``read`` per record, measured on a sample and given as records/s;
+- client CPU: this process's CPU per record during the bare transfer and the syncs (reading,
+  mapping, storing; neither the database's nor Odoo's), which moves less with the machine's
+  load than the times.
 Goals: sync <= 3 x bare against the stand-in (which serves far faster than a real Odoo, so
 storing shows), sync <= 1.3 x bare against a real Odoo. The load average is printed with the
 figures: on a shared machine the ratios move with it.
@@ -262,14 +265,15 @@ def bare_transfer(gw: Odoo, page_size: int) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def full_sync(gw: Odoo, page_size: int, database: Callable[[], Any]) -> tuple[float, int]:
+def full_sync(gw: Odoo, page_size: int, database: Callable[[], Any]) -> tuple[float, float, int]:
+    """(seconds, this process's CPU seconds, jobs created)."""
     with database() as engine:
         config = SyncConfig(
             page_size=page_size, lookback_seconds=0, mapping=MappingConfig(default_estate=ESTATE)
         )
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = Syncer(engine=engine, gateway=gw, config=config).run()
-        return time.perf_counter() - started, report.created
+        return time.perf_counter() - started, time.process_time() - cpu, report.created
 
 
 def cursor_read(gw: Odoo, page_size: int) -> tuple[float, int]:
@@ -304,18 +308,23 @@ def measure(
     print(f"\n{label} over {gw.transport.name}, pages of {page_size}, median of {repeats}")
     print(f"  at the start: {load()}")
     bares: list[float] = []
+    bare_cpus: list[float] = []
     reads: list[float] = []
     syncs: dict[str, list[float]] = {name: [] for name in databases}
+    cpus: dict[str, list[float]] = {name: [] for name in databases}
     created: dict[str, int] = {}
     rows = 0
     for _ in range(repeats):
         # interleaved, so a change of the machine's load touches every figure alike
+        cpu = time.process_time()
         t, rows = bare_transfer(gw, page_size)
         bares.append(t)
+        bare_cpus.append(time.process_time() - cpu)
         reads.append(cursor_read(gw, page_size)[0])
         for name, database in databases.items():
-            s, created[name] = full_sync(gw, page_size, database)
+            s, cpu, created[name] = full_sync(gw, page_size, database)
             syncs[name].append(s)
+            cpus[name].append(cpu)
     bare, read = statistics.median(bares), statistics.median(reads)
     naive = naive_rate(gw, args.naive_sample)
     print(f"  bare batched search_read : {bare * 1000:8.0f} ms {rows / bare:8.0f} records/s")
@@ -329,6 +338,12 @@ def measure(
             f"  full sync, {name:10s}    : {sync * 1000:8.0f} ms {created[name] / sync:8.0f}"
             f" records/s  {sync / bare:.2f}x bare (goal <= {goal}x), {created[name]} jobs"
         )
+    # CPU of this process (reading, mapping, storing; not the database's nor Odoo's): it
+    # moves less with the machine's load than the times do.
+    per_record = 1e6 / max(1, rows)
+    for name, spent in {"bare": bare_cpus, **cpus}.items():
+        cpu = statistics.median(spent) * per_record
+        print(f"  client CPU, {name:10s}   : {cpu:8.1f} us/record")
     print(
         f"  naive one read per record: {'':8}    {naive:8.0f} records/s"
         f" (sample of {args.naive_sample})"
