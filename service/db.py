@@ -11,7 +11,7 @@ whether it was saved, and the answer says so instead of "nothing was saved".
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
@@ -98,14 +99,21 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
-def single_statement(session: Session) -> Connection:
-    """The connection for a read that is one statement. On PostgreSQL, when the session has no
-    transaction yet, it runs in autocommit: READ COMMITTED gives each statement its own
-    snapshot anyway, and the BEGIN and ROLLBACK around it would be two more round trips.
-    Elsewhere (SQLite: no round trips) the session's own transaction."""
-    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session.connection()
+def read_one(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """The first row of a read that is one statement. When the session has no transaction
+    yet, the statement runs outside one and the connection goes back to the pool at once: on
+    PostgreSQL in autocommit (READ COMMITTED gives each statement its own snapshot anyway, and
+    a BEGIN and a ROLLBACK around it would be two more round trips); on SQLite in a
+    transaction of its own (no round trips there). Inside a transaction, in that one."""
+    if session.in_transaction():
+        return session.connection().execute(statement, params).first()
+    options = {"isolation_level": "AUTOCOMMIT"}
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    connection = session.connection(execution_options=options if postgresql else None)
+    try:
+        return connection.execute(statement, params).first()
+    finally:
+        session.rollback()  # nothing to roll back in autocommit: the connection is given back
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -260,12 +268,27 @@ def get_engine() -> Engine:
     )
 
 
-def get_session() -> Iterator[Session]:
+def open_session() -> Iterator[Session]:
+    """A session on the configured database, closed when the generator is."""
     session = Session(get_engine(), expire_on_commit=False)
     try:
         yield session
     finally:
         close_session(session)
+
+
+async def get_session() -> AsyncIterator[Session]:
+    """The request's session (a route dependency). It is made in the event loop, as making
+    one reads and sends nothing, and closed in a worker thread when it still holds a
+    connection, as giving that back may roll a transaction back (a round trip)."""
+    session = Session(get_engine(), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(close_session, session)
+        else:  # holds no connection (committed, rolled back, or never used): nothing to send
+            close_session(session)
 
 
 def close_session(session: Session) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import get_settings
-from ..db import WRITE_REQUEST, get_session
+from ..db import WRITE_REQUEST, get_session, open_session
 from ..http.access import ADMIN_CALLER, Caller, known_callers
 from ..http.deps import get_now
 from ..usecases.tokens import PREFIX, holder_of
@@ -23,21 +23,25 @@ API_PREFIX = "/api/v1"
 REFUSED = "missing or wrong API key: send Authorization: Bearer <key>"
 
 
-def _dependency(app: Any, dependency: Callable[..., Any]) -> Callable[..., Any]:
+def _dependency(
+    app: Any, dependency: Callable[..., Any], default: Callable[..., Any] | None = None
+) -> Callable[..., Any]:
     """The app's override of a dependency when it has one (tests point the session and the
     clock elsewhere), so the key is checked in the same database and at the same time as the
-    request is then served."""
+    request is then served; else ``default`` (a plain function for an ``async`` dependency)
+    or the dependency itself."""
     overrides = getattr(app, "dependency_overrides", None) or {}
-    return overrides.get(dependency, dependency)
+    return overrides.get(dependency, default or dependency)
 
 
 def _now(app: Any) -> datetime:
-    return _dependency(app, get_now)()
+    clock = _dependency(app, get_now)
+    return datetime.now(UTC) if clock is get_now else clock()
 
 
 def _token_caller(app: Any, key: str) -> Caller | None:
     now = _now(app)
-    sessions = _dependency(app, get_session)()
+    sessions = _dependency(app, get_session, open_session)()
     session = next(sessions)
     try:
         holder = holder_of(session, key, now)
