@@ -1,43 +1,18 @@
-"""Every database table (SQLModel): the core, the phone pages' token uses and signatures, and
-the Odoo link's cursor, request links and outbox. Times are stored as UTC and always come
-back timezone-aware."""
+"""Every database table (SQLModel): the core, the phone pages' token uses and signatures, the
+kept counts, and (``models.odoo``) the Odoo link's cursor, request links and outbox. Times are
+stored as UTC and always come back timezone-aware (``models.base``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Relationship, SQLModel
 
-from . import domain as d
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores an aware datetime as naive UTC; returns it aware (UTC) on both SQLite and PG."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _time(nullable: bool = False, **kw: Any) -> Any:
-    return Field(sa_column=sa.Column(UTCDateTime(), nullable=nullable, **kw))
+from .. import domain as d
+from .base import UTCDateTime, _time, utcnow
 
 
 class Estate(SQLModel, table=True):
@@ -493,68 +468,6 @@ class Signature(SQLModel, table=True):
     job: Job = Relationship(sa_relationship_kwargs={"viewonly": True})
 
 
-# ------------------------------------------------------------------ Odoo link
-# Rows point at jobs by ``job_id``; the Odoo link reads and writes them, use cases write
-# outbox rows (what Odoo must be told) in their own transactions.
-class OdooCursor(SQLModel, table=True):
-    """Where the incremental read stopped: every request written before ``second`` is done,
-    and, when ``in_second``, those of that second with an id up to ``last_id``."""
-
-    __tablename__ = "odoo_sync_cursor"
-
-    name: str = Field(primary_key=True, max_length=100)
-    second: datetime | None = _time(nullable=True)
-    last_id: int = 0
-    in_second: bool = False
-    updated_at: datetime = _time(default=utcnow)
-
-
-class OdooRequestLink(SQLModel, table=True):
-    """What the service knows of one Odoo maintenance request."""
-
-    __tablename__ = "odoo_requests"
-
-    odoo_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    job_id: int | None = Field(default=None, foreign_key="jobs.id", unique=True)
-    # open | done | not_required | archived | deleted | skipped
-    status: str = Field(max_length=16, index=True)
-    stage: str | None = Field(default=None, max_length=100)
-    write_date: datetime = _time()
-    fingerprint: str = Field(max_length=40)
-    completed_at: datetime | None = _time(nullable=True)
-    # addon | write_date | close_date: where the job's completion time came from
-    completion_source: str | None = Field(default=None, max_length=16)
-    worker_user_id: int | None = None
-    team_id: int | None = None
-    note: str | None = Field(default=None, max_length=1000)
-    # Fingerprint of the callback fields last queued for Odoo (nothing queued twice).
-    written_hash: str | None = Field(default=None, max_length=40)
-    synced_at: datetime = _time(default=utcnow)
-
-
-class OdooOutbox(SQLModel, table=True):
-    """A write to Odoo waiting to be made; ``key`` makes it happen at most once."""
-
-    __tablename__ = "odoo_outbox"
-    __table_args__ = (sa.Index("ix_odoo_outbox_due", "status", "next_attempt_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, unique=True)
-    odoo_id: int = Field(index=True)
-    job_id: int | None = Field(default=None, foreign_key="jobs.id")
-    # fields | message | activity | attachment | request
-    kind: str = Field(max_length=16)
-    payload: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
-    # pending | sent | superseded | dead
-    status: str = Field(default="pending", max_length=12)
-    attempts: int = 0
-    next_attempt_at: datetime = _time(default=utcnow)
-    last_error: str | None = Field(default=None, max_length=2000)
-    result_id: int | None = None
-    created_at: datetime = _time(default=utcnow)
-    sent_at: datetime | None = _time(nullable=True)
-
-
 # ------------------------------------------------------------------ kept counts
 class CallbackTally(SQLModel, table=True):
     """The callbacks of one estate-month's active jobs per staff member, role and channel,
@@ -591,3 +504,8 @@ class EntryDelay(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     done_at: datetime = _time()
     recorded_at: datetime = _time()
+
+
+from .odoo import OdooCursor, OdooOutbox, OdooRequestLink  # noqa: E402  (they use the above)
+
+__all__ = ["OdooCursor", "OdooOutbox", "OdooRequestLink", "UTCDateTime", "utcnow"]
