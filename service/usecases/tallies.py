@@ -169,9 +169,15 @@ def _jobs(job_ids: Iterable[int]) -> list[list[int]]:
 def untally_jobs(session: Session, job_ids: Iterable[int]) -> None:
     """Take the callbacks of these jobs out of the counts, as the database has the jobs now:
     call it before changing their estate, completion time, category or state (then
-    ``tally_jobs`` once the change is flushed)."""
+    ``tally_jobs`` once the change is flushed). On PostgreSQL the jobs' rows are locked first,
+    as recording a callback locks its job: a callback committed meanwhile is in the count."""
     session.flush()
+    postgresql = session.get_bind().dialect.name == "postgresql"
     for part in _jobs(job_ids):
+        if postgresql:  # a callback being recorded for one of them is counted first, or after
+            session.exec(
+                select(Job.id).where(col(Job.id).in_(part)).order_by(col(Job.id)).with_for_update()
+            ).all()
         _add(session, _counted(session, col(Job.id).in_(part)), -1)
 
 
