@@ -3,7 +3,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from .. import domain as d
 from ..http.access import CallerDep, JobRef, job_estate, needs
@@ -20,12 +20,13 @@ from ..schemas import (
     PhoneAttemptIn,
     PhoneAttemptOut,
 )
-from ..usecases.callbacks import callback_out, list_callbacks, record_callback
+from ..usecases.callbacks import callback_out, list_callbacks
 from ..usecases.confirmations import confirmation_out, list_confirmations
 from ..usecases.job_view import read_job
 from ..usecases.jobs import job_out, list_jobs, upsert_job
 from ..usecases.phone import attempt_out, list_attempts, record_attempt
 from ..usecases.queries import get_job
+from ..usecases.request_keys import checked_key, record_callback_once
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -107,11 +108,36 @@ def list_(
     responses={409: {"description": "the job needs no callback (cancelled, archived...)"}},
     dependencies=[needs("records.write")],
 )
-def add_callback(ref: JobRef, cb_in: CallbackIn, session: SessionDep, now: NowDep, actor: ActorDep):
+def add_callback(
+    ref: JobRef,
+    cb_in: CallbackIn,
+    session: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="any unique text (a UUID): sent again with the same callback, it"
+            " answers the callback the first request made instead of recording a second"
+            " (answered with Idempotent-Replayed: true); with another callback, 422",
+        ),
+    ] = None,
+):
     """Record a callback; non-empty ``problems`` or an unsatisfied answer open a
     rectification (its written notice is due within 24 hours)."""
-    callback, rect = record_callback(session=session, ref=ref, cb_in=cb_in, now=now, actor=actor)
-    return callback_out(callback, rect.id if rect else None)
+    callback, rect_id, replayed = record_callback_once(
+        session=session,
+        ref=ref,
+        cb_in=cb_in,
+        now=now,
+        actor=actor,
+        key=checked_key(idempotency_key),
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return callback_out(callback, rect_id)
 
 
 @router.get(

@@ -506,6 +506,22 @@ class EntryDelay(SQLModel, table=True):
     recorded_at: datetime = _time()
 
 
+class RequestKey(SQLModel, table=True):
+    """A client's ``Idempotency-Key`` on a write (a callback): the same key from the same
+    caller again gets what the first request made, instead of it being made twice."""
+
+    __tablename__ = "request_keys"
+    __table_args__ = (sa.UniqueConstraint("actor", "key", name="uq_request_keys_actor_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=100)
+    key: str = Field(max_length=200)
+    kind: str = Field(max_length=16)  # callback
+    body_hash: str = Field(max_length=64)  # what was asked: the same key cannot ask otherwise
+    record_id: int  # the callback made
+    created_at: datetime = _time(default=utcnow)
+
+
 from .odoo import OdooCursor, OdooOutbox, OdooRequestLink  # noqa: E402  (they use the above)
 
 __all__ = ["OdooCursor", "OdooOutbox", "OdooRequestLink", "UTCDateTime", "utcnow"]

@@ -1,0 +1,112 @@
+"""Writes made once per ``Idempotency-Key``: a client that sends a callback with a key, and
+sends it again because it never saw the answer (a timeout, a dropped connection, a 503 that
+could not say whether it was saved), gets the callback the first request made, not a second.
+
+The key is kept per caller (``actor``) in ``request_keys``, in the same transaction as the
+callback: either both are stored or neither. The same key with another body is refused (422),
+as the key then names two different requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from .. import domain as d
+from ..db import begin_write
+from ..models import Callback, Rectification, RequestKey
+from ..schemas import CallbackIn
+from .callbacks import record_callback
+
+#: What a key may be: 1-200 visible ASCII characters (a UUID is the usual choice).
+KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def checked_key(key: str | None) -> str | None:
+    """The header's key, or None without one; 422 when it cannot be a key."""
+    if key is None:
+        return None
+    if not KEY_PATTERN.fullmatch(key):
+        raise d.InvalidInput("Idempotency-Key must be 1-200 visible ASCII characters (a UUID)")
+    return key
+
+
+def _digest(kind: str, ref: str, body: dict[str, Any]) -> str:
+    text = json.dumps([kind, ref, body], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _made_before(session: Session, actor: str, key: str, kind: str, digest: str) -> int | None:
+    row = session.exec(
+        select(RequestKey).where(RequestKey.actor == actor[:100], RequestKey.key == key)
+    ).first()
+    if row is None:
+        return None
+    if row.kind != kind or row.body_hash != digest:
+        raise d.InvalidInput(
+            "this Idempotency-Key was sent before with another request; use a new key for"
+            " a new request"
+        )
+    return row.record_id
+
+
+def _callback(session: Session, callback_id: int) -> tuple[Callback, int | None]:
+    callback = session.get_one(Callback, callback_id)
+    rect = session.exec(
+        select(Rectification.id).where(col(Rectification.callback_id) == callback_id)
+    ).first()
+    return callback, rect
+
+
+def record_callback_once(
+    *,
+    session: Session,
+    ref: str,
+    cb_in: CallbackIn,
+    now: datetime,
+    actor: str,
+    key: str | None,
+) -> tuple[Callback, int | None, bool]:
+    """``record_callback``, once per ``key``: the callback, its rectification's id, and
+    whether it was made by an earlier request with the same key (then nothing is stored)."""
+    if key is None:
+        callback, rect = record_callback(
+            session=session, ref=ref, cb_in=cb_in, now=now, actor=actor
+        )
+        return callback, rect.id if rect else None, False
+    begin_write(session)  # the key's lookup is the write's first read (SQLite: the lock first)
+    digest = _digest("callback", ref, cb_in.model_dump(mode="json"))
+    made = _made_before(session, actor, key, "callback", digest)
+    if made is not None:
+        return *_callback(session, made), True
+    callback, rect = record_callback(
+        session=session, ref=ref, cb_in=cb_in, now=now, actor=actor, commit=False
+    )
+    assert callback.id is not None
+    session.add(
+        RequestKey(
+            actor=actor[:100],
+            key=key,
+            kind="callback",
+            body_hash=digest,
+            record_id=callback.id,
+            created_at=now,
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        # the same key came twice at once and the other request was stored first: this one's
+        # callback is rolled back, and the other's is the answer
+        session.rollback()
+        made = _made_before(session, actor, key, "callback", digest)
+        if made is None:
+            raise
+        return *_callback(session, made), True
+    return callback, rect.id if rect else None, False
