@@ -115,6 +115,9 @@ def create_app() -> FastAPI:
     # Outermost of all: every answer, refusals of the middleware above included, carries the
     # security headers.
     app.add_middleware(SecurityHeaders)
+    # Around them all: a database outage met anywhere, the token lookup above included, is a
+    # 503 saying what became of the request (reads are tried again first).
+    app.add_middleware(errors.DatabaseOutages)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -24,7 +24,6 @@ since its client alone knows whether sending it twice is harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import anyio
 from fastapi import FastAPI, Request
@@ -35,7 +34,6 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -248,22 +246,6 @@ def _route_of_scope(scope: Scope) -> str:
     return getattr(scope.get("route"), "path", None) or "(no route)"
 
 
-def _outermost(app: FastAPI, middleware: Callable[[ASGIApp], ASGIApp]) -> None:
-    """Put ``middleware`` around every middleware the app is given (before or after this
-    call), just inside the server-error handler: the stack is built on the first request."""
-    build = app.build_middleware_stack
-
-    def build_around() -> ASGIApp:
-        given = app.user_middleware
-        app.user_middleware = [Middleware(middleware), *given]  # type: ignore[arg-type]
-        try:
-            return build()
-        finally:
-            app.user_middleware = given
-
-    app.build_middleware_stack = build_around  # type: ignore[method-assign]
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -301,4 +283,3 @@ def install(app: FastAPI) -> None:
     # no connection free in the pool in time; a connection lost inside a transaction
     app.add_exception_handler(PoolTimeout, _outage)
     app.add_exception_handler(PendingRollbackError, _outage)
-    _outermost(app, DatabaseOutages)
