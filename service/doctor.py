@@ -77,6 +77,7 @@ def run_checks(lang: str):  # noqa: ANN201 - the Findings type is imported late,
     checks.check_secrets(findings, settings, production=production)
     engine = checks.check_database(findings, settings.database_url)
     try:
+        checks.check_connections(findings, engine, settings)
         checks.check_pdf_font(findings)
         check_odoo(findings, settings)
         check_smtp(findings, settings)

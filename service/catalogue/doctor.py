@@ -23,6 +23,7 @@ register(
         "doctor.check.secrets": ("密钥", "secrets"),
         "doctor.check.database": ("数据库", "database"),
         "doctor.check.database.migrations": ("数据库迁移", "migrations"),
+        "doctor.check.database.connections": ("数据库连接数", "database connections"),
         "doctor.check.pdf_font": ("PDF 中文字体", "PDF font"),
         "doctor.check.odoo": ("Odoo 服务器", "Odoo server"),
         "doctor.check.odoo.transport": ("Odoo 通信方式", "Odoo transport"),
@@ -93,6 +94,28 @@ register(
             "cannot connect to {url}: {error}",
         ),
         "doctor.database.ok": ("{kind} {url} 可连接", "{kind} {url} reachable"),
+        "doctor.connections.ok": (
+            "PostgreSQL max_connections {limit}（保留 {reserved}）可容纳 {room} 个进程，"
+            "每个进程最多 {each} 个连接（{pool} + {overflow}）；"
+            "huifang serve --workers N 占 N + 1 个进程",
+            "PostgreSQL max_connections {limit} ({reserved} reserved) holds {room} processes of"
+            " up to {each} connections each ({pool} + {overflow}); huifang serve --workers N"
+            " is N + 1 processes",
+        ),
+        "doctor.connections.few": (
+            "PostgreSQL max_connections {limit}（保留 {reserved}）只容纳 {room} 个进程，"
+            "每个进程最多 {each} 个连接（{pool} + {overflow}）；"
+            "huifang serve --workers 2 需要 3 个",
+            "PostgreSQL max_connections {limit} ({reserved} reserved) holds only {room}"
+            " processes of up to {each} connections each ({pool} + {overflow});"
+            " huifang serve --workers 2 needs 3",
+        ),
+        "doctor.fix.connections": (
+            "提高 PostgreSQL 的 max_connections，或调小 HUIFANG_DB_POOL_SIZE / "
+            "HUIFANG_DB_MAX_OVERFLOW（所需：实例数 x (workers + 1) x 每进程连接数）",
+            "raise PostgreSQL's max_connections, or lower HUIFANG_DB_POOL_SIZE /"
+            " HUIFANG_DB_MAX_OVERFLOW (needed: instances x (workers + 1) x connections each)",
+        ),
         "doctor.database.skipped": (
             "数据库无法连接",
             "the database is not reachable",

@@ -320,6 +320,35 @@ def _open_database(findings: Findings, url: str) -> Engine | None:
     return engine
 
 
+def check_connections(findings: Findings, engine: Engine | None, settings: Settings) -> None:
+    """PostgreSQL: how many processes of this pool (``HUIFANG_DB_POOL_SIZE`` and
+    ``HUIFANG_DB_MAX_OVERFLOW``) its ``max_connections`` holds; a warning below three (one
+    ``huifang serve --workers 2``: two workers and the parent). Nothing on SQLite."""
+    if engine is None or engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        limit = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+        reserved = int(conn.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one())
+    each = settings.db_pool_size + settings.db_max_overflow
+    room = (limit - reserved) // each
+    values = {
+        "limit": limit,
+        "reserved": reserved,
+        "each": each,
+        "pool": settings.db_pool_size,
+        "overflow": settings.db_max_overflow,
+        "room": room,
+    }
+    if room >= 3:
+        findings.ok("database.connections", findings.say("connections.ok", **values))
+    else:
+        findings.warning(
+            "database.connections",
+            findings.say("connections.few", **values),
+            findings.say("fix.connections"),
+        )
+
+
 def _read_only_sqlite(path: Path) -> Engine:
     """An engine that can read the file and nothing else: no write, no new file."""
     uri = f"file:{pathname2url(str(path.resolve()))}?mode=ro"

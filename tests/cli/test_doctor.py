@@ -238,13 +238,13 @@ def test_a_missing_sqlite_file_is_a_problem_and_is_not_created(env, tmp_path):
 
 def test_an_unmigrated_database_is_a_problem_and_is_left_as_it_is(env, tmp_path):
     path = tmp_path / "old.db"
-    database(env, path, revision="0011_dashboard_indexes")
+    database(env, path, revision="0012_callback_tallies")
     before = path.read_bytes()
     code, checks, _ = doctor()
     assert code == 1
     found = checks["database.migrations"]
     assert found["status"] == "problem"
-    pending = "at 0011_dashboard_indexes: 1 migration(s) pending up to 0012_callback_tallies"
+    pending = "at 0012_callback_tallies: 1 migration(s) pending up to 0013_request_keys"
     assert pending in found["detail"]
     assert "huifang serve" in found["fix"]
     assert checks["database"]["status"] == "ok"
@@ -266,6 +266,32 @@ def test_an_unreachable_postgresql_is_a_problem_naming_the_setting(env):
     found = checks["database"]
     assert found["status"] == "problem" and "HUIFANG_DATABASE_URL" in found["fix"]
     assert "secret" not in found["detail"]  # the password is never shown
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_are_counted_against_the_pool(env, pg_engine):
+    url = pg_engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+    env.setenv("HUIFANG_DATABASE_URL", url)
+    with pg_engine.connect() as conn:
+        limit = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+        reserved = int(conn.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one())
+    env.setenv("HUIFANG_DB_POOL_SIZE", "2")
+    env.setenv("HUIFANG_DB_MAX_OVERFLOW", "1")
+    _, checks, _ = doctor()
+    found = checks["database.connections"]
+    assert found["status"] == "ok", found
+    assert f"max_connections {limit}" in found["detail"]
+    assert f"holds {(limit - reserved) // 3} processes" in found["detail"]
+    env.setenv("HUIFANG_DB_POOL_SIZE", str(limit))  # one process would take them all
+    _, checks, _ = doctor()
+    found = checks["database.connections"]
+    assert found["status"] == "warning" and "holds only 0 processes" in found["detail"]
+    assert "HUIFANG_DB_POOL_SIZE" in found["fix"]
+
+
+def test_sqlite_has_no_connection_count(env, db):
+    _, checks, _ = doctor()
+    assert "database" in checks and "database.connections" not in checks
 
 
 # -- the PDF font ----------------------------------------------------------------------------
