@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from alembic import command
 from alembic.config import Config
@@ -286,7 +287,10 @@ async def get_session() -> AsyncIterator[Session]:
         yield session
     finally:
         if session.in_transaction():
-            await anyio.to_thread.run_sync(close_session, session)
+            # shielded: a client gone mid-request cancels the request, not this close (the
+            # connection would otherwise stay checked out until the session is collected)
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(close_session, session)
         else:  # holds no connection (committed, rolled back, or never used): nothing to send
             close_session(session)
 

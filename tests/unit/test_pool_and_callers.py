@@ -64,3 +64,27 @@ def test_forgetting_drops_every_caller_and_zero_seconds_keeps_none():
     never = KnownCallers(0)
     never.keep("hf_key", CALLER, None, NOW)
     assert never.get("hf_key", NOW) is None
+
+
+def test_a_cancelled_request_still_gives_its_connection_back(fresh_engine, monkeypatch, tmp_path):
+    """The request's session is closed even when the request is cancelled (a client gone):
+    the close in the worker thread is shielded from the cancellation."""
+    import anyio
+
+    from service.db import get_session
+
+    monkeypatch.setenv("HUIFANG_DATABASE_URL", f"sqlite:///{tmp_path / 'cancel.db'}")
+    pool = get_engine().pool
+
+    async def request() -> None:
+        sessions = get_session()
+        session = await sessions.__anext__()
+        session.connection()  # a transaction going, a connection checked out
+        assert pool.checkedout() == 1  # type: ignore[attr-defined]
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await sessions.aclose()
+        assert not session.in_transaction()
+
+    anyio.run(request)
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
