@@ -22,7 +22,7 @@ from .bulk import among, write_rows
 from .estates import estate_rules
 from .job_view import job_fields, next_step
 from .queries import completed_within, get_estate, period_clause, status_clause
-from .tallies import tally_jobs, untally_jobs
+from .tallies import COUNTED_BY  # noqa: F401  (a flush that moves a job recounts it)
 
 _JOB_FIELDS = (
     "unit",
@@ -291,14 +291,6 @@ def upsert_job(
     rules = estate_rules(estate)
     category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
     changes: dict[str, Any] = {}
-    # the job's callbacks are counted by its estate-month and deadline (usecases.tallies)
-    moves = (job.estate_id, job.completed_at, job.category) != (
-        estate.id,
-        job_in.completed_at,
-        category,
-    )
-    if moves:
-        untally_jobs(session, [job.id])  # type: ignore[list-item]
     if job.estate_id != estate.id:
         changes["estate"] = estate.code
         job.estate_id = estate.id  # type: ignore[assignment]
@@ -320,8 +312,6 @@ def upsert_job(
         session.flush()
         relink_repeats(session, before | _groups_of(session, [job.id]))  # type: ignore[list-item]
         session.refresh(job)
-    if moves:
-        tally_jobs(session, [job.id])  # type: ignore[list-item]
     if changes:
         job.updated_at = utcnow()
         session.add(job)

@@ -8,9 +8,11 @@ the estate's ``late_entry_hours``). Both are written in the transaction that cha
 they count:
 
 - ``callback_recorded`` when a callback is stored;
-- ``untally_jobs`` before, and ``tally_jobs`` after, a change of jobs' estate, completion
-  time, category (their deadline) or state: the jobs' callbacks leave the counts as they were
-  and come back as they are;
+- when the session flushes a change of a job's estate, completion time, deadline or state
+  (an update, an import, the Odoo sync retiring or reopening a job), the job's callbacks leave
+  the counts as they were before the change is written and come back as they are after it;
+- ``untally_jobs`` before, and ``tally_jobs`` after, such a change made without the session's
+  objects (``UPDATE`` statements);
 - ``recount`` for whole estate-months (a bulk change that cannot say what it changed), and
   ``recount_estate`` when an estate's timezone changes (its months move).
 
@@ -166,12 +168,7 @@ def _jobs(job_ids: Iterable[int]) -> list[list[int]]:
     return [ids[i : i + 500] for i in range(0, len(ids), 500)]
 
 
-def untally_jobs(session: Session, job_ids: Iterable[int]) -> None:
-    """Take the callbacks of these jobs out of the counts, as the database has the jobs now:
-    call it before changing their estate, completion time, category or state (then
-    ``tally_jobs`` once the change is flushed). On PostgreSQL the jobs' rows are locked first,
-    as recording a callback locks its job: a callback committed meanwhile is in the count."""
-    session.flush()
+def _untally(session: Session, job_ids: Iterable[int]) -> None:
     postgresql = session.get_bind().dialect.name == "postgresql"
     for part in _jobs(job_ids):
         if postgresql:  # a callback being recorded for one of them is counted first, or after
@@ -181,12 +178,59 @@ def untally_jobs(session: Session, job_ids: Iterable[int]) -> None:
         _add(session, _counted(session, col(Job.id).in_(part)), -1)
 
 
+def untally_jobs(session: Session, job_ids: Iterable[int]) -> None:
+    """For a writer that changes jobs' estate, completion time, deadline or state without
+    the session's objects (``UPDATE`` statements, ``COPY``): take the jobs' callbacks out of
+    the counts as the database has the jobs now, before the change; ``tally_jobs`` after it.
+    (Changes made on the session's ``Job`` objects are counted by the session itself.) On
+    PostgreSQL the jobs' rows are locked first, as recording a callback locks its job: a
+    callback committed meanwhile is in the count."""
+    session.flush()
+    _untally(session, job_ids)
+
+
 def tally_jobs(session: Session, job_ids: Iterable[int]) -> None:
     """Count the callbacks of these jobs as the database has them now (after
     ``untally_jobs`` and the change)."""
     session.flush()
     for part in _jobs(job_ids):
         _add(session, _counted(session, col(Job.id).in_(part)), 1)
+
+
+#: What a job's callbacks are counted by: its estate-month (estate, completion time), whether
+#: it counts (state) and on time (deadline).
+COUNTED_BY = ("estate_id", "completed_at", "deadline", "state")
+_MOVING = "huifang.tallies.moving"
+
+
+def _moves(job: Job) -> bool:
+    state = sa.inspect(job)
+    for name in COUNTED_BY:
+        added, _, deleted = state.attrs[name].history
+        if added and (not deleted or added[0] != deleted[0]):
+            return True
+    return False
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _jobs_moving(session: Session, _context: Any, _instances: Any) -> None:
+    """Every change of a job's estate, completion time, deadline or state made through the
+    session (an update, the Odoo sync's retiring or reopening, ...) takes its callbacks out of
+    the counts before it is written, and ``_jobs_moved`` puts them back after."""
+    ids = [job.id for job in session.dirty if isinstance(job, Job) and job.id and _moves(job)]
+    if ids:
+        with session.no_autoflush:
+            _untally(session, ids)
+        session.info.setdefault(_MOVING, set()).update(ids)
+
+
+@sa.event.listens_for(Session, "after_flush_postexec")
+def _jobs_moved(session: Session, _context: Any) -> None:
+    ids = session.info.pop(_MOVING, None)
+    if ids:
+        with session.no_autoflush:
+            for part in _jobs(ids):
+                _add(session, _counted(session, col(Job.id).in_(part)), 1)
 
 
 def _month_rows(month: Month) -> tuple[Any, Any]:

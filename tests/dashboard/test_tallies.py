@@ -171,17 +171,14 @@ def test_a_refused_job_update_leaves_the_counts_as_they_were(session, now):
 
 
 def _set_state(session: Session, jobs: list[Job], state: str) -> None:
-    """As a bulk writer (the Odoo sync) changes jobs: untally, change, tally, commit."""
-    ids = [job.id for job in jobs]
-    tallies.untally_jobs(session, ids)  # type: ignore[arg-type]
+    """As the Odoo sync retires or reopens jobs: on the session's objects, then commit."""
     for job in jobs:
         job.state = state
         session.add(job)
-    tallies.tally_jobs(session, ids)  # type: ignore[arg-type]
     session.commit()
 
 
-def test_a_job_state_changed_as_the_sync_does_with_untally_and_tally(session, now):
+def test_a_job_state_changed_on_the_session_as_the_sync_does(session, now):
     _estate(session, "S1")
     completed = now - timedelta(days=2)
     for n in range(3):
@@ -196,6 +193,35 @@ def test_a_job_state_changed_as_the_sync_does_with_untally_and_tally(session, no
     _set_state(session, jobs[:2], "active")  # and back again
     assert_kept(session)
     assert sum(n for n, _ in _kept(session).tallies.values()) == 3
+    # a change that does not move it (the same state again, its title) leaves them alone
+    jobs[0].state, jobs[0].title = "active", "漏水"
+    session.add(jobs[0])
+    session.commit()
+    assert_kept(session)
+
+
+def test_a_state_changed_by_update_statements_with_untally_and_tally(session, now):
+    """A writer that changes jobs without the session's objects says so around it."""
+    _estate(session, "U1")
+    completed = now - timedelta(days=2)
+    for n in range(2):
+        _job(session, f"U-{n}", "U1", completed + timedelta(minutes=n))
+        _callback(session, f"U-{n}", now, now - timedelta(hours=5))
+    session.commit()
+    ids = list(session.exec(select(Job.id)).all())
+    jobs = Job.__table__
+    tallies.untally_jobs(session, ids)  # type: ignore[arg-type]
+    session.connection().execute(sa.update(jobs).values(state="archived"))
+    tallies.tally_jobs(session, ids)  # type: ignore[arg-type]
+    session.commit()
+    assert_kept(session)
+    assert _kept(session).tallies == {}
+    tallies.untally_jobs(session, ids)  # type: ignore[arg-type]
+    session.connection().execute(sa.update(jobs).values(state="active"))
+    tallies.tally_jobs(session, ids)  # type: ignore[arg-type]
+    session.commit()
+    assert_kept(session)
+    assert sum(n for n, _ in _kept(session).tallies.values()) == 2
 
 
 def test_recount_of_months_changed_in_bulk_without_the_hooks(session, now):
