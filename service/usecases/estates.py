@@ -13,6 +13,7 @@ from ..db import begin_write
 from ..models import Estate, utcnow
 from ..schemas import ESTATE_CODE_PATTERN, EstateIn
 from .audit import audit
+from .tallies import recount_estate
 
 
 def estate_rules(estate: Estate) -> d.EstateRules:
@@ -66,6 +67,8 @@ def _put_estate(
     created = estate is None
     if estate is None:
         estate = Estate(code=code, name=estate_in.name or code)
+    # another timezone moves the estate's month boundaries: its kept counts are made again
+    moved = not created and estate.timezone != estate_in.timezone
     values = {
         "name": estate_in.name or estate.name or code,
         "timezone": estate_in.timezone,
@@ -82,6 +85,9 @@ def _put_estate(
     estate.updated_at = utcnow()
     session.add(estate)
     session.flush()
+    if moved:
+        assert estate.id is not None
+        recount_estate(session, estate.id)
     audit(
         session,
         actor=actor,
