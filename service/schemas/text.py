@@ -91,10 +91,13 @@ def control_character(value: str, *, multi_line: bool) -> str | None:
     return f"U+{ord(found[0]):04X} at {found.start() + 1}"
 
 
+#: A lone surrogate: JSON may escape one (\ud800), which is no character at all and could be
+#: stored nowhere (UTF-8 has no encoding for it).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _no_surrogates(value: str) -> None:
-    # JSON may escape a lone surrogate (\ud800), which is no character at all: it could be
-    # stored nowhere (UTF-8 has no encoding for it).
-    if any("\ud800" <= char <= "\udfff" for char in value):
+    if not value.isascii() and _SURROGATE.search(value):
         raise ValueError("holds a lone surrogate (\\ud800-\\udfff), which is not a character")
 
 
