@@ -15,43 +15,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
 from .. import domain as d
-from ..models import Estate, Job, Rectification, UTCDateTime
+from ..models import Estate, Job, Rectification
 from ..schemas import ESTATE_CODE_PATTERN, REF_PATTERN
-
-
-def insert_many(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT ``rows`` (dicts with the same keys) in one ``executemany``.
-
-    Each column's conversion for the database (``UTCDateTime``, JSON, ...) is looked up once
-    and applied here, so the driver gets ready values: SQLAlchemy's executemany would build
-    and convert every row's parameters one by one, which costs more than the insert itself
-    on a sync of thousands of rows."""
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    names = list(rows[0])
-    columns = []
-    for name in names:
-        column_type = table.c[name].type
-        convert = column_type.dialect_impl(dialect).bind_processor(dialect)
-        values = [row[name] for row in rows]
-        if convert is None:
-            columns.append(values)
-        elif isinstance(column_type, UTCDateTime):  # few distinct times (now, a batch's)
-            seen: dict[datetime, Any] = {}
-            columns.append(
-                [seen[v] if v in seen else seen.setdefault(v, convert(v)) for v in values]
-            )
-        else:
-            columns.append([convert(v) for v in values])
-    quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join([mark] * len(names))})"
-    )
-    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def get_estate(session: Session, code: str) -> Estate:
