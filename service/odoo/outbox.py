@@ -534,7 +534,10 @@ def _record(
     """Write the outcome of sending ``row`` on it; ``True`` when Odoo is unreachable and the
     round stops."""
     if isinstance(error, OdooUnavailable):
-        _postpone(row, str(error), config, now)
+        # not the row's fault: no attempt is counted, so a long outage neither kills rows
+        # nor leaves them backed off for hours once Odoo is back
+        row.next_attempt_at = now + timedelta(seconds=config.backoff_seconds)
+        row.last_error = str(error)[:2000]
         report.failed += 1
         report.postponed = True
         report.errors.append(str(error))
@@ -578,7 +581,8 @@ def _superseded(session: Session, row: OdooOutbox) -> bool:
         select(OdooOutbox.id).where(
             OdooOutbox.odoo_id == row.odoo_id,
             OdooOutbox.kind == "fields",
-            OdooOutbox.status == "pending",
+            # a newer set of fields that went ahead while this one waited for a retry counts
+            col(OdooOutbox.status).in_(("pending", "sent")),
             col(OdooOutbox.id) > row.id,
         )
     ).first()

@@ -12,6 +12,7 @@ import base64
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -65,7 +66,10 @@ def claim_next(
     always the first queued; sent out of order, an older set of fields would overwrite a
     newer one, a later note come before an earlier. So a row waits while an earlier row of
     its request waits for its retry (or is in flight in another process); the other
-    requests' rows go on.
+    requests' rows go on. One exception: a set of fields waits only for the earlier fields
+    Odoo has not refused (a refusal counts an attempt; an unreachable Odoo counts none), so
+    neither a refused note nor a refused older set holds the job's state back until it is
+    given up.
 
     On PostgreSQL the claim reads ``FOR UPDATE SKIP LOCKED``: a row another process is
     claiming at that moment is passed over, not waited for (and still holds back the later
@@ -78,6 +82,14 @@ def claim_next(
             earlier.odoo_id == OdooOutbox.odoo_id,
             earlier.status == "pending",
             col(earlier.id) < col(OdooOutbox.id),
+            # a set of fields waits only for earlier fields not yet refused (queued, or in
+            # flight in another process): the job's state is not held back for hours by a
+            # refused row, and an older set refused meanwhile is superseded by the newer
+            # when it comes up again (``odoo.outbox``)
+            sa.or_(
+                OdooOutbox.kind != "fields",
+                sa.and_(earlier.kind == "fields", earlier.attempts == 0),
+            ),
         )
         .exists()
     )

@@ -117,7 +117,8 @@ def test_odoo_down_backs_off_and_delivers_later_without_duplicates(odoo, syncer_
     assert report.postponed and report.sent == 0
     with Session(engine) as session:
         row = session.exec(select(OdooOutbox).where(OdooOutbox.kind == "message")).one()
-        assert row.status == "pending" and row.attempts == 1
+        # unreachable is not the row's fault: it waits, and no attempt is counted
+        assert row.status == "pending" and row.attempts == 0 and row.last_error
         assert row.next_attempt_at > datetime.now(UTC)
     odoo.faults.up()
     # not due yet: nothing sent
@@ -281,3 +282,71 @@ def test_notes_speak_the_odoo_company_language_unless_configured(
     odoo.write("res.partner", [1], {"lang": company_lang})
     config = outbox_config(Settings(odoo_language=setting), gateway_for(odoo))
     assert config.language == expected
+
+
+def test_a_refused_note_does_not_hold_the_jobs_fields_back(odoo_addon, syncer_for, engine):
+    """Odoo refuses the callback notes (a rule of its own) and, once, the fields: the next
+    callback's fields still reach the request, going past the refused rows; the notes wait
+    for their retries, in their order; the refused older fields, due again after the newer
+    went, are superseded and never overwrite them."""
+    from tests.support.odoo_standin.errors import ValidationError
+
+    odoo = odoo_addon
+    rid, gw = sync_one_done(odoo, syncer_for, engine)
+    closed = ValidationError("notes are closed on this request")
+    odoo.faults.fail(
+        "odoo",
+        model="maintenance.request",
+        method="callback_post_message",
+        times=None,
+        error=closed,
+    )
+    busy = ValidationError("the request is being edited")
+    odoo.faults.fail("odoo", model="maintenance.request", method="write", times=1, error=busy)
+    start = datetime.now(UTC)
+    at = [start]
+
+    def now() -> datetime:
+        return at[0]
+
+    def rows() -> list[OdooOutbox]:
+        with Session(engine) as session:
+            return list(session.exec(select(OdooOutbox).order_by(OdooOutbox.id)))
+
+    def satisfaction() -> str:
+        (record,) = odoo.read("maintenance.request", [rid], ["callback_satisfaction"])
+        return record["callback_satisfaction"]
+
+    callback(engine, rid, satisfaction="fairly_satisfied")
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    at[0] = start + timedelta(seconds=2)
+    deliver(engine=engine, gateway=gw, config=CONFIG, now=now)  # the fields refused
+    # the note waits behind them (notes keep their request's order), so it was not tried
+    assert [(r.kind, r.attempts) for r in rows()] == [("fields", 1), ("message", 0)]
+    callback(engine, rid, satisfaction="unsatisfied")
+    plan(engine=engine, gateway=gw, config=CONFIG)
+    at[0] = start + timedelta(seconds=2.5)  # the refused rows are not due again yet
+    deliver(engine=engine, gateway=gw, config=CONFIG, now=now)
+    assert satisfaction() == "unsatisfied"  # the newest fields went past the refused rows
+    assert [(r.kind, r.status) for r in rows()] == [
+        ("fields", "pending"),
+        ("message", "pending"),
+        ("fields", "sent"),
+        ("message", "pending"),  # a note waits behind the refused note
+    ]
+    at[0] = start + timedelta(seconds=10)
+    deliver(engine=engine, gateway=gw, config=CONFIG, now=now)
+    assert rows()[0].status == "superseded" and satisfaction() == "unsatisfied"
+
+    odoo.faults.clear()
+    for _ in range(5):
+        at[0] += timedelta(minutes=5)
+        deliver(engine=engine, gateway=gw, config=CONFIG, now=now)
+    final = rows()
+    assert [r.status for r in final] == ["superseded", "sent", "sent", "sent"], [
+        (r.kind, r.status, r.last_error) for r in final
+    ]
+    made = [r.result_id for r in final if r.kind == "message"]
+    assert made == sorted(made)  # the notes in their order
+    notes = odoo.search_read("mail.message", [("res_id", "=", rid), *NOTES], ["id"])
+    assert len(notes) == 2 and satisfaction() == "unsatisfied"

@@ -131,7 +131,8 @@ def test_writes_queued_through_a_long_odoo_outage_reach_it_in_order_once_each(
         for _ in range(40):
             assert deliver(engine=engine, gateway=gateway, config=CONFIG, now=clock).sent == 0
             clock.tick()
-    assert max(row.attempts for row in _outbox(engine)) > 3  # backed off, row by row
+    # three hours of an unreachable Odoo counted no attempt: no row nears max_attempts
+    assert all(row.attempts == 0 for row in _outbox(engine))
 
     odoo.faults.clear()  # Odoo back
     _drain(engine, gateway, clock)
