@@ -184,9 +184,9 @@ def _statements(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
         sa.event.remove(engine, "before_cursor_execute", seen)
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)  # COPY is PostgreSQL's
 def test_bulk_rows_on_postgresql_go_through_copy(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("COPY is PostgreSQL's; SQLite takes INSERT ... VALUES of many rows")
     with _statements(engine) as statements, Session(engine) as session:
         write_rows(session, LINKS, [_link_row(i) for i in range(1, 201)])
         session.commit()
@@ -195,9 +195,8 @@ def test_bulk_rows_on_postgresql_go_through_copy(engine):
     assert not [s for s in statements if "INSERT" in s.upper()]
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # SQLite's parameter limit
 def test_bulk_rows_on_sqlite_go_as_many_per_insert_as_its_parameter_limit_allows(engine):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's parameter limit")
     with _statements(engine) as statements, Session(engine) as session:
         raw = session.connection().connection.dbapi_connection
         limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
