@@ -59,6 +59,7 @@ from service.odoo.errors import (
 )
 from service.odoo.gateway import OdooGateway
 from service.odoo.mapping import format_odoo_datetime
+from service.odoo.notes import activity_note, callback_message, note_language
 from service.odoo.role_users import RoleUsers
 from service.usecases.notifications import notification_delivered, refused_by_odoo
 from service.usecases.outbox import claim_next, enqueue
@@ -97,53 +98,6 @@ def marker(key: str) -> str:
 
 
 # -- planning ---------------------------------------------------------------------------
-def _lang(language: str) -> str:
-    return "zh_CN" if language.startswith("zh") else "en"
-
-
-def callback_message(
-    callback: Callback, job: Job, estate: Estate, language: str
-) -> tuple[str, str]:
-    """The chatter note for one callback: (HTML for the add-on, plain text without it)."""
-    lang = _lang(language)
-    local = callback.done_at.astimezone(d.zone(estate.timezone)).strftime("%Y-%m-%d %H:%M")
-    sat = callback.satisfaction
-    yes_no = {True: t("odoo.note.yes", lang), False: t("odoo.note.no", lang)}
-    title = t("odoo.note.title", lang)
-    lines = [
-        t("odoo.note.by", lang, staff=callback.staff, role=t(f"odoo.role.{callback.role}", lang)),
-        t("odoo.note.when", lang, when=local, channel=t(f"odoo.channel.{callback.channel}", lang)),
-        t(
-            "odoo.note.satisfaction",
-            lang,
-            answer=t(f"odoo.satisfaction.{sat}" if sat else "odoo.note.not_given", lang),
-        ),
-        t(
-            "odoo.note.checks",
-            lang,
-            inspected=yes_no[bool(callback.inspected)],
-            charge=yes_no[bool(callback.charge_verified)],
-        ),
-    ]
-    if callback.service_feedback:
-        lines.append(t("odoo.note.feedback", lang, text=callback.service_feedback))
-    if callback.suggestions:
-        lines.append(t("odoo.note.suggestions", lang, text=callback.suggestions))
-    if callback.problems:
-        lines.append(t("odoo.note.problems", lang, text=callback.problems))
-    on_time = d.is_on_time(callback.done_at, job.deadline)
-    verdict = t("odoo.note.on_time" if on_time else "odoo.note.late", lang)
-    lines.append(t("odoo.note.deadline", lang, verdict=verdict))
-    # The outbox key's marker is not part of the text: the gateway stores it out of sight.
-    body_html = (
-        f"<p><b>{html.escape(title)}</b></p><ul>"
-        + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-        + "</ul>"
-    )
-    body_text = "\n".join([title, *lines])
-    return body_html, body_text
-
-
 #: The add-on's ``callback_state`` of a job that needs no callback, and of each job status.
 ODOO_STATE_OF_JOB = {"cancelled": "cancelled", "not_required": "not_required"}
 ODOO_STATE_OF_STATUS = {
@@ -288,7 +242,7 @@ def plan(
                 if job.state == "active" and job.first_callback_at is None and user_id:
                     estate = estates[job.estate_id]
                     due = job.deadline.astimezone(d.zone(estate.timezone)).date()
-                    lang = _lang(config.language)
+                    lang = note_language(config.language)
                     queued += enqueue(
                         session,
                         key=f"activity:assigned:{job_id}:{due.isoformat()}",
@@ -332,7 +286,7 @@ def plan(
                 checked=True,
             )
         queued += plan_done(
-            session, new_callbacks, jobs, links, estates, _lang(config.language), now
+            session, new_callbacks, jobs, links, estates, note_language(config.language), now
         )
         for rect in new_rects:
             job, link = jobs.get(rect.job_id), links.get(rect.job_id)
@@ -362,7 +316,7 @@ def _plan_rectification(
     config: OutboxConfig,
     now: datetime,
 ) -> int:
-    lang = _lang(config.language)
+    lang = note_language(config.language)
     title = t("odoo.rectification.title", lang, what=job.title or job.ref)
     due = rect.fix_due_at.astimezone(d.zone(job.estate.timezone))
     note = t(
@@ -417,18 +371,6 @@ def _save_watermark(session: Session, now: datetime) -> None:
 
 
 # -- delivering -------------------------------------------------------------------------
-def activity_note(text: str, link: str | None = None) -> str:
-    """An activity's note as Odoo HTML: the text escaped, then the link (a notification's
-    staff page) as a link office staff can open."""
-    note = f"<p>{html.escape(text)}</p>"
-    if link and link.startswith(("https://", "http://")):
-        href = html.escape(link, quote=True)
-        note += f'<p><a href="{href}">{html.escape(link)}</a></p>'
-    elif link:
-        note += f"<p>{html.escape(link)}</p>"
-    return note
-
-
 def _send(gateway: OdooGateway, row: OdooOutbox) -> int | None:
     p = row.payload
     mark = marker(row.key)
@@ -443,6 +385,8 @@ def _send(gateway: OdooGateway, row: OdooOutbox) -> int | None:
         row.kind, "request"
     )
     existing = gateway.find_marked(kind, row.odoo_id, mark)
+    if row.kind == "attachment":
+        return _attach(gateway, row, existing, mark)
     if existing:
         return existing
     if row.kind == "message":
@@ -458,20 +402,26 @@ def _send(gateway: OdooGateway, row: OdooOutbox) -> int | None:
             note=activity_note(p["note"], p.get("link")),
             marker=mark,
         )
-    if row.kind == "attachment":
-        attachment = gateway.attach_file(
-            row.odoo_id,
-            name=p["name"],
-            data=base64.b64decode(p["data"]),
-            mimetype=p.get("mimetype") or "application/pdf",
-            marker=mark,
-        )
-        if p.get("set_receipt_field") and gateway.has_addon:
-            gateway.write_request(row.odoo_id, {"callback_receipt_attachment_id": attachment})
-        return attachment
     if row.kind == "request":
         return gateway.create_request(dict(p["values"]), marker=mark)
     raise ValueError(f"unknown outbox kind {row.kind!r}")
+
+
+def _attach(gateway: OdooGateway, row: OdooOutbox, existing: int | None, mark: str) -> int:
+    """The file attached (again only when no earlier attempt did) and, with the add-on, set
+    as the request's receipt: also when an earlier attempt attached it and was lost before
+    setting it."""
+    p = row.payload
+    attachment = existing or gateway.attach_file(
+        row.odoo_id,
+        name=p["name"],
+        data=base64.b64decode(p["data"]),
+        mimetype=p.get("mimetype") or "application/pdf",
+        marker=mark,
+    )
+    if p.get("set_receipt_field") and gateway.has_addon:
+        gateway.write_request(row.odoo_id, {"callback_receipt_attachment_id": attachment})
+    return attachment
 
 
 def deliver(

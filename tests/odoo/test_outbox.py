@@ -350,3 +350,29 @@ def test_a_refused_note_does_not_hold_the_jobs_fields_back(odoo_addon, syncer_fo
     assert made == sorted(made)  # the notes in their order
     notes = odoo.search_read("mail.message", [("res_id", "=", rid), *NOTES], ["id"])
     assert len(notes) == 2 and satisfaction() == "unsatisfied"
+
+
+def test_a_receipt_attached_before_its_answer_was_lost_is_still_set_on_the_request(
+    odoo_addon, syncer_for, engine
+):
+    """Odoo made the attachment but the answer was lost: the retry finds it by its marker,
+    attaches nothing twice, and still sets it as the request's receipt."""
+    from service.usecases.outbox import enqueue_receipt
+
+    odoo = odoo_addon
+    rid, gw = sync_one_done(odoo, syncer_for, engine)
+    callback_row, _ = callback(engine, rid)
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.exec(select(Job).where(Job.ref == f"odoo-{rid}")).one()
+        assert enqueue_receipt(session, job=job, callback_id=callback_row.id, pdf=b"%PDF-1.4 x")
+        session.commit()
+    odoo.faults.fail("drop_after", model="ir.attachment", method="create")
+    first = deliver(engine=engine, gateway=gw, config=CONFIG)
+    assert first.postponed
+    later = lambda: datetime.now(UTC) + timedelta(minutes=5)  # noqa: E731
+    for _ in range(3):
+        deliver(engine=engine, gateway=gw, config=CONFIG, now=later)
+    files = odoo.search_read("ir.attachment", [("res_id", "=", rid)], ["id"])
+    assert len(files) == 1
+    (record,) = odoo.read("maintenance.request", [rid], ["callback_receipt_attachment_id"])
+    assert record["callback_receipt_attachment_id"][0] == files[0]["id"]
