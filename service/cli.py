@@ -474,9 +474,9 @@ def audit_verify(
         from .usecases.evidence_pack import verify_pack
 
         checked = verify_pack(pack)
-        for problem in checked.problems:
-            console.print(f"[red]{problem}[/red]", highlight=False)
-        console.print(checked.summary(), highlight=False)
+        for problem in checked.problems:  # one line each, however long its path
+            console.print(f"[red]{problem}[/red]", highlight=False, soft_wrap=True)
+        console.print(checked.summary(), highlight=False, soft_wrap=True)
         if not checked.intact:
             raise typer.Exit(1)
         return
@@ -489,8 +489,8 @@ def audit_verify(
             console.print(f"[red]{exc.detail}[/red]")
             raise typer.Exit(2) from None
     for problem in report.problems:
-        console.print(f"[red]{problem}[/red]", highlight=False)
-    console.print(report.summary(), highlight=False)
+        console.print(f"[red]{problem}[/red]", highlight=False, soft_wrap=True)
+    console.print(report.summary(), highlight=False, soft_wrap=True)
     if not report.intact:
         raise typer.Exit(1)
 

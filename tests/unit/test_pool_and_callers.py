@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -86,5 +88,17 @@ def test_a_cancelled_request_still_gives_its_connection_back(fresh_engine, monke
             await sessions.aclose()
         assert not session.in_transaction()
 
-    anyio.run(request)
+    # a thread of its own: its own event loop, whatever the test run left in this thread
+    failures: list[BaseException] = []
+    runner = threading.Thread(target=lambda: _run(anyio.run, request, failures))
+    runner.start()
+    runner.join(30)
+    assert not failures, failures
     assert pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def _run(run: Any, coroutine: Any, failures: list[BaseException]) -> None:
+    try:
+        run(coroutine)
+    except BaseException as exc:  # noqa: BLE001 - reported by the test
+        failures.append(exc)
