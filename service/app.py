@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -22,10 +24,12 @@ from .api import (
 from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .catalogue import t
 from .channels.residents import ResidentLinkSender
+from .config import get_settings
 from .http import errors, openapi
 from .http.headers import SecurityHeaders
 from .http.limits import BodyLimitMiddleware
 from .http.ratelimit import PhonePostLimits, RateLimiter
+from .loop_reads import LoopReads
 from .odoo import routes as odoo_routes
 from .odoo.link import verify_login
 from .web import (
@@ -47,8 +51,21 @@ from .web.templating import render
 DOCS_ASSETS = "/docs/static"
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The app's event-loop reads live as long as it serves (their pool is this loop's)."""
+    reads = app.state.loop_reads = LoopReads(get_settings().db_loop_pool_size)
+    reads.open()
+    try:
+        yield
+    finally:
+        app.state.loop_reads = None
+        await reads.close()
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title=f"{t('app.name', 'en')} {t('app.name', 'zh_CN')}",
         summary="Maintenance callbacks for property-management offices running Odoo",
         version="0.1.0",

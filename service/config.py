@@ -86,9 +86,13 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///huifang.db"
     # Each process keeps up to db_pool_size connections open and opens up to db_max_overflow
     # more at busy moments (closed again when returned). PostgreSQL's max_connections must
-    # hold instances x (workers + 1) x (db_pool_size + db_max_overflow); see the README.
+    # hold instances x (workers + 1) x (db_pool_size + db_max_overflow +
+    # db_loop_pool_size); see the README.
     db_pool_size: int = Field(default=15, ge=1, le=500)
     db_max_overflow: int = Field(default=5, ge=0, le=500)
+    # PostgreSQL: connections each process keeps besides, for the busiest reads, which run in
+    # the event loop (service.loop_reads); 0: those reads go through the pool above too.
+    db_loop_pool_size: int = Field(default=4, ge=0, le=100)
     admin_api_key: str = DEV_ADMIN_KEY
     secret_key: str = DEV_SECRET
     public_base_url: str = "http://127.0.0.1:8000"

@@ -10,11 +10,21 @@ from sqlmodel import Session
 
 from ..config import Settings, get_settings
 from ..db import get_session
+from ..loop_reads import LoopReads
 
 
 async def get_now() -> datetime:
     """The business clock (tests set their own). ``async``: no trip through the thread pool."""
     return datetime.now(UTC)
+
+
+#: The reads of an app whose lifespan has not run: every one takes the engine's path.
+_CLOSED_READS = LoopReads(0)
+
+
+async def get_loop_reads(request: Request) -> LoopReads:
+    """The app's event-loop reads (``service.loop_reads``), opened by its lifespan."""
+    return getattr(request.app.state, "loop_reads", None) or _CLOSED_READS
 
 
 def get_actor(request: Request) -> str:
@@ -25,5 +35,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 ActorDep = Annotated[str, Depends(get_actor)]
+LoopReadsDep = Annotated[LoopReads, Depends(get_loop_reads)]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size (max 1000)")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="rows to skip")]

@@ -329,7 +329,7 @@ def check_connections(findings: Findings, engine: Engine | None, settings: Setti
     with engine.connect() as conn:
         limit = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
         reserved = int(conn.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one())
-    each = settings.db_pool_size + settings.db_max_overflow
+    each = settings.db_pool_size + settings.db_max_overflow + settings.db_loop_pool_size
     room = (limit - reserved) // each
     values = {
         "limit": limit,

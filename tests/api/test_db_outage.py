@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from service.config import get_settings
 from service.db import OutageBackoff, make_engine
 from service.http.errors import BUSY, UNKNOWN
+from service.loop_reads import LoopReads
 from service.usecases.receipt_check import receipt_code
 from tests.conftest import AUTH, FIXED_NOW, _empty, app_on
 from tests.pg import Cluster, find_pg_bin, own_database
@@ -147,6 +148,8 @@ def test_a_read_cut_off_by_a_restart_is_tried_again_and_answered(
         cluster.halt()
         cluster.resume()
 
+    # the engine's path (the event-loop reads' own restart is the test below)
+    api.app.state.loop_reads = LoopReads(0)
     # the connection the request holds dies under it, as in a restart or a failover
     once_on("before_cursor_execute", restart, lambda statement: "FROM jobs" in statement)
     with caplog.at_level(logging.INFO, logger="huifang.errors"):
@@ -154,6 +157,21 @@ def test_a_read_cut_off_by_a_restart_is_tried_again_and_answered(
     assert response.status_code == 200, response.text
     assert response.json()["ref"] == REF
     assert "answered at try 2 (database back)" in caplog.text
+
+
+@pytest.mark.postgres
+def test_an_event_loop_read_after_a_restart_takes_the_engines_path(
+    api: TestClient, cluster: Cluster, caplog: pytest.LogCaptureFixture
+):
+    assert api.get(f"/api/v1/jobs/{REF}").status_code == 200  # the loop's pool is open
+    cluster.halt()
+    cluster.resume()
+    with caplog.at_level(logging.INFO, logger="huifang.db"):
+        response = api.get(f"/api/v1/jobs/{REF}")
+    assert response.status_code == 200, response.text
+    assert response.json()["ref"] == REF
+    assert "an event-loop read went to the engine" in caplog.text
+    assert api.get(f"/api/v1/jobs/{REF}").status_code == 200
 
 
 @pytest.mark.postgres

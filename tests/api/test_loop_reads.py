@@ -1,0 +1,76 @@
+"""The event-loop reads (``service.loop_reads``): the same row as the engine's, and the
+engine's path wherever the loop's cannot serve."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import Session
+
+from service.loop_reads import LoopReads
+from service.usecases.job_view import _READ, read_job
+
+from .helpers import job_body
+
+
+def _job(client) -> dict:
+    answer = client.post("/api/v1/jobs", json=job_body("LR-1"))
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_the_route_answers_the_same_as_the_write(client, estate) -> None:
+    made = _job(client)
+    read = client.get("/api/v1/jobs/LR-1")
+    assert read.status_code == 200
+    assert read.json() == made
+    assert client.get("/api/v1/jobs/LR-404").status_code == 404
+
+
+def test_loop_row_equals_the_engine_row(client, estate, engine, now) -> None:
+    _job(client)
+    from service.db import read_one
+
+    with Session(engine) as session:
+        expected = read_one(session, _READ.select, {"ref": "LR-1"})
+
+    async def loop_read() -> tuple:
+        reads = LoopReads(2)
+        reads.open()
+        try:
+            with Session(engine) as session:
+                row = await reads.one(session, _READ, {"ref": "LR-1"})
+                fields = await read_job(reads, session, "LR-1", now)
+            return row, fields, len(reads._pools)
+        finally:
+            await reads.close()
+
+    row, fields, pools = asyncio.run(loop_read())
+    assert tuple(row) == tuple(expected)
+    assert row.completed_at.tzinfo is not None and row.charge == expected.charge
+    assert fields[0] == "YG"
+    # PostgreSQL read from the loop's own pool; SQLite through the engine
+    assert pools == (1 if engine.dialect.name == "postgresql" else 0)
+
+
+@pytest.mark.parametrize("opened", [False, True])
+def test_engine_path_when_closed_or_in_a_transaction(client, estate, engine, opened) -> None:
+    _job(client)
+
+    async def read() -> tuple:
+        reads = LoopReads(2)
+        if opened:
+            reads.open()
+        try:
+            with Session(engine) as session:
+                if opened:
+                    session.connection()  # a transaction is going: read inside it
+                row = await reads.one(session, _READ, {"ref": "LR-1"})
+            return row, len(reads._pools)
+        finally:
+            await reads.close()
+
+    row, pools = asyncio.run(read())
+    assert row.ref == "LR-1"
+    assert pools == 0
