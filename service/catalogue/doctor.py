@@ -96,25 +96,27 @@ register(
         "doctor.database.ok": ("{kind} {url} 可连接", "{kind} {url} reachable"),
         "doctor.connections.ok": (
             "PostgreSQL max_connections {limit}（保留 {reserved}）可容纳 {room} 个进程，"
-            "每个进程最多 {each} 个连接（{pool} + {overflow}）；"
+            "每个进程最多 {each} 个连接（{pool} + {overflow} + {loop}）；"
             "huifang serve --workers N 占 N + 1 个进程",
             "PostgreSQL max_connections {limit} ({reserved} reserved) holds {room} processes of"
-            " up to {each} connections each ({pool} + {overflow}); huifang serve --workers N"
-            " is N + 1 processes",
+            " up to {each} connections each ({pool} + {overflow} + {loop}); huifang serve"
+            " --workers N is N + 1 processes",
         ),
         "doctor.connections.few": (
             "PostgreSQL max_connections {limit}（保留 {reserved}）只容纳 {room} 个进程，"
-            "每个进程最多 {each} 个连接（{pool} + {overflow}）；"
+            "每个进程最多 {each} 个连接（{pool} + {overflow} + {loop}）；"
             "huifang serve --workers 2 需要 3 个",
             "PostgreSQL max_connections {limit} ({reserved} reserved) holds only {room}"
-            " processes of up to {each} connections each ({pool} + {overflow});"
+            " processes of up to {each} connections each ({pool} + {overflow} + {loop});"
             " huifang serve --workers 2 needs 3",
         ),
         "doctor.fix.connections": (
             "提高 PostgreSQL 的 max_connections，或调小 HUIFANG_DB_POOL_SIZE / "
-            "HUIFANG_DB_MAX_OVERFLOW（所需：实例数 x (workers + 1) x 每进程连接数）",
+            "HUIFANG_DB_MAX_OVERFLOW / HUIFANG_DB_LOOP_POOL_SIZE"
+            "（所需：实例数 x (workers + 1) x 每进程连接数）",
             "raise PostgreSQL's max_connections, or lower HUIFANG_DB_POOL_SIZE /"
-            " HUIFANG_DB_MAX_OVERFLOW (needed: instances x (workers + 1) x connections each)",
+            " HUIFANG_DB_MAX_OVERFLOW / HUIFANG_DB_LOOP_POOL_SIZE (needed: instances x"
+            " (workers + 1) x connections each)",
         ),
         "doctor.database.skipped": (
             "数据库无法连接",

@@ -321,8 +321,9 @@ def _open_database(findings: Findings, url: str) -> Engine | None:
 
 
 def check_connections(findings: Findings, engine: Engine | None, settings: Settings) -> None:
-    """PostgreSQL: how many processes of this pool (``HUIFANG_DB_POOL_SIZE`` and
-    ``HUIFANG_DB_MAX_OVERFLOW``) its ``max_connections`` holds; a warning below three (one
+    """PostgreSQL: how many processes of these pools (``HUIFANG_DB_POOL_SIZE``,
+    ``HUIFANG_DB_MAX_OVERFLOW``, ``HUIFANG_DB_LOOP_POOL_SIZE``) its ``max_connections`` holds;
+    a warning below three (one
     ``huifang serve --workers 2``: two workers and the parent). Nothing on SQLite."""
     if engine is None or engine.dialect.name != "postgresql":
         return
@@ -337,6 +338,7 @@ def check_connections(findings: Findings, engine: Engine | None, settings: Setti
         "each": each,
         "pool": settings.db_pool_size,
         "overflow": settings.db_max_overflow,
+        "loop": settings.db_loop_pool_size,
         "room": room,
     }
     if room >= 3:

@@ -277,11 +277,13 @@ def test_postgresql_connections_are_counted_against_the_pool(env, pg_engine):
         reserved = int(conn.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one())
     env.setenv("HUIFANG_DB_POOL_SIZE", "2")
     env.setenv("HUIFANG_DB_MAX_OVERFLOW", "1")
+    env.setenv("HUIFANG_DB_LOOP_POOL_SIZE", "1")
     _, checks, _ = doctor()
     found = checks["database.connections"]
     assert found["status"] == "ok", found
     assert f"max_connections {limit}" in found["detail"]
-    assert f"holds {(limit - reserved) // 3} processes" in found["detail"]
+    assert f"holds {(limit - reserved) // 4} processes" in found["detail"]
+    assert "(2 + 1 + 1)" in found["detail"]
     env.setenv("HUIFANG_DB_POOL_SIZE", str(limit))  # one process would take them all
     _, checks, _ = doctor()
     found = checks["database.connections"]
