@@ -69,11 +69,11 @@ class LoopStatement:
 
 class LoopReads:
     """The event-loop reads of one app, opened and closed by its lifespan (``open``,
-    ``close``); a pool per PostgreSQL database its sessions are bound to."""
+    ``close``); a pool per PostgreSQL engine its sessions are bound to."""
 
     def __init__(self, pool_size: int) -> None:
         self._size = pool_size
-        self._pools: dict[str, asyncio.Future[AsyncConnectionPool]] = {}
+        self._pools: dict[sa.Engine, asyncio.Future[AsyncConnectionPool]] = {}
         self._opened = False
 
     def open(self) -> None:
@@ -107,11 +107,10 @@ class LoopReads:
         bind = session.get_bind()
         if bind.dialect.name != "postgresql":
             return None
-        url = bind.engine.url
-        key = url.render_as_string(hide_password=False)
-        future = self._pools.get(key)
+        engine = bind.engine
+        future = self._pools.get(engine)
         if future is None:
-            future = self._pools[key] = asyncio.ensure_future(self._start(url))
+            future = self._pools[engine] = asyncio.ensure_future(self._start(engine.url))
         return await future
 
     async def _start(self, url: sa.URL) -> AsyncConnectionPool:
