@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.loop_reads import LoopReads
 from service.usecases.tokens import create_token
 
 
@@ -69,6 +70,9 @@ def token(engine, now, estate: str) -> str:
 
 def test_a_job_and_its_estate_are_one_query(client, engine, now):
     setup(client, now)
+    # the engine's path, whose statements its events show (the event loop's reads run the
+    # same one statement: tests/api/test_loop_reads.py)
+    client.app.state.loop_reads = LoopReads(0)
     repeats(client, now)
     autocommit: list[bool] = []
     with selects(engine, autocommit) as seen:
@@ -97,6 +101,7 @@ def test_the_lean_read_answers_as_the_orm_view_does(client, engine, now):
 
 def test_a_scoped_token_reads_the_job_once_for_the_check_and_the_answer(client, engine, now):
     setup(client, now)
+    client.app.state.loop_reads = LoopReads(0)  # the engine's path, as above
     headers = {"Authorization": f"Bearer {token(engine, now, 'YG')}"}
     assert client.get("/api/v1/jobs/J-1", headers=headers).status_code == 200  # last use noted
     with selects(engine) as seen:
