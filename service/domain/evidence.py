@@ -26,6 +26,10 @@ _ENCODER = json.JSONEncoder(
 )
 
 
+#: A string as ``canonical`` writes it (the encoder's own function for strings).
+_text = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
 def canonical(value: Any) -> bytes:
     """One byte form for one value: sorted keys, no spaces, UTF-8."""
     return _ENCODER.encode(value).encode()
@@ -80,6 +84,30 @@ class Entry:
 def entry_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
     value = content if type(content) is dict else dict(content)
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(value)).hexdigest()
+
+
+def entry_hash_of(
+    prev_hash: str,
+    *,
+    chain: int,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    detail: bytes,
+) -> str:
+    """``entry_hash`` of the entry with these values, its detail given as ``canonical`` bytes:
+    the same hash, the detail encoded once for the hash and for its column (the keys of
+    ``Entry.content`` in sorted order, as ``canonical`` writes them)."""
+    text = _text
+    head = (
+        f'{prev_hash}\n{{"action":{text(action)},"actor":{text(actor)},'
+        f'"at":{text(moment_text(at))},"chain":{chain},"detail":'
+    )
+    tail = f',"entity":{text(entity)},"entity_id":{text(entity_id)},"seq":{seq}}}'
+    return hashlib.sha256(head.encode() + detail + tail.encode()).hexdigest()
 
 
 def signature_evidence(*, png_sha256: str | None, strokes: Any, answers: Mapping[str, Any]) -> str:

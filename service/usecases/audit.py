@@ -22,6 +22,7 @@ from sqlmodel import Session
 from ..config import get_settings
 from ..domain import evidence as E
 from ..models import AuditChainHead, AuditLog, Signature, utcnow
+from .bulk import JSONText
 
 HEADS: sa.Table = AuditChainHead.__table__  # type: ignore[attr-defined]
 #: Residents' personal data never enters the chain as such: an entry keeps a keyed hash of it
@@ -43,6 +44,8 @@ def sealed(detail: dict[str, Any] | None) -> dict[str, Any] | None:
     """``detail`` with its personal values sealed (see ``PERSONAL``)."""
     if not detail:
         return detail
+    if all(detail.get(key) is None for key in PERSONAL):  # most entries: nothing to seal
+        return detail
     return {k: seal(v) if k in PERSONAL else v for k, v in detail.items()}
 
 
@@ -60,17 +63,32 @@ def _lock_head(session: Session, chain: int) -> tuple[int, str]:
 
 
 def chained_rows(
-    session: Session, chain: int, entries: Sequence[dict[str, Any]]
+    session: Session, chain: int, entries: Sequence[dict[str, Any]], *, detail_text: bool = False
 ) -> list[dict[str, Any]]:
     """Give ``entries`` (dicts with at, actor, action, entity, entity_id, detail) their places
-    at the end of ``chain`` and move its head: the rows to insert, in order."""
+    at the end of ``chain`` and move its head: the rows to insert, in order. Each detail is
+    encoded once, for its hash; with ``detail_text`` the rows carry that text for the column
+    (``bulk.JSONText``, for ``write_rows``) instead of the value."""
     seq, prev = _lock_head(session, chain)
     rows = []
     for values in entries:
         seq += 1
-        entry = E.Entry(id=None, chain=chain, seq=seq, prev_hash=prev, hash="", **values)
-        digest = E.entry_hash(prev, entry.content())
-        rows.append({**values, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest})
+        detail = E.canonical(values["detail"])
+        digest = E.entry_hash_of(
+            prev,
+            chain=chain,
+            seq=seq,
+            at=values["at"],
+            actor=values["actor"],
+            action=values["action"],
+            entity=values["entity"],
+            entity_id=values["entity_id"],
+            detail=detail,
+        )
+        row = {**values, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest}
+        if detail_text:
+            row["detail"] = JSONText(detail.decode())
+        rows.append(row)
         prev = digest
     session.execute(
         sa.update(HEADS)

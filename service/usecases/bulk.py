@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from itertools import chain
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,14 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
 from ..models import UTCDateTime
+
+
+class JSONText(str):
+    """A JSON column's value already encoded (e.g. the canonical text an audit entry's hash
+    was taken over): ``write_rows`` stores it as it is, where any other value is encoded by
+    the column's type."""
+
+    __slots__ = ()
 
 
 def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -82,7 +91,7 @@ def _insert_values(
         chunk = rows[start : start + per]
         conn.exec_driver_sql(
             f"INSERT INTO {target} VALUES {', '.join([one] * len(chunk))}",
-            tuple(value for row in chunk for value in row),
+            tuple(chain.from_iterable(chunk)),
         )
 
 
@@ -96,6 +105,8 @@ def _column_values(
     if isinstance(column_type, UTCDateTime):  # few distinct times (now, a batch's)
         seen: dict[datetime, Any] = {}
         return [seen[v] if v in seen else seen.setdefault(v, convert(v)) for v in values]
+    if isinstance(column_type, sa.JSON):
+        return [v if type(v) is JSONText else convert(v) for v in values]
     if isinstance(column_type, sa.Boolean):  # three values: each converted once
         known = {False: convert(False), True: convert(True), None: convert(None)}
         return [known[v] if v in known else convert(v) for v in values]
