@@ -54,6 +54,11 @@ class LoopStatement:
         self._row = namedtuple("Row", list(select.selected_columns.keys()))  # type: ignore[misc]
         self._processors: list[Callable[[Any], Any] | None] | None = None
 
+    @property
+    def described(self) -> bool:
+        """Whether the column types of an answer are known (``row`` needs no description)."""
+        return self._processors is not None
+
     def row(self, values: tuple[Any, ...], description: Any) -> Any:
         processors = self._processors
         if processors is None:
@@ -86,25 +91,38 @@ class LoopReads:
             pool = await future
             await pool.close()
 
-    async def one(self, session: Session, statement: LoopStatement, params: dict[str, Any]) -> Any:
-        """The first row of ``statement`` (``None`` when there is none)."""
-        pool = await self._pool(session)
+    async def one(
+        self, source: Session | sa.Engine, statement: LoopStatement, params: dict[str, Any]
+    ) -> Any:
+        """The first row of ``statement`` (``None`` when there is none), read through
+        ``source``: a session (inside its transaction when it has one), or an engine (a
+        request that needs no session of its own: its engine's path opens one in the worker
+        thread)."""
+        pool = await self._pool(source)
         if pool is not None:
             try:
                 async with pool.connection(timeout=WAIT_SECONDS) as conn:
                     cursor = await conn.execute(statement.sql, params)
                     values = await cursor.fetchone()
-                    description = cursor.description
+                    # described once: psycopg builds a column object per column per access
+                    description = None if statement.described else cursor.description
             except (psycopg.OperationalError, PoolTimeout) as exc:
                 log.info("an event-loop read went to the engine: %s", type(exc).__name__)
             else:
                 return None if values is None else statement.row(values, description)
-        return await anyio.to_thread.run_sync(read_one, session, statement.select, params)
+        if isinstance(source, Session):
+            return await anyio.to_thread.run_sync(read_one, source, statement.select, params)
+        return await anyio.to_thread.run_sync(_read_with_engine, source, statement.select, params)
 
-    async def _pool(self, session: Session) -> AsyncConnectionPool | None:
-        if not self._opened or self._size < 1 or session.in_transaction():
+    async def _pool(self, source: Session | sa.Engine) -> AsyncConnectionPool | None:
+        if not self._opened or self._size < 1:
             return None
-        bind = session.get_bind()
+        if isinstance(source, Session):
+            if source.in_transaction():
+                return None
+            bind = source.get_bind()
+        else:
+            bind = source
         if bind.dialect.name != "postgresql":
             return None
         engine = bind.engine
@@ -125,3 +143,8 @@ class LoopReads:
         )
         await pool.open(wait=False)
         return pool
+
+
+def _read_with_engine(engine: sa.Engine, select: sa.Select, params: dict[str, Any]) -> Any:
+    with Session(engine) as session:
+        return read_one(session, select, params)

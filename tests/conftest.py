@@ -31,7 +31,7 @@ import uvicorn  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.config import get_settings  # noqa: E402
 from service.db import get_session, make_engine, migrate  # noqa: E402
-from service.http.deps import get_now  # noqa: E402
+from service.http.deps import get_db_engine, get_now  # noqa: E402
 
 from .pg import Cluster, start_cluster  # noqa: E402
 
@@ -113,7 +113,8 @@ def now() -> datetime:
 
 
 def app_on(engine: Engine, now: datetime) -> FastAPI:
-    """A fresh app whose requests use ``engine`` and whose clock stands at ``now``."""
+    """A fresh app whose requests use ``engine`` (their sessions, and the routes that read
+    without one) and whose clock stands at ``now``."""
     app = create_app()
 
     def _session() -> Iterator[Session]:
@@ -122,6 +123,7 @@ def app_on(engine: Engine, now: datetime) -> FastAPI:
 
     app.dependency_overrides[get_session] = _session
     app.dependency_overrides[get_now] = lambda: now
+    app.dependency_overrides[get_db_engine] = lambda: engine  # routes reading without a session
     return app
 
 

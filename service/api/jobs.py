@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from .. import domain as d
 from ..http.access import CallerDep, JobRef, job_estate, needs
-from ..http.deps import ActorDep, Limit, LoopReadsDep, NowDep, Offset, SessionDep
+from ..http.deps import ActorDep, EngineDep, Limit, LoopReadsDep, NowDep, Offset, SessionDep
 from ..schemas import (
     CallbackIn,
     CallbackOut,
@@ -62,13 +62,13 @@ def upsert(
 @router.get("/{ref}", response_model=JobOut, dependencies=[needs("jobs.read")])
 async def get(
     ref: Annotated[str, Path(description="the job's ref")],
-    session: SessionDep,
+    engine: EngineDep,
     now: NowDep,
     caller: CallerDep,
     reads: LoopReadsDep,
 ):
     """The job (404 when unknown; 403 when it is another estate's than the token's)."""
-    estate, job = await read_job(reads, session, ref, now)
+    estate, job = await read_job(reads, engine, ref, now)
     caller.own(estate)
     return job
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ..config import Settings, get_settings
-from ..db import get_session
+from ..db import get_engine, get_session
 from ..loop_reads import LoopReads
 
 
@@ -27,11 +28,18 @@ async def get_loop_reads(request: Request) -> LoopReads:
     return getattr(request.app.state, "loop_reads", None) or _CLOSED_READS
 
 
+async def get_db_engine() -> Engine:
+    """The configured database, for a route that reads without a session of its own (a
+    session costs a generator dependency, made and closed around every request)."""
+    return get_engine()
+
+
 def get_actor(request: Request) -> str:
     return getattr(request.state, "actor", "api")
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+EngineDep = Annotated[Engine, Depends(get_db_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 ActorDep = Annotated[str, Depends(get_actor)]

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from itertools import chain
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa

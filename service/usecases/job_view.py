@@ -130,12 +130,15 @@ def _read_statement() -> sa.Select:
 _READ = LoopStatement(_read_statement())
 
 
-async def read_job(reads: LoopReads, session: Session, ref: str, now: datetime) -> tuple[str, dict]:
-    """The job ``ref``'s estate code and ``JobOut`` fields (404 when unknown), read in the
-    event loop where ``reads`` can (``service.loop_reads``)."""
+async def read_job(
+    reads: LoopReads, source: Session | sa.Engine, ref: str, now: datetime
+) -> tuple[str, dict]:
+    """The job ``ref``'s estate code and ``JobOut`` fields (404 when unknown), read through
+    ``source`` (a session or an engine) in the event loop where ``reads`` can
+    (``service.loop_reads``)."""
     if not re.fullmatch(REF_PATTERN, ref) or len(ref) > 100:  # cannot exist
         raise d.NotFound(f"job {ref!r} not found")
-    row = await reads.one(session, _READ, {"ref": ref})
+    row = await reads.one(source, _READ, {"ref": ref})
     if row is None:
         raise d.NotFound(f"job {ref!r} not found")
     return row.estate_code, job_fields(row, _EstateOfRow(row), row.repeat_ref, now)

@@ -172,9 +172,7 @@ def create_jobs(
             [
                 row
                 for estate_id in sorted(by_estate)  # one order: no two writers deadlock
-                for row in chained_rows(
-                    session, estate_id, by_estate[estate_id], detail_text=True
-                )
+                for row in chained_rows(session, estate_id, by_estate[estate_id], detail_text=True)
             ],
         )
     return ids

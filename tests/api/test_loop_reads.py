@@ -41,7 +41,7 @@ def test_loop_row_equals_the_engine_row(client, estate, engine, now) -> None:
         try:
             with Session(engine) as session:
                 row = await reads.one(session, _READ, {"ref": "LR-1"})
-                fields = await read_job(reads, session, "LR-1", now)
+                fields = await read_job(reads, engine, "LR-1", now)
             return row, fields, len(reads._pools)
         finally:
             await reads.close()
@@ -74,3 +74,30 @@ def test_engine_path_when_closed_or_in_a_transaction(client, estate, engine, ope
     row, pools = asyncio.run(read())
     assert row.ref == "LR-1"
     assert pools == 0
+
+
+@pytest.mark.parametrize("opened", [False, True])
+def test_an_engine_reads_without_a_session(client, estate, engine, opened) -> None:
+    """The route's way: an engine, no session of the request's. Closed reads (and SQLite)
+    take the engine's path in a worker thread with a session of their own; opened ones on
+    PostgreSQL the loop's pool."""
+    _job(client)
+
+    async def read() -> tuple:
+        reads = LoopReads(2)
+        if opened:
+            reads.open()
+        try:
+            row = await reads.one(engine, _READ, {"ref": "LR-1"})
+            missing = await reads.one(engine, _READ, {"ref": "LR-404"})
+            return row, missing, len(reads._pools)
+        finally:
+            await reads.close()
+
+    row, missing, pools = asyncio.run(read())
+    assert row.ref == "LR-1" and row.estate_code == "YG"
+    assert missing is None
+    assert pools == (1 if opened and engine.dialect.name == "postgresql" else 0)
+    with engine.connect() as conn:  # the engine's path gave its connection back
+        assert engine.pool.checkedout() == 1
+        conn.close()

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from service.app import create_app
 from service.config import get_settings
 from service.db import get_session
-from service.http.deps import get_now
+from service.http.deps import get_db_engine, get_now
 
 from ..conftest import ADMIN_KEY, AUTH, FIXED_NOW, _empty
 from .helpers import callback_body, job_body
@@ -85,6 +85,7 @@ def _session() -> Iterator[Session]:
 
 app = create_app()
 app.dependency_overrides[get_session] = _session
+app.dependency_overrides[get_db_engine] = lambda: _DATABASE[0]
 app.dependency_overrides[get_now] = lambda: FIXED_NOW
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
 

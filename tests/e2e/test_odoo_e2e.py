@@ -38,6 +38,7 @@ from service.app import create_app
 from service.config import Settings
 from service.db import get_session, make_engine, migrate
 from service.domain.reminders import NEXT_UP
+from service.http.deps import get_db_engine
 from service.models import Estate, Job, Notification, Staff
 from service.odoo.link import sync_once
 from service.scheduler import run_cycle
@@ -183,6 +184,7 @@ def test_requests_completed_in_odoo_are_called_back_and_written_back(e2e_engine,
             yield s
 
     app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_db_engine] = lambda: e2e_engine
     from service.config import get_settings
 
     app.dependency_overrides[get_settings] = lambda: settings
