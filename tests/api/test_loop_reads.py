@@ -101,3 +101,23 @@ def test_an_engine_reads_without_a_session(client, estate, engine, opened) -> No
     with engine.connect() as conn:  # the engine's path gave its connection back
         assert engine.pool.checkedout() == 1
         conn.close()
+
+
+def test_the_route_opens_no_session(client, estate) -> None:
+    """The job read asks for the engine only: a request session (a generator dependency,
+    made and closed around the request) would cost more than the read."""
+    from service.db import get_session
+
+    _job(client)
+
+    def no_session():
+        raise AssertionError("the job read asked for a session")
+        yield  # a generator dependency, like the real one
+
+    client.app.dependency_overrides[get_session] = no_session
+    answer = client.get("/api/v1/jobs/LR-1")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["ref"] == "LR-1"
+    # the override is live: a route that does take a session fails on it
+    with pytest.raises(AssertionError, match="asked for a session"):
+        client.get("/api/v1/jobs")
