@@ -110,9 +110,7 @@ class LoopReads:
                 log.info("an event-loop read went to the engine: %s", type(exc).__name__)
             else:
                 return None if values is None else statement.row(values, description)
-        if isinstance(source, Session):
-            return await anyio.to_thread.run_sync(read_one, source, statement.select, params)
-        return await anyio.to_thread.run_sync(_read_with_engine, source, statement.select, params)
+        return await anyio.to_thread.run_sync(_engine_path, source, statement.select, params)
 
     async def _pool(self, source: Session | sa.Engine) -> AsyncConnectionPool | None:
         if not self._opened or self._size < 1:
@@ -145,6 +143,9 @@ class LoopReads:
         return pool
 
 
-def _read_with_engine(engine: sa.Engine, select: sa.Select, params: dict[str, Any]) -> Any:
-    with Session(engine) as session:
+def _engine_path(source: Session | sa.Engine, select: sa.Select, params: dict[str, Any]) -> Any:
+    """The read through the engine, in the session given or in one of its own."""
+    if isinstance(source, Session):
+        return read_one(source, select, params)
+    with Session(source) as session:
         return read_one(session, select, params)
