@@ -20,8 +20,8 @@ benchmark (the service has none), for comparing the wire formats.
 
 Figures, per server:
 - bare: the batched ``search_read`` of the same fields, pages of ``--page-size`` by id;
-- cursor read: the sync's own queries alone (``write_date`` order, one record more than a
-  page to see what follows, inside crowded seconds by id), nothing stored: what the sync's
+- cursor read: the first sync's own queries alone (the newest ``write_date``, then by id, one
+  record more than a page to see what follows), nothing stored: what the sync's
   read costs Odoo and the wire over the bare transfer;
 - sync: a first full ``Syncer.run()`` into a fresh database (read, map, store, commit), on
   SQLite (a file) and on PostgreSQL (a private cluster, ``tests/pg.py``; ``--no-postgres``
@@ -60,7 +60,7 @@ from service.config import get_settings  # noqa: E402
 from service.db import make_engine, migrate  # noqa: E402
 from service.models import Estate  # noqa: E402
 from service.odoo.connect import connect, detect_version  # noqa: E402
-from service.odoo.cursor import Cursor  # noqa: E402
+from service.odoo.cursor import first_read  # noqa: E402
 from service.odoo.errors import (  # noqa: E402
     OdooAuthError,
     OdooError,
@@ -280,7 +280,8 @@ def cursor_read(gw: Odoo, page_size: int) -> tuple[float, int]:
     config = SyncConfig(page_size=page_size, lookback_seconds=0)
     syncer = Syncer(engine=None, gateway=gw, config=config)  # type: ignore[arg-type]
     started = time.perf_counter()
-    rows = sum(len(step.records) for step in syncer.pages(Cursor()))
+    start = first_read(syncer.newest_write())  # as a first ``Syncer.run`` starts
+    rows = sum(len(step.records) for step in syncer.pages(start))
     return time.perf_counter() - started, rows
 
 

@@ -16,7 +16,9 @@ from .base import _time, utcnow
 # outbox rows (what Odoo must be told) in their own transactions.
 class OdooCursor(SQLModel, table=True):
     """Where the incremental read stopped: every request written before ``second`` is done,
-    and, when ``in_second``, those of that second with an id up to ``last_id``."""
+    and, when ``in_second``, those of that second with an id up to ``last_id``; when
+    ``by_id``, the first read of all has read every id up to ``last_id`` and goes on from
+    ``second`` after the last (``odoo.cursor``)."""
 
     __tablename__ = "odoo_sync_cursor"
 
@@ -24,6 +26,7 @@ class OdooCursor(SQLModel, table=True):
     second: datetime | None = _time(nullable=True)
     last_id: int = 0
     in_second: bool = False
+    by_id: bool = False
     updated_at: datetime = _time(default=utcnow)
 
 

@@ -28,6 +28,13 @@ extra record itself is read again as the first of the next page.
 A short page from a second ends the run with the cursor *at* its last second (not after
 it), so records written later in that same second are read next time; records seen again
 are recognised by their fingerprint and cost nothing.
+
+The first read of all (no cursor yet, ``first_read``) goes *by id* instead: ``id > last``
+ordered by ``id``, which Odoo serves from its primary key, where the ``write_date`` order
+sorts every request not read yet for every page. It starts from the newest ``write_date``
+there is, and when it has read the last id the cursor becomes that second: whatever was
+written while it read (or committed late, within the look-back) is read again from there. An
+interrupted first read goes on by id where its last committed page ended.
 """
 
 from __future__ import annotations
@@ -46,17 +53,28 @@ class Cursor:
     in_second: bool = False
     #: Ids of ``second`` already read in this run (never stored).
     exclude: frozenset[int] = frozenset()
+    #: The first read of all, by id: past ``last_id``, then from ``second``.
+    by_id: bool = False
 
     def rewound(self, seconds: int) -> Cursor:
         """Start ``seconds`` earlier (catches transactions that committed late: Odoo stamps
-        ``write_date`` at the start of a transaction, not at its commit)."""
-        if self.second is None or seconds <= 0:
+        ``write_date`` at the start of a transaction, not at its commit). A first read by id
+        goes on where it was."""
+        if self.second is None or seconds <= 0 or self.by_id:
             return self
         return Cursor(self.second - timedelta(seconds=seconds), 0, False)
 
 
+def first_read(newest: datetime | None) -> Cursor:
+    """Where a first read of all starts: by id, to go on from ``newest`` (the newest
+    ``write_date`` in Odoo when it starts; ``None``: no request yet, an ordinary read)."""
+    return Cursor() if newest is None else Cursor(newest, 0, by_id=True)
+
+
 def query(cursor: Cursor) -> tuple[list[Any], str]:
     """The domain and order of the next page."""
+    if cursor.by_id:
+        return [("id", ">", cursor.last_id)], "id asc"
     if cursor.second is None:
         return [], "write_date asc, id asc"
     start = format_odoo_datetime(cursor.second)
@@ -99,6 +117,10 @@ def advance(cursor: Cursor, page: list[dict[str, Any]], page_size: int) -> Step:
     ``cursor``: at most ``page_size`` records to store and where to read next."""
     more = len(page) > page_size
     records = page[:page_size] if more else page
+    if cursor.by_id:
+        if more:
+            return Step(records, Cursor(cursor.second, records[-1]["id"], by_id=True), False)
+        return Step(records, Cursor(cursor.second, 0, False), True)
     if cursor.in_second:
         assert cursor.second is not None
         if more:

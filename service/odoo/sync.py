@@ -1,9 +1,10 @@
 """Incremental sync of Odoo repair requests into jobs.
 
-One run reads the requests changed since the stored cursor, page by page (one
-``search_read`` with a field list per page, the next pages fetched while the current one is
-stored), maps each record (``mapping.map_request``), upserts the job of every done request
-(``ref`` = ``odoo-<id>``), and commits each page together with the cursor, so the cursor
+One run reads the requests changed since the stored cursor (the first run: all of them, by
+id, ``cursor.first_read``), page by page (one ``search_read`` with a field list per page, the
+next pages fetched while the current one is stored), maps each record
+(``mapping.map_request``), upserts the job of every done request (``ref`` = ``odoo-<id>``),
+and commits each page together with the cursor, so the cursor
 never moves past what is committed and an error in the middle of a page leaves it where it
 was. A record that cannot be used is skipped with a logged reason and kept as ``skipped``
 so it is retried when it changes (or by ``retry_skipped``).
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -56,12 +58,13 @@ def load_cursor(session: Session) -> cur.Cursor:
     row = session.get(OdooCursor, CURSOR_NAME)
     if row is None:
         return cur.Cursor()
-    return cur.Cursor(row.second, row.last_id, row.in_second)
+    return cur.Cursor(row.second, row.last_id, row.in_second, by_id=row.by_id)
 
 
 def save_cursor(session: Session, cursor: cur.Cursor) -> None:
     row = session.get(OdooCursor, CURSOR_NAME) or OdooCursor(name=CURSOR_NAME)
     row.second, row.last_id, row.in_second = cursor.second, cursor.last_id, cursor.in_second
+    row.by_id = cursor.by_id
     row.updated_at = utcnow()
     session.add(row)
 
@@ -170,10 +173,13 @@ class Syncer:
         started = time.perf_counter()
         with Session(self.engine, expire_on_commit=False) as session:
             stored = load_cursor(session)
-        start = stored.rewound(self.config.lookback_seconds)
+        if stored.second is None:  # the first read of all: by id (``cursor.first_read``)
+            start = cur.first_read(self.newest_write())
+        else:
+            start = stored.rewound(self.config.lookback_seconds)
         total = None
-        if stored.second is None and progress is not None:
-            total = self.gateway.count_requests()
+        if progress is not None and (start.by_id or start.second is None):  # all, or the rest
+            total = self.gateway.count_requests(cur.query(start)[0])
         for step in self.pages(start):
             report.pages += 1
             with Session(self.engine, expire_on_commit=False) as session:
@@ -187,6 +193,11 @@ class Syncer:
         report.seconds = time.perf_counter() - started
         log.info("Odoo sync: %s", report.summary())
         return report
+
+    def newest_write(self) -> datetime | None:
+        """The second of the newest ``write_date`` in Odoo (``None``: no request yet)."""
+        newest = self.gateway.search_requests([], limit=1, order="write_date desc, id desc")
+        return cur.second_of(newest[0]) if newest else None
 
     def sync_ids(self, ids: Sequence[int]) -> SyncReport:
         """Sync the given requests now (the add-on's push); the cursor does not move."""
@@ -263,8 +274,9 @@ class Syncer:
 
 
 def _after(new: cur.Cursor, old: cur.Cursor) -> bool:
-    """Only ever move the stored cursor forward (a run starts a little before it)."""
-    if old.second is None:
+    """Only ever move the stored cursor forward (a run starts a little before it; a first
+    read by id goes on from it, every step forward)."""
+    if old.second is None or old.by_id:
         return True
     if new.second is None:
         return False

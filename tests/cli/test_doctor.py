@@ -244,7 +244,10 @@ def test_an_unmigrated_database_is_a_problem_and_is_left_as_it_is(env, tmp_path)
     assert code == 1
     found = checks["database.migrations"]
     assert found["status"] == "problem"
-    pending = "at 0012_callback_tallies: 1 migration(s) pending up to 0013_request_keys"
+    pending = (
+        "at 0012_callback_tallies: 2 migration(s) pending up to 0013_request_keys, "
+        "0102_cursor_by_id"
+    )
     assert pending in found["detail"]
     assert "huifang serve" in found["fix"]
     assert checks["database"]["status"] == "ok"

@@ -92,3 +92,54 @@ def test_a_second_of_an_exact_number_of_pages_needs_no_empty_query():
     seen, _ = read_all(store, page_size=500, queries=queries)
     assert sorted(seen) == list(range(1, 1001))
     assert queries == [501, 500, 0]  # from the second, inside it, from the next second
+
+
+def test_a_first_read_goes_by_id_and_ends_at_the_newest_second():
+    # write_dates out of id order: by id the pages need no second at all
+    moments = [BASE + timedelta(seconds=(7 * i) % 5, microseconds=i) for i in range(12)]
+    store = store_with(moments)
+    newest = BASE + timedelta(seconds=4)
+    start = cur.first_read(newest)
+    assert cur.query(start) == ([("id", ">", 0)], "id asc")
+    assert start.rewound(30) == start  # an interrupted first read goes on where it was
+    queries: list[int] = []
+    seen, last = read_all(store, page_size=5, start=start, queries=queries)
+    assert seen == list(range(1, 13))  # in id order, each once
+    assert queries == [6, 6, 2]  # 5 + 5 + 2 stored: one query a page
+    assert last == cur.Cursor(newest, 0, False)  # then on from the newest second
+    assert cur.first_read(None) == cur.Cursor()  # nothing in Odoo yet: an ordinary read
+
+
+def test_an_interrupted_first_read_goes_on_by_id_past_its_last_page():
+    store = store_with([BASE] * 9)
+    step = cur.advance(
+        cur.first_read(BASE),
+        store.read("maintenance.request", store.search("maintenance.request", [], limit=5), []),
+        4,
+    )
+    assert step.cursor == cur.Cursor(BASE, 4, by_id=True) and not step.finished
+    seen, _ = read_all(store, page_size=4, start=step.cursor)
+    assert seen == [5, 6, 7, 8, 9]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    offsets=st.lists(st.integers(0, 4), min_size=1, max_size=40),
+    changed=st.lists(st.integers(0, 39), max_size=10),
+    page_size=st.integers(1, 7),
+)
+def test_a_first_read_then_the_ordinary_one_miss_nothing_changed_meanwhile(
+    offsets, changed, page_size
+):
+    """Records written while the first read runs (here: after it) are read by the next run,
+    which starts from the newest second the first read began with."""
+    store = store_with([BASE + timedelta(seconds=s) for s in offsets])
+    newest = BASE + timedelta(seconds=max(offsets))
+    seen, last = read_all(store, page_size, cur.first_read(newest))
+    assert seen == list(range(1, len(offsets) + 1))
+    later = BASE + timedelta(seconds=5)
+    ids = sorted({i % len(offsets) + 1 for i in changed})
+    for rid in ids:
+        store.records["maintenance.request"][rid]["write_date"] = later
+    again, _ = read_all(store, page_size, last)
+    assert set(ids) <= set(again)

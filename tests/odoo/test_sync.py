@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -127,7 +128,7 @@ def test_an_odoo_error_mid_sync_leaves_the_cursor_where_it_was(odoo, syncer_for,
         "odoo",
         model="maintenance.request",
         method="search_read",
-        skip=1,
+        skip=2,  # the newest write_date, then the first page
         error=OdooException("could not serialize access due to concurrent update"),
     )
     with pytest.raises(OdooCallError):
@@ -135,9 +136,9 @@ def test_an_odoo_error_mid_sync_leaves_the_cursor_where_it_was(odoo, syncer_for,
     with Session(engine) as session:
         created = session.exec(select(func.count()).select_from(Job)).one()
         cursor = load_cursor(session)
-    # the first page is committed with its cursor; nothing after it
-    assert created <= 500
-    assert cursor.second is not None or created == 0
+    # the first page is committed with its cursor (by id, past its last); nothing after it
+    assert created == 500
+    assert cursor.by_id and cursor.second is not None and cursor.last_id > 0
     report = syncer_for(odoo, page_size=500).run()
     assert report.created == 1200 - created
     assert len(jobs(engine)) == 1200
@@ -246,9 +247,12 @@ def test_a_failure_while_storing_leaves_the_cursor_at_the_last_committed_page(
         cursor = load_cursor(session)
     # only the first page and its cursor; the pages read ahead are not stored
     assert len(stored) == links == 200
-    assert cursor.second is not None
-    report = syncer_for(odoo, page_size=200).run()
+    assert cursor.by_id and cursor.second is not None
+    assert cursor.last_id == max(int(ref.removeprefix("odoo-")) for ref in stored)
+    totals: list[int | None] = []
+    report = syncer_for(odoo, page_size=200).run(progress=lambda _read, total: totals.append(total))
     assert report.created == 1000 and len(jobs(engine)) == 1200
+    assert set(totals) == {1000}  # the progress counts what the first read has left
 
 
 def test_the_reader_stays_a_bounded_number_of_pages_ahead(odoo, syncer_for):
@@ -272,3 +276,33 @@ def test_the_reader_stays_a_bounded_number_of_pages_ahead(odoo, syncer_for):
     # page k stored: at most k + prefetch (2) + the one being handed over read
     assert all(n <= k + 1 + 3 for k, n in enumerate(reads_when_stored))
     assert not [t for t in threading.enumerate() if t.name == "odoo-read"]
+
+
+class _EditingDuringTheRead(Syncer):
+    """Someone edits an already stored request in Odoo while the first sync reads on."""
+
+    edit: Callable[[], None] | None = None
+
+    def store(self, session, records, report):  # type: ignore[no-untyped-def]
+        super().store(session, records, report)
+        if report.pages == 1 and self.edit is not None:
+            self.edit()
+
+
+def test_the_first_sync_reads_by_id_and_the_next_one_picks_up_what_changed_meanwhile(
+    odoo, syncer_for, engine
+):
+    ids = done_requests(odoo, 450)
+    syncer = syncer_for(odoo, page_size=200)
+    syncer.__class__ = _EditingDuringTheRead
+    syncer.edit = lambda: odoo.write("maintenance.request", [ids[0]], {"name": "门锁更换"})
+    newest = max(r["write_date"] for r in odoo.store.records["maintenance.request"].values())
+    report = syncer.run()
+    assert (report.created, report.pages) == (450, 3)
+    with Session(engine) as session:
+        cursor = load_cursor(session)
+    # the first read is over: on from the newest second there was when it began
+    assert not cursor.by_id and cursor.second == newest.replace(microsecond=0, tzinfo=UTC)
+    assert jobs(engine)[f"odoo-{ids[0]}"].title != "门锁更换"  # its page was stored before
+    again = syncer_for(odoo, page_size=200).run()
+    assert again.updated == 1 and jobs(engine)[f"odoo-{ids[0]}"].title == "门锁更换"
