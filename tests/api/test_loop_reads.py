@@ -4,6 +4,8 @@ engine's path wherever the loop's cannot serve."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -28,6 +30,22 @@ def test_the_route_answers_the_same_as_the_write(client, estate) -> None:
     assert client.get("/api/v1/jobs/LR-404").status_code == 404
 
 
+def _with_reads(opened: bool, read: Callable[[LoopReads], Awaitable[Any]]) -> tuple[Any, int]:
+    """``read(reads)`` on fresh event-loop reads (opened or not), closed afterwards; with the
+    number of pools they started."""
+
+    async def run() -> tuple[Any, int]:
+        reads = LoopReads(2)
+        if opened:
+            reads.open()
+        try:
+            return await read(reads), len(reads._pools)
+        finally:
+            await reads.close()
+
+    return asyncio.run(run())
+
+
 def test_loop_row_equals_the_engine_row(client, estate, engine, now) -> None:
     _job(client)
     from service.db import read_one
@@ -35,18 +53,13 @@ def test_loop_row_equals_the_engine_row(client, estate, engine, now) -> None:
     with Session(engine) as session:
         expected = read_one(session, _READ.select, {"ref": "LR-1"})
 
-    async def loop_read() -> tuple:
-        reads = LoopReads(2)
-        reads.open()
-        try:
-            with Session(engine) as session:
-                row = await reads.one(session, _READ, {"ref": "LR-1"})
-                fields = await read_job(reads, engine, "LR-1", now)
-            return row, fields, len(reads._pools)
-        finally:
-            await reads.close()
+    async def loop_read(reads: LoopReads) -> tuple:
+        with Session(engine) as session:
+            row = await reads.one(session, _READ, {"ref": "LR-1"})
+            fields = await read_job(reads, engine, "LR-1", now)
+        return row, fields
 
-    row, fields, pools = asyncio.run(loop_read())
+    (row, fields), pools = _with_reads(True, loop_read)
     assert tuple(row) == tuple(expected)
     assert row.completed_at.tzinfo is not None and row.charge == expected.charge
     assert fields[0] == "YG"
@@ -58,20 +71,13 @@ def test_loop_row_equals_the_engine_row(client, estate, engine, now) -> None:
 def test_engine_path_when_closed_or_in_a_transaction(client, estate, engine, opened) -> None:
     _job(client)
 
-    async def read() -> tuple:
-        reads = LoopReads(2)
-        if opened:
-            reads.open()
-        try:
-            with Session(engine) as session:
-                if opened:
-                    session.connection()  # a transaction is going: read inside it
-                row = await reads.one(session, _READ, {"ref": "LR-1"})
-            return row, len(reads._pools)
-        finally:
-            await reads.close()
+    async def read(reads: LoopReads) -> Any:
+        with Session(engine) as session:
+            if opened:
+                session.connection()  # a transaction is going: read inside it
+            return await reads.one(session, _READ, {"ref": "LR-1"})
 
-    row, pools = asyncio.run(read())
+    row, pools = _with_reads(opened, read)
     assert row.ref == "LR-1"
     assert pools == 0
 
@@ -83,18 +89,11 @@ def test_an_engine_reads_without_a_session(client, estate, engine, opened) -> No
     PostgreSQL the loop's pool."""
     _job(client)
 
-    async def read() -> tuple:
-        reads = LoopReads(2)
-        if opened:
-            reads.open()
-        try:
-            row = await reads.one(engine, _READ, {"ref": "LR-1"})
-            missing = await reads.one(engine, _READ, {"ref": "LR-404"})
-            return row, missing, len(reads._pools)
-        finally:
-            await reads.close()
+    async def read(reads: LoopReads) -> tuple:
+        row = await reads.one(engine, _READ, {"ref": "LR-1"})
+        return row, await reads.one(engine, _READ, {"ref": "LR-404"})
 
-    row, missing, pools = asyncio.run(read())
+    (row, missing), pools = _with_reads(opened, read)
     assert row.ref == "LR-1" and row.estate_code == "YG"
     assert missing is None
     assert pools == (1 if opened and engine.dialect.name == "postgresql" else 0)

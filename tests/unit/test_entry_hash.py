@@ -37,30 +37,11 @@ MOMENTS = st.datetimes(
 def test_hash_of_an_encoded_detail_is_the_entry_hash(
     prev, chain, seq, at, actor, action, entity, entity_id, detail
 ):
-    entry = E.Entry(
-        id=None,
-        chain=chain,
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        detail=detail,
-        prev_hash=prev,
-        hash="",
+    values = dict(
+        chain=chain, seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id
     )
-    fast = E.entry_hash_of(
-        prev,
-        chain=chain,
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        detail=E.canonical(detail),
-    )
+    entry = E.Entry(id=None, detail=detail, prev_hash=prev, hash="", **values)
+    fast = E.entry_hash_of(prev, detail=E.canonical(detail), **values)
     assert fast == E.entry_hash(prev, entry.content())
 
 
