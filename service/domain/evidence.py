@@ -101,12 +101,11 @@ def entry_hash_of(
     """``entry_hash`` of the entry with these values, its detail given as ``canonical`` bytes:
     the same hash, the detail encoded once for the hash and for its column (the keys of
     ``Entry.content`` in sorted order, as ``canonical`` writes them)."""
-    text = _text
     head = (
-        f'{prev_hash}\n{{"action":{text(action)},"actor":{text(actor)},'
-        f'"at":{text(moment_text(at))},"chain":{chain},"detail":'
+        f'{prev_hash}\n{{"action":{_text(action)},"actor":{_text(actor)},'
+        f'"at":{_text(moment_text(at))},"chain":{chain},"detail":'
     )
-    tail = f',"entity":{text(entity)},"entity_id":{text(entity_id)},"seq":{seq}}}'
+    tail = f',"entity":{_text(entity)},"entity_id":{_text(entity_id)},"seq":{seq}}}'
     return hashlib.sha256(head.encode() + detail + tail.encode()).hexdigest()
 
 

@@ -196,7 +196,9 @@ class Syncer:
 
     def newest_write(self) -> datetime | None:
         """The second of the newest ``write_date`` in Odoo (``None``: no request yet)."""
-        newest = self.gateway.search_requests([], limit=1, order="write_date desc, id desc")
+        newest = self.gateway.search_read(
+            REQUEST_MODEL, [], ["write_date"], limit=1, order="write_date desc, id desc"
+        )
         return cur.second_of(newest[0]) if newest else None
 
     def sync_ids(self, ids: Sequence[int]) -> SyncReport:
