@@ -7,8 +7,9 @@ key, ever (a unique key and person pair guards it), and claimed for sending with
 ``SKIP LOCKED``. Each cycle also
 retries the residents' confirmation links that could not be sent at once
 (``usecases.resident_links.retry_due``, claimed the same way), and draws the day's quota plan of
-each estate at its first cycle after the estate's midnight (``usecases.planner``), and removes
-the residents' personal data whose retention period ended (``usecases.privacy``).
+each estate at its first cycle after the estate's midnight (``usecases.planner``), removes
+the residents' personal data whose retention period ended (``usecases.privacy``), and deletes
+the idempotency keys older than 30 days (``usecases.request_keys``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .db import OutageBackoff, error_summary, unreachable
 from .usecases.notifications import CycleReport, DeliveryReport, deliver, make_due
 from .usecases.planner import draw_due_plans
 from .usecases.privacy import purge_due
+from .usecases.request_keys import purge_keys
 from .usecases.resident_links import retry_due
 
 log = logging.getLogger("huifang.scheduler")
@@ -54,6 +56,9 @@ def run_cycle(
         )
         drawn = draw_due_plans(session=session, as_of=now)
         purged = purge_due(session=session, now=now, retention_years=settings.retention_years)
+        keys = purge_keys(session=session, now=now)
+    if keys:
+        log.info("scheduler: %d idempotency keys older than 30 days deleted", keys)
     if purged is not None and purged.jobs:
         log.info(
             "scheduler: retention: %d jobs and %d signatures purged", purged.jobs, purged.signatures

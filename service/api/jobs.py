@@ -24,11 +24,21 @@ from ..usecases.callbacks import callback_out, list_callbacks
 from ..usecases.confirmations import confirmation_out, list_confirmations
 from ..usecases.job_view import read_job
 from ..usecases.jobs import job_out, list_jobs, upsert_job
-from ..usecases.phone import attempt_out, list_attempts, record_attempt
+from ..usecases.phone import attempt_out, list_attempts, record_attempt_once
 from ..usecases.queries import get_job
 from ..usecases.request_keys import checked_key, record_callback_once
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+#: A write's ``Idempotency-Key`` header (``usecases.request_keys``).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="any unique text (a UUID): sent again with the same body, it answers what"
+        " the first request made instead of recording it a second time (answered with"
+        " Idempotent-Replayed: true); with another body, 422",
+    ),
+]
 
 
 @router.post(
@@ -116,15 +126,7 @@ def add_callback(
     now: NowDep,
     actor: ActorDep,
     response: Response,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="any unique text (a UUID): sent again with the same callback, it"
-            " answers the callback the first request made instead of recording a second"
-            " (answered with Idempotent-Replayed: true); with another callback, 422",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ):
     """Record a callback; non-empty ``problems`` or an unsatisfied answer open a
     rectification (its written notice is due within 24 hours)."""
@@ -161,12 +163,27 @@ def get_callbacks(ref: JobRef, session: SessionDep, limit: Limit = 100, offset: 
     dependencies=[needs("records.write")],
 )
 def add_phone_attempt(
-    ref: JobRef, attempt_in: PhoneAttemptIn, session: SessionDep, now: NowDep, actor: ActorDep
+    ref: JobRef,
+    attempt_in: PhoneAttemptIn,
+    session: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ):
     """Record one call to the resident and its outcome; failed calls lead to an on-site visit
     after the estate's ``phone_attempts_before_visit`` (or at once when refused or a wrong
     number)."""
-    attempt = record_attempt(session=session, ref=ref, attempt_in=attempt_in, now=now, actor=actor)
+    attempt, replayed = record_attempt_once(
+        session=session,
+        ref=ref,
+        attempt_in=attempt_in,
+        now=now,
+        actor=actor,
+        key=checked_key(idempotency_key),
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return attempt_out(attempt, get_job(session, ref))
 
 

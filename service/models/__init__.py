@@ -507,8 +507,9 @@ class EntryDelay(SQLModel, table=True):
 
 
 class RequestKey(SQLModel, table=True):
-    """A client's ``Idempotency-Key`` on a write (a callback): the same key from the same
-    caller again gets what the first request made, instead of it being made twice."""
+    """A client's ``Idempotency-Key`` on a write (a callback, a phone attempt): the same key
+    from the same caller again gets what the first request made, instead of it being made
+    twice. Kept 30 days (``usecases.request_keys.KEEP_FOR``)."""
 
     __tablename__ = "request_keys"
     __table_args__ = (sa.UniqueConstraint("actor", "key", name="uq_request_keys_actor_key"),)
@@ -516,10 +517,10 @@ class RequestKey(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     actor: str = Field(max_length=100)
     key: str = Field(max_length=200)
-    kind: str = Field(max_length=16)  # callback
+    kind: str = Field(max_length=16)  # callback | phone_attempt
     body_hash: str = Field(max_length=64)  # what was asked: the same key cannot ask otherwise
-    record_id: int  # the callback made
-    created_at: datetime = _time(default=utcnow)
+    record_id: int  # the callback (or phone attempt) made
+    created_at: datetime = _time(default=utcnow, index=True)
 
 
 from .odoo import OdooCursor, OdooOutbox, OdooRequestLink  # noqa: E402  (they use the above)

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StringConstraints,
     WithJsonSchema,
     field_validator,
 )
@@ -315,12 +316,18 @@ class PhoneAttemptIn(Strict):
     note: LongText | None = None
 
 
+#: A page's own key for one submission, kept for its resends (a dropped connection).
+SubmissionKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
 class PageCallIn(Strict):
-    """A call made from the staff page: its outcome; the time is the server's."""
+    """A call made from the staff page: its outcome; the time is the server's. ``call_key``:
+    the tap's key, sent again with a resend of the same tap (recorded once)."""
 
     outcome: CallOutcome
     next_at: Time | None = None
     note: LongText | None = None
+    call_key: SubmissionKey | None = None
 
 
 class PhoneAttemptOut(BaseModel):

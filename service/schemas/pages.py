@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool
 
 from ..domain import Channel, Satisfaction
-from .core import CallbackAnswers, Id, LongText, Name, Strict, Whole
+from .core import CallbackAnswers, Id, LongText, Name, Strict, SubmissionKey, Whole
 from .text import Line, OneLine
 
 #: The server's signed stamp of when it served a page (``usecases.page_stamps``).
 ServedStamp = Line(600)
-SubmissionKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
 class SignatureIn(Strict):

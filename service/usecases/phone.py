@@ -20,16 +20,23 @@ from .audit import audit
 from .callbacks import staff_for
 from .form_links import FormContext, check_same_estate
 from .queries import get_job
+from .request_keys import once
 from .signin import SignedIn
 
 F = d.followup
 
 
 def record_attempt(
-    *, session: Session, ref: str, attempt_in: PhoneAttemptIn, now: datetime, actor: str
+    *,
+    session: Session,
+    ref: str,
+    attempt_in: PhoneAttemptIn,
+    now: datetime,
+    actor: str,
+    commit: bool = True,
 ) -> PhoneAttempt:
     """Store one call and bring the job's counts and next step up to date, in one
-    transaction."""
+    transaction (left open with ``commit=False``, for the caller to commit)."""
     begin_write(session)
     job = get_job(session, ref, for_update=True)
     if job.state != "active":
@@ -73,8 +80,49 @@ def record_attempt(
         estate_id=job.estate_id,
         detail={"attempt_id": attempt.id, **attempt_in.model_dump(mode="json")},
     )
-    session.commit()
+    if commit:
+        session.commit()
     return attempt
+
+
+def record_attempt_once(
+    *,
+    session: Session,
+    ref: str,
+    attempt_in: PhoneAttemptIn,
+    now: datetime,
+    actor: str,
+    key: str | None,
+    asked: dict[str, Any] | None = None,
+) -> tuple[PhoneAttempt, bool]:
+    """``record_attempt``, once per ``key`` (``request_keys.once``): the attempt, and whether
+    an earlier request with the same key made it (then nothing is stored: the job's call
+    counts stay as they are). ``asked``: what the request said, when the attempt holds more
+    than that (the page's call is dated by the server: a resend must still match)."""
+    if key is None:
+        attempt = record_attempt(
+            session=session, ref=ref, attempt_in=attempt_in, now=now, actor=actor
+        )
+        return attempt, False
+
+    def make() -> int:
+        attempt = record_attempt(
+            session=session, ref=ref, attempt_in=attempt_in, now=now, actor=actor, commit=False
+        )
+        assert attempt.id is not None
+        return attempt.id
+
+    attempt_id, replayed = once(
+        session,
+        actor=actor,
+        key=key,
+        kind="phone_attempt",
+        ref=ref,
+        body=attempt_in.model_dump(mode="json") if asked is None else asked,
+        now=now,
+        make=make,
+    )
+    return session.get_one(PhoneAttempt, attempt_id), replayed
 
 
 def call_from_page(
@@ -84,9 +132,11 @@ def call_from_page(
     user: SignedIn,
     call_in: PageCallIn,
     now: datetime,
-) -> PhoneAttempt:
+) -> tuple[PhoneAttempt, bool]:
     """A call the signed-in staff member made from the job's staff page, dated by the
-    server's clock (a call is recorded as it ends, never backdated)."""
+    server's clock (a call is recorded as it ends, never backdated). A tap resent with its
+    ``call_key`` (the answer was lost) answers the call the first one stored: (the attempt,
+    whether it was stored before)."""
     check_same_estate(user, ctx.job)
     if not user.records_callbacks:
         raise d.Forbidden("your role cannot record callbacks", code="staff.no_role")
@@ -98,12 +148,14 @@ def call_from_page(
         next_at=call_in.next_at,
         note=call_in.note,
     )
-    return record_attempt(
+    return record_attempt_once(
         session=session,
         ref=ctx.job.ref,
         attempt_in=attempt_in,
         now=now,
         actor=f"staff:{user.staff_id}",
+        key=call_in.call_key,
+        asked=call_in.model_dump(mode="json", exclude={"call_key"}),
     )
 
 

@@ -279,7 +279,9 @@ def staff_call(
     """One tap after a call: its outcome (reached leads into the phone callback form)."""
     try:
         user, ctx, call_in = staff_post(session, token, body, settings, now, user, PageCallIn)
-        attempt = call_from_page(session=session, ctx=ctx, user=user, call_in=call_in, now=now)
+        attempt, replay = call_from_page(
+            session=session, ctx=ctx, user=user, call_in=call_in, now=now
+        )
     except d.DomainError as exc:
         return error_json(exc)
     job = get_job(session, ctx.job.ref)
@@ -289,8 +291,9 @@ def staff_call(
             "outcome": attempt.outcome,
             "failed_calls": job.failed_calls,
             "next_step": job_next_step(job).value,
+            "replay": replay,
         },
-        status_code=201,
+        status_code=200 if replay else 201,
     )
 
 

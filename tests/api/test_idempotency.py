@@ -1,23 +1,28 @@
-"""``Idempotency-Key`` on a callback: sent again (the client never saw the answer), the same
-callback is answered and nothing is stored twice; the same key with another callback is
-refused; keys are the caller's own; two requests with one key at once make one callback."""
+"""``Idempotency-Key`` on a callback and on a phone attempt: sent again (the client never saw
+the answer), the same record is answered and nothing is stored twice; the same key with
+another body is refused; keys are the caller's own; two requests with one key at once make one
+callback; keys older than 30 days are deleted by the scheduler's cycle."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 
-from service.models import AuditLog, Callback, Rectification, RequestKey
+from service.config import get_settings
+from service.models import AuditLog, Callback, Job, PhoneAttempt, Rectification, RequestKey
+from service.scheduler import run_cycle
 from service.schemas import CallbackIn
-from service.usecases.request_keys import record_callback_once
+from service.usecases.request_keys import KEEP_FOR, record_callback_once
 from service.usecases.tokens import create_token
 
 from .helpers import callback_body, job_body
 
 URL = "/api/v1/jobs/J-1/callbacks"
+CALLS = "/api/v1/jobs/J-1/phone-attempts"
+CALL = {"staff": "张伟", "role": "lead", "at": "2026-05-10T15:00:00+08:00", "outcome": "no_answer"}
 
 
 @pytest.fixture
@@ -120,3 +125,76 @@ def test_two_requests_with_one_key_at_once_make_one_callback(client, job, engine
     assert len({callback_id for callback_id, _ in answers}) == 1
     assert sorted(replayed for _, replayed in answers) == [False, True]
     assert count(engine, Callback) == 1
+
+
+def calls_of(engine) -> tuple[int, int]:
+    with Session(engine) as session:
+        job = session.exec(select(Job).where(Job.ref == "J-1")).one()
+        return job.calls, job.failed_calls
+
+
+def test_a_phone_attempt_sent_again_with_its_key_is_recorded_once(client, job, engine):
+    key = {"Idempotency-Key": "call-2f7d"}
+    first = client.post(CALLS, json=CALL, headers=key)
+    again = client.post(CALLS, json=CALL, headers=key)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
+    assert count(engine, PhoneAttempt) == 1
+    assert calls_of(engine) == (1, 1)  # the job's counts, and so its next step, moved once
+    with Session(engine) as session:
+        actions = session.exec(select(AuditLog.action)).all()
+    assert actions.count("phone_attempt.recorded") == 1
+    # without a key, or with a new one, each call is its own
+    assert client.post(CALLS, json=CALL).status_code == 201
+    new_key = {"Idempotency-Key": "call-2f7e"}
+    assert client.post(CALLS, json=CALL, headers=new_key).status_code == 201
+    assert count(engine, PhoneAttempt) == 3 and calls_of(engine) == (3, 3)
+
+
+def test_a_phone_attempts_key_with_another_body_or_write_is_refused(client, job, engine):
+    key = {"Idempotency-Key": "k-call"}
+    assert client.post(CALLS, json=CALL, headers=key).status_code == 201
+    other = client.post(CALLS, json={**CALL, "outcome": "busy"}, headers=key)
+    assert other.status_code == 422 and "another request" in other.json()["detail"]
+    # the same key for a callback names another request too
+    as_callback = client.post(URL, json=callback_body(), headers=key)
+    assert as_callback.status_code == 422 and "another request" in as_callback.json()["detail"]
+    assert count(engine, PhoneAttempt) == 1 and count(engine, Callback) == 0
+    assert calls_of(engine) == (1, 1)
+    bad = client.post(CALLS, json=CALL, headers={"Idempotency-Key": "has space"})
+    assert bad.status_code == 422 and "Idempotency-Key" in bad.json()["detail"]
+    assert count(engine, PhoneAttempt) == 1
+
+
+def test_a_refused_phone_attempt_keeps_no_key(client, job, engine):
+    """The attempt fails its checks (a call before the repair was done): nothing is stored,
+    the key neither, so the corrected attempt can be sent with the same key."""
+    key = {"Idempotency-Key": "k-early"}
+    early = client.post(CALLS, json={**CALL, "at": "2026-05-01T09:00:00+08:00"}, headers=key)
+    assert early.status_code == 422, early.text
+    assert count(engine, RequestKey) == 0 and count(engine, PhoneAttempt) == 0
+    assert client.post(CALLS, json=CALL, headers=key).status_code == 201
+    assert count(engine, PhoneAttempt) == 1
+
+
+def test_keys_older_than_30_days_are_deleted_by_the_scheduler_cycle(client, job, engine, now):
+    old = client.post(URL, json=callback_body(), headers={"Idempotency-Key": "old"})
+    assert old.status_code == 201, old.text
+    assert client.post(CALLS, json=CALL, headers={"Idempotency-Key": "new"}).status_code == 201
+    with Session(engine) as session:
+        created = {k.key: k.created_at for k in session.exec(select(RequestKey))}
+    assert set(created) == {"old", "new"}
+    with Session(engine) as session:
+        old = session.exec(select(RequestKey).where(RequestKey.key == "old")).one()
+        old.created_at = created["new"] - KEEP_FOR - timedelta(seconds=1)
+        session.add(old)
+        session.commit()
+    run_cycle(engine, get_settings(), as_of=created["new"] + timedelta(minutes=5))
+    with Session(engine) as session:
+        assert set(session.exec(select(RequestKey.key))) == {"new"}
+    # the deleted key's callback stays; only the key is gone
+    assert count(engine, Callback) == 1
+    run_cycle(engine, get_settings(), as_of=created["new"] + KEEP_FOR + timedelta(seconds=1))
+    assert count(engine, RequestKey) == 0

@@ -116,3 +116,37 @@ def test_the_worker_acknowledges_the_written_notice(shop, browser, now, artifact
     assert done.acknowledged_at is not None and done.state == "notified"
     assert done.notified_via == "paper"
     context.close()
+
+
+def test_a_call_tap_whose_answer_was_lost_is_recorded_once(shop, browser, now):
+    """The first tap reaches the server but its answer never comes back (the page says it
+    is offline); tapped again, the page resends that call with the same key: one call."""
+    tok = make_token(get_settings().secret_key, purpose="staff", job_ref=REF, now=now)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, shop.url, f"/s/{tok}")
+    page.wait_for_url(f"**/s/{tok}")
+    sent: list[dict] = []
+
+    def lose_the_answer(route):
+        sent.append(route.request.post_data_json)
+        route.fetch()  # the server records the call...
+        route.abort()  # ...and the phone never hears back
+
+    page.route("**/call", lose_the_answer)
+    page.click("#call-no_answer")
+    page.wait_for_selector("#call-message:not(.hidden)")
+    page.unroute("**/call")
+    with page.expect_response("**/call") as answered:
+        page.click("#call-no_answer")
+    assert answered.value.status == 200 and answered.value.json()["replay"] is True
+    resent = answered.value.request.post_data_json
+    assert len(sent) == 1 and sent[0]["call_key"] == resent["call_key"]
+    assert [c.outcome for c in rows(shop.engine, PhoneAttempt)] == ["no_answer"]
+    # after an answer, a tap is a new call with a new key
+    with page.expect_response("**/call") as busy:
+        page.click("#call-busy")
+    assert busy.value.status == 201
+    assert busy.value.request.post_data_json["call_key"] != sent[0]["call_key"]
+    assert [c.outcome for c in rows(shop.engine, PhoneAttempt)] == ["no_answer", "busy"]
+    context.close()

@@ -20,6 +20,7 @@ from service.models import (
     Callback,
     FormTokenUse,
     Job,
+    PhoneAttempt,
     Rectification,
     Signature,
     Staff,
@@ -323,3 +324,28 @@ def test_one_printed_staff_code_serves_every_role_once_each(signed_in, session, 
     assert manager.status_code == 201, manager.text
     roles = sorted(c.role for c in rows(session, select(Callback)))
     assert roles == ["manager", "supervisor"]
+
+
+def test_a_call_tap_resent_with_its_key_is_recorded_once(signed_in, session, now):
+    """The answer to a tap was lost (a dropped connection): the page sends the same call
+    again with the tap's key, and the job counts one call."""
+    url = f"/s/{token('staff', now)}/call"
+    tap = {"outcome": "no_answer", "call_key": "tap-key-0001"}
+    first = post_json(signed_in, url, tap)
+    again = post_json(signed_in, url, tap)
+    assert first.status_code == 201 and again.status_code == 200, again.text
+    assert first.json()["replay"] is False and again.json()["replay"] is True
+    assert again.json()["attempt_id"] == first.json()["attempt_id"]
+    assert again.json()["failed_calls"] == 1
+    assert len(rows(session, select(PhoneAttempt))) == 1
+    # another tap with that key is another call: refused, nothing stored
+    other = post_json(signed_in, url, {"outcome": "busy", "call_key": "tap-key-0001"})
+    assert other.status_code == 422 and "another request" in other.json()["detail"]
+    # a new tap (a new key), or one without a key, is a new call
+    assert post_json(signed_in, url, {**tap, "call_key": "tap-key-0002"}).status_code == 201
+    assert post_json(signed_in, url, {"outcome": "no_answer"}).status_code == 201
+    assert len(rows(session, select(PhoneAttempt))) == 3
+    session.expire_all()
+    assert one(session, select(Job)).failed_calls == 3
+    bad = post_json(signed_in, url, {"outcome": "busy", "call_key": "short"})
+    assert bad.status_code == 422 and len(rows(session, select(PhoneAttempt))) == 3

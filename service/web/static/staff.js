@@ -8,7 +8,7 @@
   var T = {}, texts = ["empty", "sending", "submit", "offline", "restored", "relogin", "reached", "visit", "logged"];
   texts.forEach(function (name) { T[name] = form.getAttribute("data-t-" + name); });
   var fields = ["service_feedback", "suggestions", "charge_amount", "problems", "signer", "reason"];
-  var draft = load() || {key: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9_-]/g, "")};
+  var draft = load() || {key: newKey()};
   // the server's signed word of when it served this page to me: a draft keeps its first one
   var SERVED = form.getAttribute("data-served"), ME = Number(form.getAttribute("data-me"));
   if (!draft.served || draft.me !== ME) { draft.served = SERVED; draft.me = ME; }
@@ -46,14 +46,22 @@
   }
   function showLink() { var card = $("resident-link"); if (card) card.classList.remove("hidden"); }
   function callSaid(text) { var m = $("call-message"); m.textContent = text || ""; m.classList.toggle("hidden", !text); }
+  function newKey() { return (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9_-]/g, ""); }
+  // A tap whose answer never came (offline, a dropped connection) keeps its key: tapped
+  // again, the same call is sent with it, and the server records it once.
+  var unanswered = null;
   function call(outcome, nextAt, note) {
     var body = {outcome: outcome};
     if (nextAt) body.next_at = nextAt;
     if (note) body.note = note;
+    var said = JSON.stringify(body);
+    if (!unanswered || unanswered.said !== said) unanswered = {said: said, key: newKey()};
+    body.call_key = unanswered.key;
     fetch(location.pathname + "/call", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body), credentials: "same-origin"})
       .then(function (r) { return r.json().then(function (data) { return {ok: r.ok, status: r.status, data: data}; }); })
       .then(function (res) {
-        if (!res.ok) { if (res.status === 401) { location.href = "/login?next=" + location.pathname; return; } return callSaid(res.data.detail); }
+        if (!res.ok) { if (res.status === 401) { location.href = "/login?next=" + location.pathname; return; } unanswered = null; return callSaid(res.data.detail); }
+        unanswered = null;
         $("reschedule-box").classList.add("hidden");
         showLink();
         if (outcome === "reached") {
