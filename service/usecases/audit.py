@@ -22,7 +22,7 @@ from sqlmodel import Session
 from ..config import get_settings
 from ..domain import evidence as E
 from ..models import AuditChainHead, AuditLog, Signature, utcnow
-from .bulk import JSONText
+from .bulk import JSONText, write_rows
 
 HEADS: sa.Table = AuditChainHead.__table__  # type: ignore[attr-defined]
 #: Residents' personal data never enters the chain as such: an entry keeps a keyed hash of it
@@ -63,17 +63,14 @@ def _lock_head(session: Session, chain: int) -> tuple[int, str]:
 
 
 def chained_rows(
-    session: Session, chain: int, entries: Sequence[dict[str, Any]], *, detail_text: bool = False
+    session: Session, chain: int, entries: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Give ``entries`` (dicts with at, actor, action, entity, entity_id, detail) their places
-    at the end of ``chain`` and move its head: the rows to insert, in order. Each detail is
-    encoded once, for its hash; with ``detail_text`` the rows carry that text for the column
-    (``bulk.JSONText``, for ``write_rows``) instead of the value."""
+    at the end of ``chain`` and move its head: the rows to insert, in order."""
     seq, prev = _lock_head(session, chain)
     rows = []
     for values in entries:
         seq += 1
-        detail = E.canonical(values["detail"])
         digest = E.entry_hash_of(
             prev,
             chain=chain,
@@ -83,19 +80,56 @@ def chained_rows(
             action=values["action"],
             entity=values["entity"],
             entity_id=values["entity_id"],
-            detail=detail,
+            detail=E.canonical(values["detail"]),
         )
-        row = {**values, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest}
-        if detail_text:
-            row["detail"] = JSONText(detail.decode())
-        rows.append(row)
+        rows.append({**values, "chain": chain, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
+    _move_head(session, chain, seq, prev)
+    return rows
+
+
+def append_many(
+    session: Session,
+    chain: int,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entries: Sequence[tuple[str, Any]],
+) -> None:
+    """Append entries that share their time, actor, action and entity (one bulk creation's:
+    (entity id, detail) each) to ``chain``, with one bulk insert (``bulk.write_rows``). Each
+    detail is encoded once, for its hash and as the column's text (``bulk.JSONText``); the
+    shared values are given, and hashed, once."""
+    seq, prev = _lock_head(session, chain)
+    digest = E.entries_hasher(chain=chain, at=at, actor=actor, action=action, entity=entity)
+    rows = []
+    for entity_id, detail in entries:
+        seq += 1
+        text = E.canonical(detail)
+        entry_hash = digest(prev, seq, entity_id, text)
+        rows.append(
+            {
+                "entity_id": entity_id,
+                "detail": JSONText(text.decode()),
+                "seq": seq,
+                "prev_hash": prev,
+                "hash": entry_hash,
+            }
+        )
+        prev = entry_hash
+    _move_head(session, chain, seq, prev)
+    shared = {"at": at, "actor": actor, "action": action, "entity": entity, "chain": chain}
+    write_rows(session, AuditLog.__table__, rows, same=shared)  # type: ignore[attr-defined]
+
+
+def _move_head(session: Session, chain: int, seq: int, last: str) -> None:
     session.execute(
         sa.update(HEADS)
         .where(HEADS.c.chain == chain)
-        .values(seq=seq, hash=prev, updated_at=utcnow())
+        .values(seq=seq, hash=last, updated_at=utcnow())
     )
-    return rows
 
 
 def audit(

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -34,9 +35,14 @@ class JSONText(str):
     __slots__ = ()
 
 
-def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+def write_rows(
+    session: Session,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    same: Mapping[str, Any] | None = None,
+) -> None:
     """INSERT ``rows`` (dicts with the same keys) into ``table`` in the session's
-    transaction.
+    transaction; ``same``: columns with one value for every row (given, and converted, once).
 
     Each column's conversion for the database is looked up once and applied here, so the
     driver gets ready values (SQLAlchemy's executemany would build and convert every row's
@@ -47,10 +53,14 @@ def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
     dialect = conn.dialect
     names = list(rows[0])
     columns = [_column_values(table.c[name].type, dialect, rows, name) for name in names]
+    fixed = dict(same or {})
+    constants = tuple(
+        _column_values(table.c[name].type, dialect, [fixed], name)[0] for name in fixed
+    )
     quote = dialect.identifier_preparer.quote
-    target = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+    target = f"{quote(table.name)} ({', '.join(quote(n) for n in [*names, *fixed])})"
     if dialect.name != "postgresql":  # SQLite
-        _insert_values(conn, target, len(names), list(zip(*columns, strict=True)))
+        _insert_values(conn, target, constants, list(zip(*columns, strict=True)))
         return
     sql = f"COPY {target} FROM STDIN"
     raw = conn.connection.dbapi_connection
@@ -59,7 +69,7 @@ def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
     try:
         with cursor.copy(sql) as copy:
             for row in zip(*columns, strict=True):
-                copy.write_row(row)
+                copy.write_row(row + constants)
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, raw, cursor)
         if lost:
@@ -78,21 +88,41 @@ def write_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
 
 
 def _insert_values(
-    conn: sa.Connection, target: str, width: int, rows: list[tuple[Any, ...]]
+    conn: sa.Connection,
+    target: str,
+    constants: tuple[Any, ...],
+    rows: list[tuple[Any, ...]],
 ) -> None:
     """SQLite: as many rows per ``INSERT ... VALUES (...), (...)`` as its parameter limit
-    allows. The same work as an ``executemany``, which however steps (and lets go of
-    Python's GIL, to wait for it again while another thread runs) once per row."""
+    allows, the columns of one value for all rows bound once (``?1``...) and named by each
+    row. The same work as an ``executemany``, which however steps (and lets go of Python's
+    GIL, to wait for it again while another thread runs) once per row."""
     raw = conn.connection.dbapi_connection
     assert isinstance(raw, sqlite3.Connection)
-    per = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
-    one = f"({', '.join(['?'] * width)})"
+    width, fixed = len(rows[0]), len(constants)
+    per = max(1, (raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - fixed) // width)
     for start in range(0, len(rows), per):
         chunk = rows[start : start + per]
         conn.exec_driver_sql(
-            f"INSERT INTO {target} VALUES {', '.join([one] * len(chunk))}",
-            tuple(chain.from_iterable(chunk)),
+            _values_sql(target, width, fixed, len(chunk)),
+            constants + tuple(chain.from_iterable(chunk)),
         )
+
+
+@lru_cache(maxsize=64)
+def _values_sql(target: str, width: int, fixed: int, count: int) -> str:
+    """``INSERT INTO target VALUES`` of ``count`` rows of ``width`` values each, then the
+    ``fixed`` values shared by all rows (bound once, first: ``?1``...)."""
+    shared = [f"?{n}" for n in range(1, fixed + 1)]
+    if not shared:  # plain ``?``: the parameters in order
+        one = f"({', '.join(['?'] * width)})"
+        return f"INSERT INTO {target} VALUES {', '.join([one] * count)}"
+    first = fixed + 1
+    values = (
+        f"({', '.join([*(f'?{first + i * width + j}' for j in range(width)), *shared])})"
+        for i in range(count)
+    )
+    return f"INSERT INTO {target} VALUES {', '.join(values)}"
 
 
 def _column_values(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,9 +16,9 @@ from sqlmodel import Session, col, func, select
 
 from .. import domain as d
 from ..db import begin_write
-from ..models import AuditLog, Callback, Estate, Job, utcnow
+from ..models import Callback, Estate, Job, utcnow
 from ..schemas import JobIn
-from .audit import audit, chained_rows, sealed
+from .audit import append_many, audit, sealed
 from .bulk import among, write_rows
 from .estates import estate_rules
 from .job_view import job_fields, next_step
@@ -35,25 +36,66 @@ _JOB_FIELDS = (
 )
 
 
-def _assigned_counts(session: Session, estate: Estate, period: d.Period) -> dict[d.Role, int]:
-    """Roles assigned so far to the estate's jobs completed in ``period``."""
-    start, end = period.bounds(estate.timezone)
+Month = tuple[int, datetime, datetime]  # estate id, the month's bounds (UTC)
+#: Role counts of estate-months as read or made by this process, with the estate's
+#: ``jobs_token`` they hold at (a few hundred months at most: cleared beyond that).
+_ROLE_COUNTS: dict[Month, tuple[str, dict[d.Role, int]]] = {}
+_ROLE_COUNTS_KEPT = 512
+
+
+def _assigned_counts(session: Session, month: Month, token: str | None) -> dict[d.Role, int]:
+    """Roles assigned so far to the estate's jobs completed in the month: as kept at the
+    estate's current ``token`` when they were (nothing changed them since), else counted."""
+    kept = _ROLE_COUNTS.get(month)
+    if token is not None and kept is not None and kept[0] == token:
+        return dict(kept[1])
+    estate_id, start, end = month
     rows = session.exec(
         select(Job.assigned_role, func.count())
-        .where(completed_within(estate.id, start, end))
+        .where(completed_within(estate_id, start, end))
         .group_by(Job.assigned_role)
     ).all()
     return {d.Role(role): count for role, count in rows}
 
 
-def _lock_estates(session: Session, estates: Sequence[Estate]) -> None:
-    """Serialise role assignment per estate on PostgreSQL (SQLite serialises writers anyway).
+def _keep_counts(
+    tokens: dict[int, tuple[str | None, str]], counts: dict[Month, dict[d.Role, int]]
+) -> None:
+    """After a creation (its estates' tokens moved from old to new): the months it counted as
+    they are now, and the other months kept at the old token, unchanged by it."""
+    if len(_ROLE_COUNTS) > _ROLE_COUNTS_KEPT:
+        _ROLE_COUNTS.clear()
+    for month, (token, kept) in list(_ROLE_COUNTS.items()):
+        old_new = tokens.get(month[0])
+        if old_new is not None and old_new[0] is not None and token == old_new[0]:
+            _ROLE_COUNTS[month] = (old_new[1], kept)
+    for month, assigned in counts.items():
+        _ROLE_COUNTS[month] = (tokens[month[0]][1], dict(assigned))
+
+
+def new_jobs_tokens(session: Session, estate_ids: Iterable[int]) -> dict[int, str]:
+    """Give these estates a new ``jobs_token`` (in id order: writers lock them in one order):
+    their jobs changed, so role counts kept at the old one no longer hold."""
+    tokens = {}
+    for estate_id in sorted(set(estate_ids)):
+        tokens[estate_id] = token = secrets.token_hex(16)
+        session.execute(
+            sa.update(Estate).where(col(Estate.id) == estate_id).values(jobs_token=token)
+        )
+    return tokens
+
+
+def _lock_estates(session: Session, estates: Sequence[Estate]) -> dict[int, str | None]:
+    """Serialise role assignment per estate on PostgreSQL (SQLite serialises writers anyway),
+    and read each estate's ``jobs_token`` as it is now.
 
     Several estates are locked in id order, so two bulk creations cannot deadlock."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
+    lock = session.get_bind().dialect.name == "postgresql"
+    tokens = {}
     for estate_id in sorted({e.id for e in estates if e.id is not None}):
-        session.exec(select(Estate.id).where(Estate.id == estate_id).with_for_update()).one()
+        query = select(Estate.jobs_token).where(Estate.id == estate_id)
+        tokens[estate_id] = session.exec(query.with_for_update() if lock else query).one()
+    return tokens
 
 
 def create_jobs(
@@ -86,9 +128,9 @@ def create_jobs(
     if len(set(refs)) != len(refs):
         twice = sorted(ref for ref, n in Counter(refs).items() if n > 1)
         raise d.InvalidInput(f"job {twice[0]!r} given more than once")
-    _lock_estates(session, list(estates.values()))
+    tokens = _lock_estates(session, list(estates.values()))
     rules = {code: estate_rules(estate) for code, estate in estates.items()}
-    counts: dict[tuple[str, d.Period], dict[d.Role, int]] = {}
+    counts: dict[Month, dict[d.Role, int]] = {}
     now = utcnow()
     # Every new job starts with these (the callbacks, calls and repeat links come later).
     fresh = {
@@ -119,11 +161,12 @@ def create_jobs(
         estate_id, timezone, estate_rule = plain[code]
         month = months.get(code)
         if month is None or not month[0] <= completed_at < month[1]:
-            period = d.Period.containing(completed_at, timezone)
-            assigned = counts.get((code, period))
+            start, end = d.Period.containing(completed_at, timezone).bounds(timezone)
+            key = (estate_id, start, end)
+            assigned = counts.get(key)
             if assigned is None:
-                assigned = counts[(code, period)] = _assigned_counts(session, estates[code], period)
-            month = months[code] = (*period.bounds(timezone), assigned)
+                assigned = counts[key] = _assigned_counts(session, key, tokens[estate_id])
+            month = months[code] = (start, end, assigned)
         assigned = month[2]
         role = d.assign_role(assigned, estate_rule.targets_pct)
         assigned[role] = assigned.get(role, 0) + 1
@@ -137,13 +180,13 @@ def create_jobs(
                 "completed_at": completed_at,
                 "deadline": d.deadline(completed_at, d.Category(category), estate_rule),
                 "assigned_role": str(role),
-                **fresh,
                 **{f: given[f] for f in _JOB_FIELDS},
             }
         )
     jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
     with session.begin_nested():
-        write_rows(session, jobs_table, rows)
+        moved = new_jobs_tokens(session, tokens)
+        write_rows(session, jobs_table, rows, same=fresh)
         found = session.execute(
             sa.select(jobs_table.c.ref, jobs_table.c.id).where(
                 among(session, jobs_table.c.ref, refs)
@@ -154,27 +197,22 @@ def create_jobs(
         relink_repeats(
             session, {(r["estate_id"], r["unit"], r["category"]) for r in rows if r["unit"]}
         )
-        by_estate: dict[int, list[dict[str, Any]]] = {}
+        by_estate: dict[int, list[tuple[str, Any]]] = {}
         for job_in in jobs:
             by_estate.setdefault(plain[job_in.estate][0], []).append(  # type: ignore[arg-type]
-                {
-                    "at": now,
-                    "actor": actor,
-                    "action": "job.created",
-                    "entity": "job",
-                    "entity_id": job_in.ref,
-                    "detail": sealed(job_in.model_dump(mode="json")),
-                }
+                (job_in.ref, sealed(job_in.model_dump(mode="json")))
             )
-        write_rows(
-            session,
-            AuditLog.__table__,  # type: ignore[attr-defined]
-            [
-                row
-                for estate_id in sorted(by_estate)  # one order: no two writers deadlock
-                for row in chained_rows(session, estate_id, by_estate[estate_id], detail_text=True)
-            ],
-        )
+        for estate_id in sorted(by_estate):  # one order: no two writers deadlock
+            append_many(
+                session,
+                estate_id,
+                at=now,
+                actor=actor,
+                action="job.created",
+                entity="job",
+                entries=by_estate[estate_id],
+            )
+    _keep_counts({e: (tokens[e], moved[e]) for e in moved}, counts)
     return ids
 
 
@@ -277,6 +315,7 @@ def upsert_job(
     before: set[RepairGroup] = set()  # the repeat group it leaves, if it changes unit or kind
     if job.unit is not None:
         before.add((job.estate_id, job.unit, job.category))
+    moved_from = job.estate_id
     if job.completed_at != job_in.completed_at:
         # Checked before anything changes, so a refusal leaves the job as it was.
         earliest = session.exec(
@@ -307,6 +346,8 @@ def upsert_job(
         job.category = category
     if "completed_at" in changes or "category" in changes:
         job.deadline = d.deadline(job.completed_at, d.Category(job.category), rules)
+    if changes.keys() & {"completed_at", "estate"}:  # it moved between months or estates
+        new_jobs_tokens(session, {moved_from, job.estate_id})
     if changes.keys() & {"unit", "category", "completed_at", "estate"}:
         session.add(job)
         session.flush()

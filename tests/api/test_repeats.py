@@ -2,6 +2,7 @@
 by default) is linked to the earlier one, which is marked as followed by a repeat."""
 
 import pytest
+import sqlalchemy as sa
 
 from .helpers import job_body
 
@@ -103,3 +104,34 @@ def test_listing_jobs_reads_the_repeated_refs_in_one_query(client, estate, engin
     assert [j["repeat_of"] for j in page["data"]] == ["J-2", "J-3", "J-4"]
     selects = [q for q in counted if q.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 4, selects  # estates, count, the page, the repeated refs
+
+
+def test_only_jobs_with_a_unit_are_in_the_repeat_index_and_its_look_up_reads_it(
+    client, estate, engine
+):
+    """Jobs without a unit (most Odoo requests without the add-on) write no entry in
+    ``ix_jobs_unit_repeat``; the repeat look-up by estate and units still reads it."""
+
+    with_unit = client.post("/api/v1/jobs", json=job_body("J-1"))
+    without = client.post("/api/v1/jobs", json={**job_body("J-2"), "unit": None})
+    assert with_unit.status_code == without.status_code == 201
+    look_up = (
+        "SELECT id, unit, category, completed_at FROM jobs"
+        " WHERE estate_id = 1 AND unit IN ('3栋2单元1201', '3栋2单元1202')"
+    )
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            definition = conn.execute(
+                sa.text("SELECT sql FROM sqlite_master WHERE name = 'ix_jobs_unit_repeat'")
+            ).scalar_one()
+            plan = " ".join(
+                str(r[-1]) for r in conn.execute(sa.text(f"EXPLAIN QUERY PLAN {look_up}"))
+            )
+        else:
+            definition = conn.execute(
+                sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_jobs_unit_repeat'")
+            ).scalar_one()
+            conn.execute(sa.text("SET enable_seqscan = off"))
+            plan = " ".join(r[0] for r in conn.execute(sa.text(f"EXPLAIN {look_up}")))
+    assert "unit IS NOT NULL" in definition
+    assert "ix_jobs_unit_repeat" in plan

@@ -4,12 +4,9 @@ with the same results and audit entries as one by one."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -20,6 +17,7 @@ from service.odoo.sync import SyncReport, reset_cursor
 from service.usecases.audit import audit
 from service.usecases.bulk import write_rows
 from tests.odoo.test_sync import done_requests, jobs
+from tests.support.statements import statements_sent
 
 LINKS = OdooRequestLink.__table__
 
@@ -169,25 +167,10 @@ def test_bulk_created_jobs_chain_like_one_by_one(odoo, syncer_for, engine):
         assert E.check_chain(chain, rows, head) == (len(rows), None)
 
 
-@contextmanager
-def _statements(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
-    """The SQL statements sent through SQLAlchemy meanwhile (a COPY is not one of them)."""
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_rest):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)  # COPY is PostgreSQL's
 def test_bulk_rows_on_postgresql_go_through_copy(engine):
-    with _statements(engine) as statements, Session(engine) as session:
+    with statements_sent(engine) as statements, Session(engine) as session:
         write_rows(session, LINKS, [_link_row(i) for i in range(1, 201)])
         session.commit()
         count = session.exec(select(func.count()).select_from(OdooRequestLink)).one()
@@ -197,7 +180,7 @@ def test_bulk_rows_on_postgresql_go_through_copy(engine):
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # SQLite's parameter limit
 def test_bulk_rows_on_sqlite_go_as_many_per_insert_as_its_parameter_limit_allows(engine):
-    with _statements(engine) as statements, Session(engine) as session:
+    with statements_sent(engine) as statements, Session(engine) as session:
         raw = session.connection().connection.dbapi_connection
         limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
         before = raw.setlimit(limit, 3 * len(LINKS.c))  # three rows a statement
@@ -209,6 +192,42 @@ def test_bulk_rows_on_sqlite_go_as_many_per_insert_as_its_parameter_limit_allows
         notes = list(session.exec(select(OdooRequestLink.note).order_by(OdooRequestLink.odoo_id)))
     assert notes == [f"n{i}" for i in range(1, 11)]
     assert len([s for s in statements if s.startswith("INSERT")]) == 4  # 3 + 3 + 3 + 1
+
+
+def test_bulk_rows_with_shared_values_land_like_the_rows_that_carry_them(engine):
+    """``same``: columns with one value for every row, given (and converted) once; on SQLite
+    bound once per statement and named by every row, the statements split as before."""
+    shared = {
+        "synced_at": datetime(2026, 5, 1, 10, 0, tzinfo=timezone(timedelta(hours=8))),
+        "stage": "完成",
+        "written_hash": None,
+    }
+    rows = [
+        {k: v for k, v in _link_row(i, note=f"n{i}").items() if k not in shared}
+        for i in range(1, 11)
+    ]
+    with statements_sent(engine) as statements, Session(engine) as session:
+        limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+        raw = session.connection().connection.dbapi_connection
+        width = len(LINKS.c) - len(shared)
+        before = (
+            raw.setlimit(limit, 3 * width + len(shared)) if engine.dialect.name == "sqlite" else 0
+        )
+        try:
+            write_rows(session, LINKS, rows, same=shared)
+        finally:
+            if engine.dialect.name == "sqlite":
+                raw.setlimit(limit, before)
+        session.commit()
+        stored = list(session.exec(select(OdooRequestLink).order_by(OdooRequestLink.odoo_id)))
+    assert [(s.odoo_id, s.note, s.stage) for s in stored] == [
+        (i, f"n{i}", "完成") for i in range(1, 11)
+    ]
+    assert {s.synced_at for s in stored} == {datetime(2026, 5, 1, 2, 0, tzinfo=UTC)}
+    assert {s.written_hash for s in stored} == {None}
+    assert all(s.write_date == datetime(2026, 5, 1, 0, 0, tzinfo=UTC) for s in stored)
+    if engine.dialect.name == "sqlite":
+        assert len([s for s in statements if s.startswith("INSERT")]) == 4  # 3 + 3 + 3 + 1
 
 
 def test_a_long_equipment_category_is_stored_cut_to_its_column(odoo, syncer_for, engine):

@@ -58,3 +58,29 @@ def test_a_changed_detail_changes_the_hash():
     one = E.entry_hash_of(E.GENESIS, detail=E.canonical({"title": "漏水"}), **values)
     other = E.entry_hash_of(E.GENESIS, detail=E.canonical({"title": "渗水"}), **values)
     assert one != other
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    chain=st.integers(min_value=0, max_value=10**9),
+    at=MOMENTS,
+    actor=TEXT,
+    action=TEXT,
+    entity=TEXT,
+    entries=st.lists(st.tuples(TEXT, JSON), min_size=1, max_size=5),
+)
+def test_one_hasher_for_entries_that_share_values_gives_each_its_entry_hash(
+    chain, at, actor, action, entity, entries
+):
+    """A bulk creation hashes its entries with one ``entries_hasher``: each entry, and the
+    chain they make, hash as ``entry_hash`` of the whole entry."""
+    digest = E.entries_hasher(chain=chain, at=at, actor=actor, action=action, entity=entity)
+    prev = E.GENESIS
+    for seq, (entity_id, detail) in enumerate(entries, start=1):
+        shared = dict(chain=chain, at=at, actor=actor, action=action, entity=entity)
+        entry = E.Entry(
+            id=None, seq=seq, entity_id=entity_id, detail=detail, prev_hash=prev, hash="", **shared
+        )
+        fast = digest(prev, seq, entity_id, E.canonical(detail))
+        assert fast == E.entry_hash(prev, entry.content())
+        prev = fast
