@@ -79,8 +79,10 @@ def new_jobs_tokens(session: Session, estate_ids: Iterable[int]) -> dict[int, st
     tokens = {}
     for estate_id in sorted(set(estate_ids)):
         tokens[estate_id] = token = secrets.token_hex(16)
+        estates: sa.Table = Estate.__table__  # type: ignore[attr-defined]
+        # a Core statement: no object of the session holds the token (it is read by column)
         session.execute(
-            sa.update(Estate).where(col(Estate.id) == estate_id).values(jobs_token=token)
+            sa.update(estates).where(estates.c.id == estate_id).values(jobs_token=token)
         )
     return tokens
 
