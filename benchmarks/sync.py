@@ -26,6 +26,8 @@ Figures, per server:
 - sync: a first full ``Syncer.run()`` into a fresh database (read, map, store, commit), on
   SQLite (a file) and on PostgreSQL (a private cluster, ``tests/pg.py``; ``--no-postgres``
   leaves it out);
+- storing alone: the same pages read first, then stored and committed one by one into a fresh
+  database with no read in between (what storing costs, apart from the transfer);
 - naive: one ``read`` per record, measured on a sample and given as records/s;
 - client CPU: this process's CPU per record during the bare transfer and the syncs (reading,
   mapping, storing; neither the database's nor Odoo's), which moves less with the machine's
@@ -69,7 +71,7 @@ from service.odoo.errors import (  # noqa: E402
 )
 from service.odoo.gateway import REQUEST_MODEL, Odoo  # noqa: E402
 from service.odoo.mapping import MappingConfig  # noqa: E402
-from service.odoo.sync import SyncConfig, Syncer  # noqa: E402
+from service.odoo.sync import SyncConfig, Syncer, SyncReport  # noqa: E402
 from service.odoo.transport import ConnectionSettings  # noqa: E402
 
 WORDS = [
@@ -276,6 +278,31 @@ def full_sync(gw: Odoo, page_size: int, database: Callable[[], Any]) -> tuple[fl
         return time.perf_counter() - started, time.process_time() - cpu, report.created
 
 
+def read_pages(gw: Odoo, page_size: int) -> tuple[Syncer, list[list[dict[str, Any]]]]:
+    """Every page a first sync reads, read before anything is stored (``storing_alone``)."""
+    config = SyncConfig(
+        page_size=page_size, lookback_seconds=0, mapping=MappingConfig(default_estate=ESTATE)
+    )
+    syncer = Syncer(engine=None, gateway=gw, config=config)  # type: ignore[arg-type]
+    return syncer, [step.records for step in syncer.pages(first_read(syncer.newest_write()))]
+
+
+def storing_alone(
+    syncer: Syncer, pages: Sequence[Sequence[dict[str, Any]]], database: Callable[[], Any]
+) -> tuple[float, float, int]:
+    """The pages stored and committed one by one into a fresh database, as a sync stores
+    them, with no read in between: (seconds, this process's CPU seconds, jobs created)."""
+    with database() as engine:
+        syncer.engine = engine
+        report = SyncReport()
+        started, cpu = time.perf_counter(), time.process_time()
+        for records in pages:
+            with Session(engine, expire_on_commit=False) as session:
+                syncer.store(session, records, report)
+                session.commit()
+        return time.perf_counter() - started, time.process_time() - cpu, report.created
+
+
 def cursor_read(gw: Odoo, page_size: int) -> tuple[float, int]:
     config = SyncConfig(page_size=page_size, lookback_seconds=0)
     syncer = Syncer(engine=None, gateway=gw, config=config)  # type: ignore[arg-type]
@@ -313,6 +340,8 @@ def measure(
     reads: list[float] = []
     syncs: dict[str, list[float]] = {name: [] for name in databases}
     cpus: dict[str, list[float]] = {name: [] for name in databases}
+    stores: dict[str, list[tuple[float, float]]] = {name: [] for name in databases}
+    syncer, pages = read_pages(gw, page_size)
     created: dict[str, int] = {}
     rows = 0
     for _ in range(repeats):
@@ -326,6 +355,8 @@ def measure(
             s, cpu, created[name] = full_sync(gw, page_size, database)
             syncs[name].append(s)
             cpus[name].append(cpu)
+            stored, stored_cpu, _ = storing_alone(syncer, pages, database)
+            stores[name].append((stored, stored_cpu))
     bare, read = statistics.median(bares), statistics.median(reads)
     naive = naive_rate(gw, args.naive_sample)
     print(f"  bare batched search_read : {bare * 1000:8.0f} ms {rows / bare:8.0f} records/s")
@@ -342,6 +373,13 @@ def measure(
     # CPU of this process (reading, mapping, storing; not the database's nor Odoo's): it
     # moves less with the machine's load than the times do.
     per_record = 1e6 / max(1, rows)
+    for name, runs in stores.items():
+        seconds = statistics.median(t for t, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        print(
+            f"  storing alone, {name:10s}: {seconds * 1000:8.0f} ms  {seconds / bare:.2f}x bare,"
+            f" {cpu * per_record:.1f} us/record of client CPU (the pages read first)"
+        )
     for name, spent in {"bare": bare_cpus, **cpus}.items():
         cpu = statistics.median(spent) * per_record
         print(f"  client CPU, {name:10s}   : {cpu:8.1f} us/record")
