@@ -109,7 +109,10 @@ def create_jobs(
     thousands: category (given, or derived), deadline from the estate's windows, role by
     smooth weighted round-robin over the roles already assigned in the estate's completion
     month (read once per estate-month, then counted here, in the order given: the same
-    roles as creating the jobs one by one), one ``job.created`` audit row per job.
+    roles as creating the jobs one by one), one ``job.created`` audit row per job. The counts
+    are kept in this process after the creation, at the estates' new ``jobs_token``: the next
+    creation uses them while the token is still that one (nothing else added or moved a job
+    of the estate meanwhile, here or in another process), and counts again otherwise.
 
     Rows go in with bulk inserts inside a savepoint: an ``IntegrityError`` (a ref created
     concurrently) leaves the caller's transaction as it was. Estates are locked on
