@@ -76,7 +76,6 @@ class OutboxConfig:
     max_attempts: int = 10
     backoff_seconds: float = 30.0
     backoff_max_seconds: float = 3600.0
-    batch: int = 200
     #: How long a claimed row is left to its sender: longer than a send can take (the marker
     #: lookup and the write, each within the Odoo timeout), so a send in flight when its
     #: process died has landed before the row is sent again.
