@@ -99,11 +99,6 @@ def record_attempt_once(
     an earlier request with the same key made it (then nothing is stored: the job's call
     counts stay as they are). ``asked``: what the request said, when the attempt holds more
     than that (the page's call is dated by the server: a resend must still match)."""
-    if key is None:
-        attempt = record_attempt(
-            session=session, ref=ref, attempt_in=attempt_in, now=now, actor=actor
-        )
-        return attempt, False
 
     def make() -> int:
         attempt = record_attempt(

@@ -67,7 +67,7 @@ def once(
     session: Session,
     *,
     actor: str,
-    key: str,
+    key: str | None,
     kind: str,
     ref: str,
     body: dict[str, Any],
@@ -76,7 +76,11 @@ def once(
 ) -> tuple[int, bool]:
     """Run ``make`` (a write left uncommitted, returning the id of what it made) once per
     ``key``: commits it with the key, and returns (its id, False); or, when the key made it
-    before, (that id, True) with nothing written."""
+    before, (that id, True) with nothing written. Without a key: ``make``, committed."""
+    if key is None:
+        record_id = make()
+        session.commit()
+        return record_id, False
     begin_write(session)  # the key's lookup is the write's first read (SQLite: the lock first)
     digest = _digest(kind, ref, body)
     made = _made_before(session, actor, key, kind, digest)
@@ -125,11 +129,6 @@ def record_callback_once(
 ) -> tuple[Callback, int | None, bool]:
     """``record_callback``, once per ``key``: the callback, its rectification's id, and
     whether it was made by an earlier request with the same key (then nothing is stored)."""
-    if key is None:
-        callback, rect = record_callback(
-            session=session, ref=ref, cb_in=cb_in, now=now, actor=actor
-        )
-        return callback, rect.id if rect else None, False
 
     def make() -> int:
         callback, _ = record_callback(
