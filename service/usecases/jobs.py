@@ -76,10 +76,10 @@ def _keep_counts(
 def new_jobs_tokens(session: Session, estate_ids: Iterable[int]) -> dict[int, str]:
     """Give these estates a new ``jobs_token`` (in id order: writers lock them in one order):
     their jobs changed, so role counts kept at the old one no longer hold."""
+    estates: sa.Table = Estate.__table__  # type: ignore[attr-defined]
     tokens = {}
     for estate_id in sorted(set(estate_ids)):
         tokens[estate_id] = token = secrets.token_hex(16)
-        estates: sa.Table = Estate.__table__  # type: ignore[attr-defined]
         # a Core statement: no object of the session holds the token (it is read by column)
         session.execute(
             sa.update(estates).where(estates.c.id == estate_id).values(jobs_token=token)
