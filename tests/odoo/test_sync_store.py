@@ -14,6 +14,7 @@ from service.domain import evidence as E
 from service.models import AuditChainHead, AuditLog, Estate, Job, OdooRequestLink
 from service.odoo.page import fingerprint
 from service.odoo.sync import SyncReport, reset_cursor
+from service.usecases import bulk
 from service.usecases.audit import audit
 from service.usecases.bulk import write_rows
 from tests.odoo.test_sync import done_requests, jobs
@@ -228,6 +229,28 @@ def test_bulk_rows_with_shared_values_land_like_the_rows_that_carry_them(engine)
     assert all(s.write_date == datetime(2026, 5, 1, 0, 0, tzinfo=UTC) for s in stored)
     if engine.dialect.name == "sqlite":
         assert len([s for s in statements if s.startswith("INSERT")]) == 4  # 3 + 3 + 3 + 1
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_bulk_rows_with_shared_values_keep_each_sqlite_insert_to_its_numbered_parameter_cap(
+    engine, monkeypatch
+):
+    """Numbered parameters cost a scan of them all each: at most ``NUMBERED_VARIABLES`` of them
+    in one statement, well below SQLite's own limit."""
+    monkeypatch.setattr(bulk, "NUMBERED_VARIABLES", 5 * (len(LINKS.c) - 2))  # five rows
+    shared = {"stage": "完成", "written_hash": None}
+    rows = [
+        {k: v for k, v in _link_row(i, note=f"n{i}").items() if k not in shared}
+        for i in range(1, 24)
+    ]
+    with statements_sent(engine) as statements, Session(engine) as session:
+        write_rows(session, LINKS, rows, same=shared)
+        session.commit()
+        stored = list(session.exec(select(OdooRequestLink).order_by(OdooRequestLink.odoo_id)))
+    assert [(s.odoo_id, s.note, s.stage) for s in stored] == [
+        (i, f"n{i}", "完成") for i in range(1, 24)
+    ]
+    assert len([s for s in statements if s.startswith("INSERT")]) == 5  # 5 + 5 + 5 + 5 + 3
 
 
 def test_a_long_equipment_category_is_stored_cut_to_its_column(odoo, syncer_for, engine):

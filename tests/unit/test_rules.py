@@ -30,6 +30,7 @@ from service.domain import (
     role_quota,
     rules_from_mapping,
 )
+from service.domain.categories import DEFAULT_RULES
 from service.domain.followup import notice_due
 from service.domain.rules import projection
 
@@ -62,6 +63,42 @@ RULES = EstateRules()
 )
 def test_default_rule_table_recognises_common_wording(texts, expected):
     assert categorize(*texts) == expected
+
+
+def _one_pattern_per_keyword(rule) -> bool:
+    """The reference: a boundary and an ending around each Latin keyword of its own."""
+    import re
+
+    def matches(text: str) -> bool:
+        for keyword in rule.keywords:
+            escaped = re.escape(keyword.casefold())
+            if keyword.isascii():
+                escaped = rf"\b{escaped}(?:s|es|ing|ed|age)?\b"
+            if re.search(escaped, text):
+                return True
+        return False
+
+    return matches
+
+
+_WORDS = sorted({k for rule in DEFAULT_RULES for k in rule.keywords} | {"tape", "uplifting"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_WORDS),
+            st.sampled_from(["s", "es", "ing", "ed", "age", "x", "_", "1", "-", " ", "水"]),
+            st.text(alphabet="abcdefgilnoprst 漏水电梯", max_size=4),
+        ),
+        max_size=8,
+    )
+)
+def test_each_rules_one_pattern_matches_what_a_pattern_per_keyword_matches(pieces):
+    text = "".join(pieces).casefold()
+    for rule in DEFAULT_RULES:
+        assert rule.matches(text) == _one_pattern_per_keyword(rule)(text), (rule.category, text)
 
 
 def test_a_configured_rule_table_replaces_the_default():
