@@ -30,15 +30,28 @@ class OdooCursor(SQLModel, table=True):
     updated_at: datetime = _time(default=utcnow)
 
 
+#: The rows of the partial index of skipped requests.
+SKIPPED = "status = 'skipped'"
+
+
 class OdooRequestLink(SQLModel, table=True):
     """What the service knows of one Odoo maintenance request."""
 
     __tablename__ = "odoo_requests"
+    # The skipped requests, retried (``Syncer.retry_skipped``): the one look-up by status.
+    __table_args__ = (
+        sa.Index(
+            "ix_odoo_requests_skipped",
+            "odoo_id",
+            sqlite_where=sa.text(SKIPPED),
+            postgresql_where=sa.text(SKIPPED),
+        ),
+    )
 
     odoo_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     job_id: int | None = Field(default=None, foreign_key="jobs.id", unique=True)
     # open | done | not_required | archived | deleted | skipped
-    status: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=16)
     stage: str | None = Field(default=None, max_length=100)
     write_date: datetime = _time()
     fingerprint: str = Field(max_length=40)
