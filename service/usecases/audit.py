@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,13 +54,26 @@ def _lock_head(session: Session, chain: int) -> tuple[int, str]:
     """The chain's (last seq, last hash), its row locked until the transaction ends: one
     statement that creates the head when the chain is new and, when not, touches it (which
     takes the row lock on PostgreSQL; SQLite has one writer anyway)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(HEADS).values(chain=chain, seq=0, hash=E.GENESIS, updated_at=utcnow())
-    statement = statement.on_conflict_do_update(
+    statement = _head_statement(session.get_bind().dialect.name)
+    seq, last = session.execute(
+        statement, {"chain": chain, "seq": 0, "hash": E.GENESIS, "updated_at": utcnow()}
+    ).one()
+    return seq, last
+
+
+@lru_cache(maxsize=4)
+def _head_statement(dialect: str) -> Any:
+    """``_lock_head``'s statement for a dialect, built once (its values are bound per call)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(HEADS).values(
+        chain=sa.bindparam("chain"),
+        seq=sa.bindparam("seq"),
+        hash=sa.bindparam("hash"),
+        updated_at=sa.bindparam("updated_at"),
+    )
+    return statement.on_conflict_do_update(
         index_elements=["chain"], set_={"chain": statement.excluded.chain}
     ).returning(HEADS.c.seq, HEADS.c.hash)
-    seq, last = session.execute(statement).one()
-    return seq, last
 
 
 def chained_rows(
@@ -96,18 +110,18 @@ def append_many(
     actor: str,
     action: str,
     entity: str,
-    entries: Sequence[tuple[str, Any]],
+    entries: Sequence[tuple[str, bytes]],
 ) -> None:
     """Append entries that share their time, actor, action and entity (one bulk creation's:
-    (entity id, detail) each) to ``chain``, with one bulk insert (``bulk.write_rows``). Each
-    detail is encoded once, for its hash and as the column's text (``bulk.JSONText``); the
-    shared values are given, and hashed, once."""
+    (entity id, the detail's ``domain.evidence.canonical`` bytes) each) to ``chain``, with one
+    bulk insert (``bulk.write_rows``). Each detail is encoded once by the caller, for its hash
+    and as the column's text (``bulk.JSONText``); the shared values are given, and hashed,
+    once."""
     seq, prev = _lock_head(session, chain)
     digest = E.entries_hasher(chain=chain, at=at, actor=actor, action=action, entity=entity)
     rows = []
-    for entity_id, detail in entries:
+    for entity_id, text in entries:
         seq += 1
-        text = E.canonical(detail)
         entry_hash = digest(prev, seq, entity_id, text)
         rows.append(
             {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain
@@ -40,15 +40,21 @@ def write_rows(
     table: sa.Table,
     rows: Sequence[dict[str, Any]],
     same: Mapping[str, Any] | None = None,
-) -> None:
+    meanwhile: Callable[[], Any] | None = None,
+) -> Any:
     """INSERT ``rows`` (dicts with the same keys) into ``table`` in the session's
     transaction; ``same``: columns with one value for every row (given, and converted, once).
 
     Each column's conversion for the database is looked up once and applied here, so the
     driver gets ready values (SQLAlchemy's executemany would build and convert every row's
-    parameters one by one, which costs more than the insert itself)."""
+    parameters one by one, which costs more than the insert itself).
+
+    ``meanwhile``: work of the caller's that needs no database, run once the rows are on their
+    way and returned. On PostgreSQL it runs while the server stores them (before the ``COPY``'s
+    end is awaited: the server's work on the rows and their indexes and this process's on
+    ``meanwhile`` overlap); on SQLite after the inserts."""
     if not rows:
-        return
+        return meanwhile() if meanwhile is not None else None
     conn = session.connection()
     dialect = conn.dialect
     names = list(rows[0])
@@ -61,7 +67,7 @@ def write_rows(
     target = f"{quote(table.name)} ({', '.join(quote(n) for n in [*names, *fixed])})"
     if dialect.name != "postgresql":  # SQLite
         _insert_values(conn, target, constants, list(zip(*columns, strict=True)))
-        return
+        return meanwhile() if meanwhile is not None else None
     sql = f"COPY {target} FROM STDIN"
     raw = conn.connection.dbapi_connection
     assert raw is not None
@@ -70,6 +76,7 @@ def write_rows(
         with cursor.copy(sql) as copy:
             for row in zip(*columns, strict=True):
                 copy.write_row(row + constants)
+            done = meanwhile() if meanwhile is not None else None
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, raw, cursor)
         if lost:
@@ -85,6 +92,7 @@ def write_rows(
         ) from exc
     finally:
         cursor.close()
+    return done
 
 
 def _insert_values(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from .. import domain as d
 from ..db import begin_write
+from ..domain.evidence import canonical
 from ..models import Callback, Estate, Job, utcnow
 from ..schemas import JobIn
 from .audit import append_many, audit, sealed
@@ -189,9 +190,20 @@ def create_jobs(
             }
         )
     jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
+
+    def details() -> dict[int, list[tuple[str, bytes]]]:
+        """Each job's audit detail as its canonical text, by estate."""
+        by_estate: dict[int, list[tuple[str, bytes]]] = {}
+        for job_in in jobs:
+            by_estate.setdefault(plain[job_in.estate][0], []).append(  # type: ignore[arg-type]
+                (job_in.ref, canonical(sealed(job_in.model_dump(mode="json"))))
+            )
+        return by_estate
+
     with session.begin_nested():
         moved = new_jobs_tokens(session, tokens)
-        write_rows(session, jobs_table, rows, same=fresh)
+        # the details are encoded while the database stores the jobs (``meanwhile``)
+        by_estate = write_rows(session, jobs_table, rows, same=fresh, meanwhile=details)
         found = session.execute(
             sa.select(jobs_table.c.ref, jobs_table.c.id).where(
                 among(session, jobs_table.c.ref, refs)
@@ -202,11 +214,6 @@ def create_jobs(
         relink_repeats(
             session, {(r["estate_id"], r["unit"], r["category"]) for r in rows if r["unit"]}
         )
-        by_estate: dict[int, list[tuple[str, Any]]] = {}
-        for job_in in jobs:
-            by_estate.setdefault(plain[job_in.estate][0], []).append(  # type: ignore[arg-type]
-                (job_in.ref, sealed(job_in.model_dump(mode="json")))
-            )
         for estate_id in sorted(by_estate):  # one order: no two writers deadlock
             append_many(
                 session,

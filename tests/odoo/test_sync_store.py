@@ -253,6 +253,42 @@ def test_bulk_rows_with_shared_values_keep_each_sqlite_insert_to_its_numbered_pa
     assert len([s for s in statements if s.startswith("INSERT")]) == 5  # 5 + 5 + 5 + 5 + 3
 
 
+def test_bulk_rows_run_the_callers_meanwhile_once_and_give_back_its_result(engine):
+    """``meanwhile``: the caller's work that needs no database, run once the rows are on their
+    way (inside the ``COPY`` on PostgreSQL); its result is returned, also with no rows."""
+    calls: list[int] = []
+
+    def meanwhile() -> str:
+        calls.append(1)
+        return "encoded"
+
+    with Session(engine) as session:
+        assert write_rows(session, LINKS, [_link_row(1), _link_row(2)], meanwhile=meanwhile) == (
+            "encoded"
+        )
+        assert write_rows(session, LINKS, [], meanwhile=meanwhile) == "encoded"
+        assert write_rows(session, LINKS, [_link_row(3)]) is None
+        session.commit()
+        count = session.exec(select(func.count()).select_from(OdooRequestLink)).one()
+    assert calls == [1, 1] and count == 3
+
+
+def test_bulk_rows_whose_meanwhile_fails_are_not_written_and_the_error_is_its_own(engine):
+    class Refused(Exception):
+        pass
+
+    def meanwhile() -> None:
+        raise Refused("the details could not be encoded")
+
+    with Session(engine) as session:
+        write_rows(session, LINKS, [_link_row(1)])
+        with pytest.raises(Refused), session.begin_nested():
+            write_rows(session, LINKS, [_link_row(2), _link_row(3)], meanwhile=meanwhile)
+        session.commit()
+        stored = list(session.exec(select(OdooRequestLink.odoo_id)))
+    assert stored == [1]
+
+
 def test_a_long_equipment_category_is_stored_cut_to_its_column(odoo, syncer_for, engine):
     category = odoo.create("maintenance.equipment.category", {"name": "电梯" * 125})
     (rid,) = done_requests(odoo, 1)
