@@ -2,12 +2,13 @@
 
 One run reads the requests changed since the stored cursor (the first run: all of them, by
 id, ``cursor.first_read``), page by page (one ``search_read`` with a field list per page, the
-next pages fetched while the current one is stored), maps each record
+next pages fetched while the current ones are stored), maps each record
 (``mapping.map_request``), upserts the job of every done request (``ref`` = ``odoo-<id>``),
-and commits each page together with the cursor, so the cursor
-never moves past what is committed and an error in the middle of a page leaves it where it
-was. A record that cannot be used is skipped with a logged reason and kept as ``skipped``
-so it is retried when it changes (or by ``retry_skipped``).
+and commits each run of pages (the next one, with those read ahead meanwhile, up to
+``store_batch`` records) together with the cursor, so the cursor never moves past what is
+committed and an error in the middle of a run leaves it where it was. A record that cannot
+be used is skipped with a logged reason and kept as ``skipped`` so it is retried when it
+changes (or by ``retry_skipped``).
 
 Idempotent: a record whose content (fingerprint) is unchanged is not touched; an edited
 request updates its job; a request moved back out of a done stage cancels its job's open
@@ -48,7 +49,11 @@ class SyncConfig:
     #: Seconds re-read before the cursor at the start of a run (late commits in Odoo).
     lookback_seconds: int = 30
     #: Pages read ahead of the one being stored.
-    prefetch_pages: int = 2
+    prefetch_pages: int = 4
+    #: At most this many records stored and committed together: the pages read ahead while
+    #: the ones before were stored go in one transaction, up to this size (each transaction
+    #: has a cost of its own: the look-ups, the locks, the bulk writes' starts, the commit).
+    store_batch: int = 2000
 
 
 Progress = Callable[[int, int | None], None]  # (records read so far, total or None)
@@ -102,12 +107,21 @@ class Syncer:
 
     # -- reading ------------------------------------------------------------------------
     def pages(self, start: cur.Cursor) -> Iterator[cur.Step]:
-        """Pages from ``start``. A reader thread fetches up to ``prefetch_pages`` pages ahead
-        (a bounded queue) while the caller stores and commits; the cursor the caller saves
-        is the one of the page it committed, so reading ahead never moves it. An Odoo error
-        reaches the caller at the page where it happened; when the caller stops (an error
-        of its own, or done), the reader stops too before this returns."""
+        """Pages from ``start``, one by one (``runs`` of one page each)."""
+        for run in self.runs(start, records=0):
+            yield from run
+
+    def runs(self, start: cur.Cursor, records: int | None = None) -> Iterator[list[cur.Step]]:
+        """Pages from ``start``, in runs: the next page read, and after it those already read
+        ahead (never waited for) while the run holds at most ``records`` records
+        (``store_batch`` by default; 0: a page a run). A reader thread fetches up to
+        ``prefetch_pages`` pages ahead (a bounded queue) while the caller stores and
+        commits; the cursor the caller saves is the one of the last page it committed, so
+        reading ahead never moves it. An Odoo error reaches the caller after the pages read
+        before it; when the caller stops (an error of its own, or done), the reader stops
+        too before this returns."""
         size = self.config.page_size
+        limit = self.config.store_batch if records is None else records
         steps: queue.Queue[cur.Step | BaseException] = queue.Queue(
             maxsize=max(1, self.config.prefetch_pages)
         )
@@ -139,13 +153,26 @@ class Syncer:
 
         reader = threading.Thread(target=read, name="odoo-read", daemon=True)
         reader.start()
+        held: BaseException | None = None
         try:
             while True:
-                item = steps.get()
+                item = held or steps.get()
                 if isinstance(item, BaseException):
                     raise item
-                yield item
-                if item.finished:
+                run, count = [item], len(item.records)
+                # a page holds at most ``size`` records: taken only when it fits
+                while not run[-1].finished and count + size <= limit:
+                    try:
+                        more = steps.get_nowait()
+                    except queue.Empty:
+                        break
+                    if isinstance(more, BaseException):
+                        held = more  # raised after this run is stored
+                        break
+                    run.append(more)
+                    count += len(more.records)
+                yield run
+                if run[-1].finished:
                     return
         finally:
             stop.set()
@@ -180,12 +207,13 @@ class Syncer:
         total = None
         if progress is not None and (start.by_id or start.second is None):  # all, or the rest
             total = self.gateway.count_requests(cur.query(start)[0])
-        for step in self.pages(start):
-            report.pages += 1
+        for run in self.runs(start):
+            report.pages += len(run)
+            last = run[-1].cursor
             with Session(self.engine, expire_on_commit=False) as session:
-                self.store(session, step.records, report)
-                if _after(step.cursor, stored):
-                    save_cursor(session, step.cursor)
+                self.store(session, _latest(run), report)
+                if _after(last, stored):
+                    save_cursor(session, last)
                 session.commit()
             if progress is not None:
                 progress(report.read, total)
@@ -273,6 +301,24 @@ class Syncer:
             for name in ("read", "created", "updated", "skipped", "deleted"):
                 setattr(report, name, getattr(report, name) + getattr(part, name))
         return report
+
+
+def _latest(run: Sequence[cur.Step]) -> list[dict[str, Any]]:
+    """The records of a run of pages, a request read again in a later page only as read
+    last (written while the run was read, it came again with what it holds now)."""
+    if len(run) == 1:
+        return run[0].records
+    later: set[int] = set()
+    parts: list[list[dict[str, Any]]] = []
+    for step in reversed(run):
+        part = [r for r in step.records if not (_an_id(r.get("id")) and r["id"] in later)]
+        later.update(r["id"] for r in part if _an_id(r.get("id")))
+        parts.append(part)
+    return [record for part in reversed(parts) for record in part]
+
+
+def _an_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _after(new: cur.Cursor, old: cur.Cursor) -> bool:

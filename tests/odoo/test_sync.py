@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,9 +14,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from service.models import Job, OdooRequestLink
-from service.odoo.cursor import Cursor
+from service.odoo.cursor import Cursor, Step
 from service.odoo.errors import OdooCallError
-from service.odoo.sync import Syncer, load_cursor
+from service.odoo.sync import Syncer, _latest, load_cursor
 from service.schemas import CallbackIn
 from service.usecases.callbacks import record_callback
 from tests.support.odoo_standin import OdooException, OdooStandIn
@@ -268,11 +269,14 @@ def test_a_request_completed_again_after_its_callback_is_skipped_and_the_page_go
 
 
 class _FailingStore(Syncer):
-    """A database failure while storing the second page (a real one would be e.g. a lost
-    connection); the pages read ahead by then must not count."""
+    """A database failure while storing the second run of pages (a real one would be e.g. a
+    lost connection); the pages read ahead by then must not count."""
+
+    stores = 0
 
     def store(self, session, records, report):  # type: ignore[no-untyped-def]
-        if report.pages == 2:
+        self.stores += 1
+        if self.stores == 2:
             raise RuntimeError("database went away")
         super().store(session, records, report)
 
@@ -290,14 +294,15 @@ def test_a_failure_while_storing_leaves_the_cursor_at_the_last_committed_page(
         stored = {j.ref for j in session.exec(select(Job))}
         links = session.exec(select(func.count()).select_from(OdooRequestLink)).one()
         cursor = load_cursor(session)
-    # only the first page and its cursor; the pages read ahead are not stored
-    assert len(stored) == links == 200
+    # only the first run (the first page, and those read ahead with it) and its cursor; the
+    # pages read ahead after it are not stored
+    assert len(stored) == links and links in {200, 400, 600, 800, 1000}
     assert cursor.by_id and cursor.second is not None
     assert cursor.last_id == max(int(ref.removeprefix("odoo-")) for ref in stored)
     totals: list[int | None] = []
     report = syncer_for(odoo, page_size=200).run(progress=lambda _read, total: totals.append(total))
-    assert report.created == 1000 and len(jobs(engine)) == 1200
-    assert set(totals) == {1000}  # the progress counts what the first read has left
+    assert report.created == 1200 - links and len(jobs(engine)) == 1200
+    assert set(totals) == {1200 - links}  # the progress counts what the first read has left
 
 
 def test_the_reader_stays_a_bounded_number_of_pages_ahead(odoo, syncer_for):
@@ -318,9 +323,49 @@ def test_the_reader_stays_a_bounded_number_of_pages_ahead(odoo, syncer_for):
             )
         )
     steps.close()
-    # page k stored: at most k + prefetch (2) + the one being handed over read
-    assert all(n <= k + 1 + 3 for k, n in enumerate(reads_when_stored))
+    # page k stored: at most k + prefetch (4) + the one being handed over read
+    assert all(n <= k + 1 + 5 for k, n in enumerate(reads_when_stored))
     assert not [t for t in threading.enumerate() if t.name == "odoo-read"]
+
+
+class _SlowFirstStore(Syncer):
+    """The first store is slow: the reader reads ahead meanwhile."""
+
+    sizes: list[int]
+
+    def store(self, session, records, report):  # type: ignore[no-untyped-def]
+        if not self.sizes:
+            time.sleep(0.5)
+        self.sizes.append(len(records))
+        super().store(session, records, report)
+
+
+def test_the_pages_read_ahead_are_stored_together_up_to_the_batch_size(odoo, syncer_for, engine):
+    done_requests(odoo, 1000)
+    syncer = syncer_for(odoo, page_size=100)
+    syncer.config = replace(syncer.config, store_batch=300)
+    syncer.__class__ = _SlowFirstStore
+    syncer.sizes = []
+    report = syncer.run()
+    assert report.created == 1000 and report.pages == 10
+    assert sum(syncer.sizes) == 1000 and max(syncer.sizes) <= 300
+    assert syncer.sizes[0] == 100 and 300 in syncer.sizes[1:]  # read while the first stored
+    assert len(syncer.sizes) < 10
+    with Session(engine) as session:
+        cursor = load_cursor(session)
+    assert not cursor.by_id and cursor.second is not None  # the first read of all is done
+
+
+def test_a_request_read_again_in_a_later_page_of_a_run_is_stored_as_read_last():
+    first = {"id": 1, "name": "before"}
+    again = {"id": 1, "name": "after"}
+    twice_in_one_page = [{"id": 2}, {"id": 2}]  # the page's own trouble: skipped as before
+    run = [
+        Step([first, *twice_in_one_page, {"id": 3}], Cursor(), finished=False),
+        Step([{"id": 4}, again, {"no": "id"}], Cursor(), finished=True),
+    ]
+    assert _latest(run) == [*twice_in_one_page, {"id": 3}, {"id": 4}, again, {"no": "id"}]
+    assert _latest(run[:1]) is run[0].records
 
 
 class _EditingDuringTheRead(Syncer):
