@@ -61,6 +61,7 @@ from sqlmodel import Session  # noqa: E402
 
 from service.config import get_settings  # noqa: E402
 from service.db import make_engine, migrate  # noqa: E402
+from service.heap import settle  # noqa: E402
 from service.models import Estate  # noqa: E402
 from service.odoo.connect import connect, detect_version  # noqa: E402
 from service.odoo.cursor import first_read  # noqa: E402
@@ -494,6 +495,7 @@ def main() -> None:
 
     with sqlite_databases() as sqlite, _postgres(args) as postgres:
         databases = {"SQLite": sqlite} | ({"PostgreSQL": postgres} if postgres else {})
+        settle()  # as ``huifang sync`` does once it has started
         try:
             if not args.no_standin:
                 standin(args, databases)

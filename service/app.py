@@ -25,6 +25,7 @@ from .api.auth import BearerKeyMiddleware, WriteRequestMiddleware
 from .catalogue import t
 from .channels.residents import ResidentLinkSender
 from .config import get_settings
+from .heap import settle
 from .http import errors, openapi
 from .http.headers import SecurityHeaders
 from .http.limits import BodyLimitMiddleware
@@ -61,6 +62,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         app.state.loop_reads = None
         await reads.close()
+
+
+def serving_app() -> FastAPI:
+    """A ``huifang serve --workers N`` worker's app: ``create_app``, its start-up objects then
+    kept out of the garbage collector's full collections (``heap.settle``)."""
+    app = create_app()
+    settle()
+    return app
 
 
 def create_app() -> FastAPI:

@@ -70,6 +70,7 @@ def serve(
 
     from .app import create_app
     from .db import get_engine, migrate
+    from .heap import settle
     from .http.logs import redact_root_handlers, uvicorn_log_config
 
     _settings()  # refused before anything starts
@@ -91,6 +92,7 @@ def serve(
             from .scheduler import attach_scheduler
 
             attach_scheduler(application, get_engine(), _settings())
+        settle()
         uvicorn.run(
             application, host=host, port=port, log_level="info", log_config=uvicorn_log_config()
         )
@@ -106,13 +108,14 @@ def serve(
     scheduler = threading.Thread(
         target=run_loop, args=(get_engine(), _settings(), stop), name="scheduler", daemon=True
     )
+    settle()
     if sync_loop is not None:
         sync_loop.start()
     if remind:
         scheduler.start()
     try:
         uvicorn.run(
-            "service.app:create_app",
+            "service.app:serving_app",
             factory=True,
             host=host,
             port=port,
@@ -355,6 +358,7 @@ def remind(
     from datetime import UTC, datetime
 
     from .db import get_engine, migrate
+    from .heap import settle
     from .scheduler import run_cycle
     from .web.options import time_option
 
@@ -364,6 +368,7 @@ def remind(
     settings = _settings()
     engine = get_engine()
     migrate(engine)
+    settle()  # what start-up loaded stays out of the collections of every cycle
     while True:
         report, sent = run_cycle(engine, settings, moment or datetime.now(UTC))
         for line in report.lines:

@@ -28,12 +28,19 @@ from dataclasses import dataclass  # noqa: E402
 
 import uvicorn  # noqa: E402
 
+from service import heap  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.config import get_settings  # noqa: E402
 from service.db import get_session, make_engine, migrate  # noqa: E402
 from service.http.deps import get_db_engine, get_now  # noqa: E402
 
 from .pg import Cluster, start_cluster  # noqa: E402
+
+# The commands run here in-process (serve, sync, remind) freeze their start-up heap for the
+# garbage collector (``service.heap.settle``); this process makes and drops apps, engines and
+# sessions test after test, and all of them must stay collectable: it is never frozen
+# (``tests/unit/test_heap.py`` freezes, and unfreezes, on purpose).
+heap._settled = True
 
 ADMIN_KEY = os.environ["HUIFANG_ADMIN_API_KEY"]
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}

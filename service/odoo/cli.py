@@ -43,6 +43,7 @@ def sync(
 
     from service.config import get_settings
     from service.db import get_engine, migrate
+    from service.heap import settle
     from service.http.progress import LateProgress, counted_columns
     from service.odoo.link import SyncRunning, run_sync_loop, sync_once
     from service.odoo.sync import reset_cursor
@@ -53,6 +54,7 @@ def sync(
     migrate(engine)
     if full:
         reset_cursor(engine)
+    settle()  # what start-up loaded stays out of the collections a sync sets off
     if not once:
         stop = threading.Event()
         try:

@@ -275,6 +275,17 @@ def test_sync_once_runs_and_reports(cli_env, odoo):
     assert "skipped" in result.output  # estate E1 does not exist in this fresh database
 
 
+def test_sync_once_settles_its_start_up_heap_before_reading(cli_env, odoo, monkeypatch):
+    from service import heap
+
+    settled: list[int] = []
+    monkeypatch.setattr(heap, "settle", lambda: settled.append(len(odoo.calls)))
+    result = run_cli("--once")
+    assert result.exit_code == 0, result.output
+    searches = [c for c in odoo.calls if c.method == "search_read"]
+    assert len(settled) == 1 and searches and settled[0] <= odoo.calls.index(searches[0])
+
+
 @pytest.mark.parametrize(
     ("env", "code", "text"),
     [
