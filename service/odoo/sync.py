@@ -182,8 +182,8 @@ class Syncer:
     def store(
         self, session: Session, records: Sequence[dict[str, Any]], report: SyncReport
     ) -> None:
-        """Store one page (no commit): ``page.PageStore``. Each record either lands or is
-        skipped alone."""
+        """Store one page, or a run of them (no commit): ``page.PageStore``. Each record
+        either lands or is skipped alone."""
         if records:
             PageStore(
                 session,
