@@ -65,8 +65,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def serving_app() -> FastAPI:
-    """A ``huifang serve --workers N`` worker's app: ``create_app``, its start-up objects then
-    kept out of the garbage collector's full collections (``heap.settle``)."""
+    """The app ``huifang serve`` serves (in each worker with ``--workers N``): ``create_app``,
+    its start-up objects then kept out of the garbage collector's full collections
+    (``heap.settle``)."""
     app = create_app()
     settle()
     return app

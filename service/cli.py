@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from .heap import settle
+
 app = typer.Typer(
     help="Huifang 回访: maintenance callbacks on top of Odoo.",
     no_args_is_help=True,
@@ -68,9 +70,8 @@ def serve(
 
     import uvicorn
 
-    from .app import create_app
+    from .app import serving_app
     from .db import get_engine, migrate
-    from .heap import settle
     from .http.logs import redact_root_handlers, uvicorn_log_config
 
     _settings()  # refused before anything starts
@@ -80,7 +81,7 @@ def serve(
     migrate(get_engine())
     with_sync = sync and _settings().odoo_configured
     if workers == 1:
-        application = create_app()
+        application = serving_app()
         if with_sync:
             try:
                 from .odoo.loop import attach_sync_loop
@@ -92,7 +93,6 @@ def serve(
             from .scheduler import attach_scheduler
 
             attach_scheduler(application, get_engine(), _settings())
-        settle()
         uvicorn.run(
             application, host=host, port=port, log_level="info", log_config=uvicorn_log_config()
         )
@@ -358,7 +358,6 @@ def remind(
     from datetime import UTC, datetime
 
     from .db import get_engine, migrate
-    from .heap import settle
     from .scheduler import run_cycle
     from .web.options import time_option
 

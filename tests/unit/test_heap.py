@@ -41,8 +41,9 @@ def test_a_worker_app_is_settled_once_made(monkeypatch):
 def test_remind_settles_before_its_first_cycle(monkeypatch, tmp_path):
     order: list[str] = []
     monkeypatch.setenv("HUIFANG_DATABASE_URL", f"sqlite:///{tmp_path}/remind.db")
-    monkeypatch.setattr(heap, "settle", lambda: order.append("settle"))
     from service import cli, scheduler
+
+    monkeypatch.setattr(cli, "settle", lambda: order.append("settle"))
 
     real_cycle = scheduler.run_cycle
 
