@@ -113,7 +113,8 @@ class SyncReport:
         )
 
 
-def _valid_id(value: Any) -> bool:
+def valid_id(value: Any) -> bool:
+    """An Odoo record id as JSON-RPC gives one (an int, not a bool)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -150,7 +151,7 @@ class PageStore:
     def store(self, records: Sequence[dict[str, Any]]) -> None:
         session = self.session
         begin_write(session)
-        ids = [r["id"] for r in records if _valid_id(r.get("id"))]
+        ids = [r["id"] for r in records if valid_id(r.get("id"))]
         known: dict[int, Any] = {}
         if ids:
             query = sa.select(*_KNOWN).where(among(session, LINKS.c.odoo_id, ids))
@@ -161,7 +162,7 @@ class PageStore:
             self.report.read += 1
             rid = record.get("id")
             row = None
-            if _valid_id(rid):
+            if valid_id(rid):
                 if rid in seen:
                     self._skipped(f"request {rid}: read twice in one page", None)
                     continue
@@ -174,7 +175,7 @@ class PageStore:
             todo.append((record, row, fp))
         if not todo:
             return
-        refs = [job_ref(r["id"]) for r, _row, _fp in todo if _valid_id(r.get("id"))]
+        refs = [job_ref(r["id"]) for r, _row, _fp in todo if valid_id(r.get("id"))]
         if refs:
             found = select(Job).where(among(session, col(Job.ref), refs))
             self.jobs = {j.ref: j for j in session.exec(found)}
@@ -320,7 +321,7 @@ class PageStore:
         """Kept as ``skipped`` (its fingerprint emptied), so it is retried when seen again."""
         self._skipped(reason, row)
         rid = record.get("id")
-        if not _valid_id(rid):
+        if not valid_id(rid):
             return
         values = {
             "odoo_id": rid,

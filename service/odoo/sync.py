@@ -33,7 +33,7 @@ from service.models import Job, OdooCursor, OdooRequestLink, utcnow
 from service.odoo import cursor as cur
 from service.odoo.gateway import ESTATE_MODEL, REQUEST_MODEL, OdooGateway
 from service.odoo.mapping import MappingConfig, Stage
-from service.odoo.page import ACTOR, PageStore, SyncReport, fingerprint
+from service.odoo.page import ACTOR, PageStore, SyncReport, fingerprint, valid_id
 from service.usecases.audit import audit
 
 __all__ = ["ACTOR", "SyncConfig", "SyncReport", "Syncer", "fingerprint", "load_cursor"]
@@ -311,14 +311,10 @@ def _latest(run: Sequence[cur.Step]) -> list[dict[str, Any]]:
     later: set[int] = set()
     parts: list[list[dict[str, Any]]] = []
     for step in reversed(run):
-        part = [r for r in step.records if not (_an_id(r.get("id")) and r["id"] in later)]
-        later.update(r["id"] for r in part if _an_id(r.get("id")))
+        part = [r for r in step.records if not (valid_id(r.get("id")) and r["id"] in later)]
+        later.update(r["id"] for r in part if valid_id(r.get("id")))
         parts.append(part)
     return [record for part in reversed(parts) for record in part]
-
-
-def _an_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _after(new: cur.Cursor, old: cur.Cursor) -> bool:
