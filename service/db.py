@@ -143,15 +143,25 @@ def error_summary(exc: BaseException) -> str:
 
 @dataclass
 class RequestCommits:
-    """What one request's transactions did (see ``watch_request``): the commits it began,
-    whether the connection died during one of them (then nobody knows whether it was saved),
-    and the error that found the database unreachable, if one did."""
+    """What one request's transactions did (see ``watch_request``): the commits it began, the
+    session commits that went through, whether the connection died during one (then nobody
+    knows whether it was saved), and the error that found the database unreachable, if one
+    did."""
 
     started: int = 0
+    #: Session commits the database confirmed: a change of this request is saved, whatever
+    #: a later statement meets (reading the answer back, say).
+    saved: int = 0
     outcome_unknown: bool = False
     unreachable: BaseException | None = None
     #: The connection whose COMMIT is under way (or last went through).
     committing: Connection | None = None
+
+    @property
+    def maybe_saved(self) -> bool:
+        """Whether something of the request may be saved: a commit went through, or one was
+        cut off with its outcome unknown."""
+        return self.outcome_unknown or self.saved > 0
 
 
 _REQUEST_COMMITS: ContextVar[RequestCommits | None] = ContextVar(
@@ -167,6 +177,17 @@ def watch_request() -> Iterator[RequestCommits]:
     token = _REQUEST_COMMITS.set(commits)
     try:
         yield commits
+    finally:
+        _REQUEST_COMMITS.reset(token)
+
+
+@contextmanager
+def unwatched() -> Iterator[None]:
+    """A block whose commits are no change of the request's client (a token's last use):
+    whatever becomes of them, the request's answer does not speak of them."""
+    token = _REQUEST_COMMITS.set(None)
+    try:
+        yield
     finally:
         _REQUEST_COMMITS.reset(token)
 
@@ -188,6 +209,13 @@ def _commit_begins(connection: Connection) -> None:
     if commits is not None:
         commits.started += 1
         commits.committing = connection
+
+
+@event.listens_for(Session, "after_commit")
+def _commit_went_through(session: Session) -> None:
+    commits = _REQUEST_COMMITS.get()
+    if commits is not None and not session.in_nested_transaction():  # a savepoint saves nothing yet
+        commits.saved += 1
 
 
 def _commit_over(connection: Connection) -> None:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import get_settings
-from ..db import WRITE_REQUEST, get_session, open_session
+from ..db import WRITE_REQUEST, get_session, open_session, unwatched
 from ..http.access import ADMIN_CALLER, Caller, known_callers
 from ..http.deps import get_now
 from ..usecases.tokens import PREFIX, holder_of
@@ -44,7 +44,8 @@ def _token_caller(app: Any, key: str) -> Caller | None:
     sessions = _dependency(app, get_session, open_session)()
     session = next(sessions)
     try:
-        holder = holder_of(session, key, now)
+        with unwatched():  # the token's last use is bookkeeping, not the client's change
+            holder = holder_of(session, key, now)
     finally:
         sessions.close()
     if holder is None:

@@ -118,7 +118,7 @@ def database_error_summary(exc: DBAPIError) -> str:
 def unavailable_response(commits: RequestCommits | None, method: str) -> JSONResponse:
     """The 503 for a request that met an unreachable database, saying what became of it (a
     read's own bookkeeping, a token's last use, is no change of the client's)."""
-    unknown = commits is not None and commits.outcome_unknown and method not in SAFE_METHODS
+    unknown = commits is not None and commits.maybe_saved and method not in SAFE_METHODS
     detail = UNKNOWN if unknown else BUSY
     return JSONResponse(
         {"detail": detail},

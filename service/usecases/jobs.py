@@ -319,6 +319,7 @@ def upsert_job(
                 raise d.Conflict(f"job {job_in.ref!r} changed concurrently; try again") from None
         else:
             job = session.get_one(Job, ids[job_in.ref])
+            set_committed_value(job, "estate", estate)  # its answer reads no more after the commit
             if commit:
                 session.commit()
             return UpsertResult(job, True, True)
@@ -377,6 +378,7 @@ def upsert_job(
             detail=changes,
             estate_id=job.estate_id,
         )
+    set_committed_value(job, "estate", estate)
     if commit:
         session.commit()
     return UpsertResult(job, False, bool(changes))

@@ -68,12 +68,11 @@ def get_job(session: Session, ref: str, *, for_update: bool = False) -> Job:
     seen: dict[str, Job] = session.info.setdefault(_JOBS_READ, {})
     if not for_update and ref in seen and seen[ref] in session:
         return seen[ref]  # read before in this session (the access check): the same object
-    query = select(Job).where(Job.ref == ref)
-    if not for_update:
-        # its estate in the same query: every view of a job reads its code and timezone
-        query = query.options(joinedload(Job.estate))  # type: ignore[arg-type]
-    elif session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Job)  # type: ignore[call-arg]
+    # its estate in the same query: every view of a job reads its code and timezone (and an
+    # answer made after a write's commit then needs no read of its own)
+    query = select(Job).where(Job.ref == ref).options(joinedload(Job.estate))  # type: ignore[arg-type]
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Job)  # type: ignore[call-arg]  # the job's row only
     job = session.exec(query.execution_options(populate_existing=for_update)).first()
     if job is None:
         raise d.NotFound(f"job {ref!r} not found")

@@ -130,11 +130,14 @@ def record_callback_once(
     """``record_callback``, once per ``key``: the callback, its rectification's id, and
     whether it was made by an earlier request with the same key (then nothing is stored)."""
 
+    made: list[tuple[Callback, int | None]] = []
+
     def make() -> int:
-        callback, _ = record_callback(
+        callback, rectification = record_callback(
             session=session, ref=ref, cb_in=cb_in, now=now, actor=actor, commit=False
         )
         assert callback.id is not None
+        made.append((callback, None if rectification is None else rectification.id))
         return callback.id
 
     callback_id, replayed = once(
@@ -147,6 +150,8 @@ def record_callback_once(
         now=now,
         make=make,
     )
+    if not replayed and made:  # answered from what was written: no read after the commit
+        return *made[-1], False
     return *_callback(session, callback_id), replayed
 
 

@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from service.config import get_settings
 from service.db import OutageBackoff, make_engine
+from service.http.deps import SessionDep
 from service.http.errors import BUSY, UNKNOWN
 from service.loop_reads import LoopReads
 from service.usecases.receipt_check import receipt_code
@@ -209,6 +211,73 @@ def test_a_commit_cut_off_says_nobody_knows_whether_it_was_saved(
     callbacks, audited = _recorded(database)
     assert callbacks == audited <= 1  # the callback is there with its audit entry, or neither
     assert api.get(f"/api/v1/jobs/{REF}").status_code == 200
+
+
+@pytest.mark.postgres
+def test_a_callback_saved_as_the_database_goes_away_is_answered_from_what_was_written(
+    api: TestClient, cluster: Cluster, database: Engine
+):
+    went_through: list[Session] = []
+
+    def halt(session: Session) -> None:  # the database stops right after the COMMIT
+        if not went_through and not session.in_nested_transaction():
+            went_through.append(session)
+            cluster.halt()
+
+    event.listen(Session, "after_commit", halt)
+    try:
+        response = api.post(f"/api/v1/jobs/{REF}/callbacks", json=CALLBACK)
+    finally:
+        event.remove(Session, "after_commit", halt)
+        cluster.resume()
+    assert went_through
+    assert response.status_code == 201, response.text
+    assert response.json()["staff"] == CALLBACK["staff"]
+    assert _recorded(database) == (1, 1)
+
+
+@pytest.mark.postgres
+def test_a_write_whose_commit_went_through_never_says_nothing_was_saved(
+    api: TestClient, cluster: Cluster, database: Engine
+):
+    def saved_then_gone(session: SessionDep) -> dict[str, str]:
+        session.execute(sa.text("UPDATE estates SET name = '阳光花园二期' WHERE code = 'YG'"))
+        session.commit()
+        cluster.halt()
+        session.execute(sa.text("SELECT 1"))  # reading the answer back meets the outage
+        return {}
+
+    api.app.add_api_route("/api/v1/saved-then-gone", saved_then_gone, methods=["POST"])  # type: ignore[attr-defined]
+    try:
+        _unavailable(api.post("/api/v1/saved-then-gone"), UNKNOWN)
+    finally:
+        cluster.resume()
+    with database.connect() as conn:
+        name = conn.execute(sa.text("SELECT name FROM estates WHERE code = 'YG'")).scalar_one()
+    assert name == "阳光花园二期"
+
+
+@pytest.mark.postgres
+def test_a_tokens_last_use_is_no_saved_change_of_the_request(
+    api: TestClient, cluster: Cluster, database: Engine, once_on: Any
+):
+    lead = {"name": "维修主管", "role": "lead", "estate": "YG"}
+    token = api.post("/api/v1/tokens", json=lead).json()["token"]
+
+    def restart(_conn: Any) -> None:
+        cluster.halt()
+        cluster.resume()
+
+    once_on("before_cursor_execute", restart, lambda s: s.startswith("INSERT INTO callbacks"))
+    # the token's first use is written (committed) before the route's write is cut off
+    response = api.post(
+        f"/api/v1/jobs/{REF}/callbacks", json=CALLBACK, headers={"Authorization": f"Bearer {token}"}
+    )
+    _unavailable(response, BUSY)
+    assert _recorded(database) == (0, 0)
+    with database.connect() as conn:
+        used = conn.execute(sa.text("SELECT last_used_at FROM api_tokens")).scalar_one()
+    assert used is not None
 
 
 @pytest.mark.parametrize(
