@@ -102,40 +102,50 @@ def chained_rows(
     return rows
 
 
-def append_many(
-    session: Session,
-    chain: int,
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    entries: Sequence[tuple[str, bytes]],
-) -> None:
-    """Append entries that share their time, actor, action and entity (one bulk creation's:
-    (entity id, the detail's ``domain.evidence.canonical`` bytes) each) to ``chain``, with one
-    bulk insert (``bulk.write_rows``). Each detail is encoded once by the caller, for its hash
-    and as the column's text (``bulk.JSONText``); the shared values are given, and hashed,
-    once."""
-    seq, prev = _lock_head(session, chain)
-    digest = E.entries_hasher(chain=chain, at=at, actor=actor, action=action, entity=entity)
-    rows = []
-    for entity_id, text in entries:
-        seq += 1
-        entry_hash = digest(prev, seq, entity_id, text)
-        rows.append(
-            {
-                "entity_id": entity_id,
-                "detail": JSONText(text.decode()),
-                "seq": seq,
-                "prev_hash": prev,
-                "hash": entry_hash,
-            }
+class BulkEntries:
+    """Entries that share their time, actor, action and entity (one bulk creation's), appended
+    to ``chain`` in three steps: made, the chain's head is locked (its seq and hash read);
+    ``add`` hashes entries, (entity id, the detail's ``domain.evidence.canonical`` bytes)
+    each, with no database (the caller may run it while the database is busy with other
+    rows); ``write`` moves the head and stores them with one bulk insert
+    (``bulk.write_rows``). Each detail is encoded once by the caller, for its hash and as the
+    column's text (``bulk.JSONText``); the shared values are given, and hashed, once."""
+
+    def __init__(
+        self, session: Session, chain: int, *, at: datetime, actor: str, action: str, entity: str
+    ) -> None:
+        self.session, self.chain = session, chain
+        self.seq, self.prev = _lock_head(session, chain)
+        self.digest = E.entries_hasher(
+            chain=chain, at=at, actor=actor, action=action, entity=entity
         )
-        prev = entry_hash
-    _move_head(session, chain, seq, prev)
-    shared = {"at": at, "actor": actor, "action": action, "entity": entity, "chain": chain}
-    write_rows(session, AuditLog.__table__, rows, same=shared)  # type: ignore[attr-defined]
+        self.shared = {"at": at, "actor": actor, "action": action, "entity": entity, "chain": chain}
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, entries: Sequence[tuple[str, bytes]]) -> None:
+        seq, prev, digest, rows = self.seq, self.prev, self.digest, self.rows
+        for entity_id, text in entries:
+            seq += 1
+            entry_hash = digest(prev, seq, entity_id, text)
+            rows.append(
+                {
+                    "entity_id": entity_id,
+                    "detail": JSONText(text.decode()),
+                    "seq": seq,
+                    "prev_hash": prev,
+                    "hash": entry_hash,
+                }
+            )
+            prev = entry_hash
+        self.seq, self.prev = seq, prev
+
+    def write(self) -> None:
+        if not self.rows:
+            return
+        _move_head(self.session, self.chain, self.seq, self.prev)
+        table = AuditLog.__table__  # type: ignore[attr-defined]
+        write_rows(self.session, table, self.rows, same=self.shared)
+        self.rows = []
 
 
 def _move_head(session: Session, chain: int, seq: int, last: str) -> None:

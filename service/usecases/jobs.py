@@ -10,17 +10,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
+from typing_extensions import TypedDict
 
 from .. import domain as d
 from ..db import begin_write
-from ..domain.evidence import canonical
 from ..models import Callback, Estate, Job, utcnow
 from ..schemas import JobIn
-from .audit import append_many, audit, sealed
-from .bulk import among, write_rows
+from .audit import BulkEntries, audit, sealed
+from .bulk import write_rows
 from .estates import estate_rules
 from .job_view import job_fields, next_step
 from .queries import completed_within, get_estate, period_clause, status_clause
@@ -35,6 +36,25 @@ _JOB_FIELDS = (
     "worker",
     "charge",
 )
+
+
+#: ``created_detail``'s writer: ``JobIn``'s fields as a typed dict, in sorted order.
+_DETAIL_KEYS = tuple(sorted(JobIn.model_fields))
+_DETAIL: TypeAdapter[dict[str, Any]] = TypeAdapter(
+    TypedDict(  # type: ignore[operator]
+        "JobCreatedDetail", {key: JobIn.model_fields[key].annotation for key in _DETAIL_KEYS}
+    )
+)
+
+
+def created_detail(job_in: JobIn) -> bytes:
+    """A ``job.created`` entry's detail: the job as given, its personal values sealed, as
+    ``domain.evidence.canonical`` bytes. The same bytes as
+    ``canonical(sealed(job_in.model_dump(mode="json")))`` (a property test checks it), written
+    in one step by pydantic's serializer from the fields in sorted order, in a third of the
+    time: a first sync makes one per job."""
+    given = job_in.__dict__
+    return _DETAIL.dump_json(sealed({key: given[key] for key in _DETAIL_KEYS}))
 
 
 Month = tuple[int, datetime, datetime]  # estate id, the month's bounds (UTC)
@@ -191,41 +211,56 @@ def create_jobs(
         )
     jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
 
-    def details() -> dict[int, list[tuple[str, bytes]]]:
-        """Each job's audit detail as its canonical text, by estate."""
-        by_estate: dict[int, list[tuple[str, bytes]]] = {}
-        for job_in in jobs:
-            by_estate.setdefault(plain[job_in.estate][0], []).append(  # type: ignore[arg-type]
-                (job_in.ref, canonical(sealed(job_in.model_dump(mode="json"))))
-            )
-        return by_estate
-
     with session.begin_nested():
         moved = new_jobs_tokens(session, tokens)
-        # the details are encoded while the database stores the jobs (``meanwhile``)
-        by_estate = write_rows(session, jobs_table, rows, same=fresh, meanwhile=details)
-        found = session.execute(
-            sa.select(jobs_table.c.ref, jobs_table.c.id).where(
-                among(session, jobs_table.c.ref, refs)
+        ids: dict[str, int] = {}
+        for row, job_id in zip(rows, _new_ids(session, len(rows)), strict=True):
+            row["id"] = ids[row["ref"]] = job_id
+        chains = {  # their heads locked in one order: no two writers deadlock
+            estate_id: BulkEntries(
+                session, estate_id, at=now, actor=actor, action="job.created", entity="job"
             )
-        )
-        ids: dict[str, int] = {ref: job_id for ref, job_id in found}
+            for estate_id in sorted({row["estate_id"] for row in rows})
+        }
+
+        def entries() -> None:
+            """Each job's audit entry: its detail's canonical text, and its hash."""
+            by_estate: dict[int, list[tuple[str, bytes]]] = {}
+            for job_in in jobs:
+                by_estate.setdefault(plain[job_in.estate][0], []).append(  # type: ignore[arg-type]
+                    (job_in.ref, created_detail(job_in))
+                )
+            for estate_id, part in by_estate.items():
+                chains[estate_id].add(part)
+
+        # the audit entries are made while the database stores the jobs (``meanwhile``)
+        write_rows(session, jobs_table, rows, same=fresh, meanwhile=entries)
         # the new jobs' repeat groups, from the rows just written
         relink_repeats(
             session, {(r["estate_id"], r["unit"], r["category"]) for r in rows if r["unit"]}
         )
-        for estate_id in sorted(by_estate):  # one order: no two writers deadlock
-            append_many(
-                session,
-                estate_id,
-                at=now,
-                actor=actor,
-                action="job.created",
-                entity="job",
-                entries=by_estate[estate_id],
-            )
+        for estate_id in sorted(chains):
+            chains[estate_id].write()
     _keep_counts({e: (tokens[e], moved[e]) for e in moved}, counts)
     return ids
+
+
+def _new_ids(session: Session, count: int) -> list[int]:
+    """Ids for ``count`` new jobs, taken before they are written (so what refers to them is
+    made while they are): on PostgreSQL from the table's sequence; on SQLite, which has one
+    writer at a time (this one: ``begin_write``), the ones after the highest, as it would
+    give them itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        taken = session.execute(
+            sa.text(
+                "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return list(taken.scalars())
+    highest = session.execute(sa.select(sa.func.max(Job.__table__.c.id))).scalar()  # type: ignore[attr-defined]
+    start = (highest or 0) + 1
+    return list(range(start, start + count))
 
 
 RepairGroup = tuple[int, str, str]  # estate id, unit, category

@@ -53,6 +53,27 @@ def test_bulk_rows_land_with_the_columns_conversions(engine):
     assert (first.note, second.note) == ("水管", None)
 
 
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 5, 1, 8, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8))),
+        datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 30, 0, 1, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+        datetime(5, 1, 1, 0, 0, tzinfo=UTC),
+    ],
+)
+def test_bulk_rows_store_each_time_as_the_orm_does(engine, moment):
+    """On PostgreSQL a time goes into ``COPY`` as its text: the same instant, to the
+    microsecond, as the ORM's insert of the same value."""
+    with Session(engine) as session:
+        write_rows(session, LINKS, [_link_row(1, write_date=moment, completed_at=moment)])
+        session.add(OdooRequestLink(**_link_row(2, write_date=moment, completed_at=moment)))
+        session.commit()
+        rows = session.exec(select(OdooRequestLink).order_by(OdooRequestLink.odoo_id)).all()
+    assert [(r.write_date, r.completed_at) for r in rows] == [(moment, moment)] * 2
+    assert rows[0].write_date.tzinfo == UTC
+
+
 def test_a_bulk_row_refused_is_sqlalchemys_integrity_error_and_the_savepoint_holds(engine):
     with Session(engine) as session:
         write_rows(session, LINKS, [_link_row(1)])
