@@ -46,6 +46,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "checkin", _sqlite_durable_again)
     else:
         # A dead connection in the pool is found by a ping when it is lent, not by the
         # request that gets it; a server that does not answer is given up on in seconds
@@ -84,20 +85,50 @@ def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE (see ``begin_write``): it takes the write lock up front, so two requests that
     # read and then write wait for each other (busy timeout) instead of failing with
     # "database is locked" when the second tries to upgrade its read lock.
-    mode = connection.get_execution_options().get("sqlite_begin") or (
-        "IMMEDIATE" if WRITE_REQUEST.get() else "DEFERRED"
-    )
+    options = connection.get_execution_options()
+    mode = options.get("sqlite_begin") or ("IMMEDIATE" if WRITE_REQUEST.get() else "DEFERRED")
+    if options.get("huifang_durable") is False:  # ``begin_write(durable=False)``
+        connection.exec_driver_sql("PRAGMA synchronous=NORMAL")  # not inside a transaction
+        connection.info[_RELAXED] = True
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def begin_write(session: Session) -> None:
+#: Set on a pooled SQLite connection while its synchronous level is NORMAL.
+_RELAXED = "huifang_relaxed"
+
+
+def _sqlite_durable_again(dbapi_connection: Any, record: Any) -> None:
+    """A connection back in the pool waits for the disk at each commit again (FULL), before
+    anyone else gets it."""
+    if record is not None and record.info.pop(_RELAXED, False):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA synchronous=FULL")
+        finally:
+            cursor.close()
+
+
+def begin_write(session: Session, *, durable: bool = True) -> None:
     """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE; else a no-op).
 
     Call it first thing in a use case that writes; when the session already has a
     transaction going, that transaction is kept as it is.
+
+    ``durable=False``, for a transaction whose every write can be made again from elsewhere
+    (a run of the Odoo sync: its records go with its cursor, and are read again if lost):
+    its commit does not wait for the disk. PostgreSQL: ``synchronous_commit`` off for it;
+    SQLite: ``synchronous=NORMAL`` for it, FULL again when the connection goes back to the
+    pool. A crash or power cut may lose the last such transactions, each whole (never part
+    of one, nor anything else: the database stays consistent).
     """
-    if not session.in_transaction():
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    if session.in_transaction():
+        return
+    options: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"}
+    if not durable:
+        options["huifang_durable"] = False
+    connection = session.connection(execution_options=options)
+    if not durable and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def read_one(session: Session, statement: Any, params: dict[str, Any]) -> Any:

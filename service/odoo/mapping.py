@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from service.domain.categories import DEFAULT_RULES, Category, CategoryRule, categorize
 from service.models import Job
@@ -72,8 +72,10 @@ class MappingConfig:
     rules: Sequence[CategoryRule] = DEFAULT_RULES
 
 
-@dataclass(frozen=True, slots=True)
-class MappedRequest:
+class MappedRequest(NamedTuple):
+    """One request as mapped (a tuple: made once per request read, it costs a third of a
+    frozen dataclass)."""
+
     odoo_id: int
     write_date: datetime
     status: RequestStatus

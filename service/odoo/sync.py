@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from service.db import begin_write
 from service.models import Job, OdooCursor, OdooRequestLink, utcnow
 from service.odoo import cursor as cur
 from service.odoo.gateway import ESTATE_MODEL, REQUEST_MODEL, OdooGateway
@@ -211,6 +212,8 @@ class Syncer:
             report.pages += len(run)
             last = run[-1].cursor
             with Session(self.engine, expire_on_commit=False) as session:
+                # what a run writes, Odoo holds: a run lost with its cursor is read again
+                begin_write(session, durable=False)
                 self.store(session, _latest(run), report)
                 if _after(last, stored):
                     save_cursor(session, last)

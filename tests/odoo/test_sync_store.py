@@ -317,3 +317,47 @@ def test_a_long_equipment_category_is_stored_cut_to_its_column(odoo, syncer_for,
     report = syncer_for(odoo).run()
     assert (report.created, report.skipped) == (1, 0)
     assert jobs(engine)[f"odoo-{rid}"].erp_category == "电梯" * 100  # 200 characters
+
+
+def test_each_run_of_a_sync_commits_without_waiting_for_the_disk(odoo, syncer_for, engine):
+    """A run's records go with its cursor and Odoo holds them: a run lost in a crash is read
+    again, so its commit does not wait for the disk (``begin_write(durable=False)``)."""
+    done_requests(odoo, 12)
+    relaxed = (
+        "SET LOCAL synchronous_commit TO OFF"
+        if engine.dialect.name == "postgresql"
+        else "PRAGMA synchronous=NORMAL"
+    )
+    with statements_sent(engine) as statements:
+        report = syncer_for(odoo, page_size=5).run()
+    assert report.created == 12 and relaxed in statements
+    if engine.dialect.name == "sqlite":  # every write of the sync is a run's
+        writes = [i for i, s in enumerate(statements) if s == "BEGIN IMMEDIATE"]
+        assert writes and all(statements[i - 1] == relaxed for i in writes)
+
+
+def test_among_finds_exactly_the_values_given_whatever_they_hold(engine):
+    """``bulk.among``: on PostgreSQL the values go as the text of an array; quotes,
+    backslashes, commas, braces, spaces and the word NULL are values like any other."""
+    odd = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "", "漏水", "i'j"]
+    with Session(engine) as session:
+        write_rows(
+            session,
+            LINKS,
+            [_link_row(i, note=note) for i, note in enumerate([*odd, "not asked"], start=1)],
+        )
+        session.commit()
+        notes = sorted(
+            session.exec(select(OdooRequestLink.note).where(bulk.among(session, LINKS.c.note, odd)))
+        )
+        ids = sorted(
+            session.exec(
+                select(OdooRequestLink.odoo_id).where(
+                    bulk.among(session, LINKS.c.odoo_id, [2, 5, 99])
+                )
+            )
+        )
+        none = session.exec(
+            select(OdooRequestLink.odoo_id).where(bulk.among(session, LINKS.c.odoo_id, []))
+        ).all()
+    assert notes == sorted(odd) and ids == [2, 5] and none == []
