@@ -158,8 +158,8 @@ class PageStore:
             known = {row.odoo_id: row for row in session.execute(query)}
         todo: list[tuple[dict[str, Any], Any, str]] = []
         seen: set[int] = set()
+        self.report.read += len(records)
         for record in records:
-            self.report.read += 1
             rid = record.get("id")
             row = None
             if valid_id(rid):

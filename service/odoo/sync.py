@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -246,14 +247,10 @@ class Syncer:
 
     def mark_deleted(self) -> int:
         """Requests the service tracks that no longer exist in Odoo: mark their jobs."""
-        with Session(self.engine) as session:
-            ids = list(
-                session.exec(
-                    select(OdooRequestLink.odoo_id).where(
-                        col(OdooRequestLink.status).not_in(["deleted"])
-                    )
-                )
-            )
+        links = OdooRequestLink.__table__  # type: ignore[attr-defined]
+        with Session(self.engine) as session:  # plain rows: every request ever seen
+            query = sa.select(links.c.odoo_id).where(links.c.status != "deleted")
+            ids = list(session.execute(query).scalars())
         if not ids:
             return 0
         existing = self.gateway.existing_request_ids(ids)

@@ -158,22 +158,18 @@ def create_jobs(
     rules = {code: estate_rules(estate) for code, estate in estates.items()}
     counts: dict[Month, dict[d.Role, int]] = {}
     now = utcnow()
-    # Every new job starts with these (the callbacks, calls and repeat links come later).
+    # Every new job starts with these (the callbacks, calls and repeat links come later). The
+    # columns a new job leaves empty (its first callback and answer, its last call, what it
+    # repeats) are not written at all: they have no default but NULL.
     fresh = {
         "state": "active",
         "source": source,
-        "first_callback_at": None,
         "cb_manager": False,
         "cb_supervisor": False,
         "cb_lead": False,
-        "answer": None,
-        "answer_source": None,
         "calls": 0,
         "calls_reached": 0,
         "failed_calls": 0,
-        "last_call_at": None,
-        "last_call_outcome": None,
-        "repeat_of_id": None,
         "followed_by_repeat": False,
         "created_at": now,
         "updated_at": now,

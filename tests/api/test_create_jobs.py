@@ -149,3 +149,20 @@ def test_a_refused_update_leaves_the_callers_transaction_alone(session: Session)
     jobs = {job.ref: job for job in session.exec(select(Job))}
     assert sorted(jobs) == [first.ref, second.ref]
     assert jobs[first.ref].completed_at == first.completed_at
+
+
+def test_a_created_job_starts_as_the_model_says_a_new_job_does(session: Session):
+    """What bulk creation leaves out of its insert is NULL, as the model's defaults say."""
+    _estates(session, "C")
+    ids = create_jobs(session=session, jobs=_jobs("C", 3), actor="test", source="sync")
+    session.commit()
+    fresh = Job(ref="x", estate_id=1, category="general", completed_at=datetime.now(UTC))
+    starts = (
+        "state first_callback_at cb_manager cb_supervisor cb_lead answer answer_source calls"
+        " calls_reached failed_calls last_call_at last_call_outcome repeat_of_id"
+        " followed_by_repeat purged_at"
+    ).split()
+    for job_id in ids.values():
+        job = session.get_one(Job, job_id)
+        assert {k: getattr(job, k) for k in starts} == {k: getattr(fresh, k) for k in starts}
+    assert fresh.first_callback_at is None and fresh.calls == 0  # the defaults compared

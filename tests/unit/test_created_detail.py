@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from service.domain import evidence as E
 from service.schemas import JobIn
-from service.usecases.audit import sealed
+from service.usecases.audit import PERSONAL, seal, sealed
 from service.usecases.jobs import created_detail
 
 # Any character but lone surrogates (refused before they get here): quotes, backslashes,
@@ -66,3 +66,11 @@ def test_a_created_detail_seals_the_residents_name_and_phone():
     text = created_detail(job_in).decode()
     assert "王芳" not in text and "13800000000" not in text
     assert f'"charge":"{job_in.charge}"' in text and text.count("hmac-sha256:") == 2
+
+
+def test_every_personal_value_is_sealed_and_nothing_else():
+    for key in PERSONAL:
+        detail = {"title": "漏水", key: "王芳"}
+        assert sealed(detail) == {"title": "漏水", key: seal("王芳")}
+    nothing = {"title": "漏水", **dict.fromkeys(PERSONAL)}
+    assert sealed(nothing) is nothing
