@@ -7,7 +7,7 @@ timezone, quota arithmetic, on-time, and role assignment. No I/O, no framework i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -99,8 +99,19 @@ def require_aware(moment: datetime, what: str = "time") -> datetime:
 
 def deadline(completed_at: datetime, category: Category, rules: EstateRules) -> datetime:
     """Completion plus the category's window, in absolute hours (a DST change never moves it)."""
-    require_aware(completed_at, "completed_at")
-    return completed_at.astimezone(UTC) + timedelta(hours=rules.windows_hours[category])
+    return deadlines(rules)(completed_at, category)
+
+
+def deadlines(rules: EstateRules) -> Callable[[datetime, Category | str], datetime]:
+    """``deadline`` for the many jobs of one estate (a bulk creation): each category's window
+    made once."""
+    windows = {category: timedelta(hours=rules.windows_hours[category]) for category in Category}
+
+    def of(completed_at: datetime, category: Category | str) -> datetime:
+        require_aware(completed_at, "completed_at")
+        return completed_at.astimezone(UTC) + windows[category]  # type: ignore[index]
+
+    return of
 
 
 def is_on_time(done_at: datetime, due: datetime) -> bool:

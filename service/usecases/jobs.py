@@ -174,13 +174,16 @@ def create_jobs(
         "created_at": now,
         "updated_at": now,
     }
-    plain = {code: (e.id, e.timezone, rules[code]) for code, e in estates.items()}
+    plain = {
+        code: (e.id, e.timezone, rules[code], d.deadlines(rules[code]))
+        for code, e in estates.items()
+    }
     # per estate: the month of the last job and the roles assigned in it so far
     months: dict[str, tuple[datetime, datetime, dict[d.Role, int]]] = {}
     rows: list[dict[str, Any]] = []
     for job_in in jobs:
         code, completed_at = job_in.estate, job_in.completed_at
-        estate_id, timezone, estate_rule = plain[code]
+        estate_id, timezone, estate_rule, deadline = plain[code]
         month = months.get(code)
         if month is None or not month[0] <= completed_at < month[1]:
             start, end = d.Period.containing(completed_at, timezone).bounds(timezone)
@@ -200,7 +203,7 @@ def create_jobs(
                 "estate_id": estate_id,
                 "category": str(category),
                 "completed_at": completed_at,
-                "deadline": d.deadline(completed_at, d.Category(category), estate_rule),
+                "deadline": deadline(completed_at, category),
                 "assigned_role": str(role),
                 **{f: given[f] for f in _JOB_FIELDS},
             }
