@@ -95,6 +95,45 @@ def test_archived_deleted_and_scrapped_requests(odoo, syncer_for, engine):
     assert found[f"odoo-{a}"].state == "archived" and found[f"odoo-{b}"].state == "deleted"
 
 
+def _id_searches(odoo) -> int:
+    return len([c for c in odoo.calls if c.model == "maintenance.request" and c.method == "search"])
+
+
+def test_a_pass_with_nothing_deleted_asks_odoo_for_a_count_not_every_id(odoo, syncer_for):
+    ids = done_requests(odoo, 30)
+    syncer_for(odoo, page_size=10).run()
+    before = _id_searches(odoo)
+    assert syncer_for(odoo, page_size=10).run().deleted == 0
+    assert _id_searches(odoo) == before  # the counts matched: no ids sent
+    odoo.unlink("maintenance.request", [ids[0]])
+    assert syncer_for(odoo, page_size=10).run().deleted == 1
+    assert _id_searches(odoo) > before  # one fewer: the ids were checked
+
+
+class _CreatedWhileCounting(Syncer):
+    """A request is created in Odoo after this pass read its pages, before it counts."""
+
+    create: Callable[[], None] | None = None
+
+    def mark_deleted(self) -> int:
+        if self.create is not None:
+            self.create()
+        return super().mark_deleted()
+
+
+def test_a_deletion_a_new_request_made_up_for_is_found_on_the_next_pass(odoo, syncer_for, engine):
+    first, _second = done_requests(odoo, 2)
+    syncer_for(odoo).run()
+    odoo.unlink("maintenance.request", [first])
+    swapping = syncer_for(odoo)
+    swapping.__class__ = _CreatedWhileCounting
+    swapping.create = lambda: done_requests(odoo, 1, name="Door lock {i}")
+    assert swapping.run().deleted == 0  # as many requests as tracked: nothing looked gone
+    report = syncer_for(odoo).run()  # reads the new one: one more tracked than Odoo holds
+    assert (report.created, report.deleted) == (1, 1)
+    assert jobs(engine)[f"odoo-{first}"].state == "deleted"
+
+
 def test_a_record_without_estate_is_skipped_with_a_reason_and_the_rest_synced(
     odoo, syncer_for, engine, caplog
 ):
