@@ -388,7 +388,9 @@ def test_the_pages_read_ahead_are_stored_together_up_to_the_batch_size(odoo, syn
     report = syncer.run()
     assert report.created == 1000 and report.pages == 10
     assert sum(syncer.sizes) == 1000 and max(syncer.sizes) <= 300
-    assert syncer.sizes[0] == 100 and 300 in syncer.sizes[1:]  # read while the first stored
+    # the first run takes what was read by then (one page, or a few more on a slow start);
+    # the pages read while it stored go together, up to the batch size
+    assert syncer.sizes[0] <= 300 and 300 in syncer.sizes[1:]
     assert len(syncer.sizes) < 10
     with Session(engine) as session:
         cursor = load_cursor(session)
