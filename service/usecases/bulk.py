@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,10 +35,15 @@ class JSONText(str):
     __slots__ = ()
 
 
+#: Rows converted and sent at a time on PostgreSQL when ``write_rows`` is given an iterator:
+#: the server stores the first ones while the caller makes the next.
+STREAM_ROWS = 256
+
+
 def write_rows(
     session: Session,
     table: sa.Table,
-    rows: Sequence[dict[str, Any]],
+    rows: Iterable[dict[str, Any]],
     same: Mapping[str, Any] | None = None,
     meanwhile: Callable[[], Any] | None = None,
 ) -> Any:
@@ -49,24 +54,34 @@ def write_rows(
     driver gets ready values (SQLAlchemy's executemany would build and convert every row's
     parameters one by one, which costs more than the insert itself).
 
+    ``rows`` may be an iterator that makes them (a generator): on PostgreSQL they are
+    converted and sent ``STREAM_ROWS`` at a time as they come, so the server stores the
+    first ones while the next are made; an error raised while making them ends the ``COPY``
+    with nothing stored, and reaches the caller as it was raised.
+
     ``meanwhile``: work of the caller's that needs no database, run once the rows are on their
     way and returned. On PostgreSQL it runs while the server stores them (before the ``COPY``'s
     end is awaited: the server's work on the rows and their indexes and this process's on
     ``meanwhile`` overlap); on SQLite after the inserts."""
-    if not rows:
-        return meanwhile() if meanwhile is not None else None
     conn = session.connection()
     dialect = conn.dialect
-    names = list(rows[0])
-    columns = [_column_values(table.c[name].type, dialect, rows, name) for name in names]
+    rows = iter(rows)
+    first = list(islice(rows, STREAM_ROWS)) if dialect.name == "postgresql" else list(rows)
+    if not first:
+        return meanwhile() if meanwhile is not None else None
+    names = list(first[0])
     fixed = dict(same or {})
     constants = tuple(
         _column_values(table.c[name].type, dialect, [fixed], name)[0] for name in fixed
     )
     quote = dialect.identifier_preparer.quote
     target = f"{quote(table.name)} ({', '.join(quote(n) for n in [*names, *fixed])})"
+
+    def converted(part: Sequence[dict[str, Any]]) -> list[Any]:
+        return [_column_values(table.c[name].type, dialect, part, name) for name in names]
+
     if dialect.name != "postgresql":  # SQLite
-        _insert_values(conn, target, constants, list(zip(*columns, strict=True)))
+        _insert_values(conn, target, constants, list(zip(*converted(first), strict=True)))
         return meanwhile() if meanwhile is not None else None
     sql = f"COPY {target} FROM STDIN"
     raw = conn.connection.dbapi_connection
@@ -74,8 +89,11 @@ def write_rows(
     cursor = raw.cursor()
     try:
         with cursor.copy(sql) as copy:
-            for row in zip(*columns, strict=True):
-                copy.write_row(row + constants)
+            part = first
+            while part:
+                for row in zip(*converted(part), strict=True):
+                    copy.write_row(row + constants)
+                part = list(islice(rows, STREAM_ROWS))
             done = meanwhile() if meanwhile is not None else None
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, raw, cursor)
@@ -150,8 +168,7 @@ def _column_values(
     if convert is None:
         return values
     if isinstance(column_type, UTCDateTime):  # few distinct times (now, a batch's)
-        if dialect.name == "postgresql":
-            convert = _as_text(convert)
+        convert = _pg_text if dialect.name == "postgresql" else _sqlite_text
         seen: dict[datetime, Any] = {}
         return [seen[v] if v in seen else seen.setdefault(v, convert(v)) for v in values]
     if isinstance(column_type, sa.JSON):
@@ -162,16 +179,28 @@ def _column_values(
     return [convert(v) for v in values]
 
 
-def _as_text(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _naive_utc(value: datetime) -> datetime:
+    """``UTCDateTime``'s bind conversion: the naive UTC time of an aware one."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def _pg_text(value: datetime | None) -> str | None:
     """A UTC column's value for ``COPY``: the naive UTC time as PostgreSQL's own text of it
-    (``str`` of a naive datetime: ``2026-01-01 03:04:05.123456``), which it reads back as the
-    same time. psycopg's dumper of a datetime costs several times ``str``'s."""
+    (``2026-01-01 03:04:05.123456``, the fraction left out when it is 0), which it reads back
+    as the same time. psycopg's dumper of a datetime costs several times this."""
+    return None if value is None else str(_naive_utc(value).replace(tzinfo=None))
 
-    def text(value: Any) -> Any:
-        naive = convert(value)
-        return None if naive is None else str(naive)
 
-    return text
+def _sqlite_text(value: datetime | None) -> str | None:
+    """A UTC column's value on SQLite: the text SQLAlchemy's ``DATETIME`` stores
+    (``2026-01-01 03:04:05.000000``, always six decimals: SQLite compares times as text),
+    made in a single step, where its processor fills a format from a dict of the parts (a
+    test compares the stored texts)."""
+    if value is None:
+        return None
+    return _naive_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def among(session: Session, column: Any, values: Sequence[int] | Sequence[str]) -> Any:

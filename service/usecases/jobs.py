@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
@@ -175,30 +175,42 @@ def create_jobs(
         "updated_at": now,
     }
     plain = {
-        code: (e.id, e.timezone, rules[code], d.deadlines(rules[code]))
+        code: (cast(int, e.id), e.timezone, rules[code], d.deadlines(rules[code]))
         for code, e in estates.items()
     }
-    # per estate: the month of the last job and the roles assigned in it so far
+    # Each job's estate-month, the roles assigned in it so far read once per estate-month
+    # before anything is written (per estate: the month of the last job, as jobs come in
+    # order of time), so the rows are made while the database stores the first of them.
     months: dict[str, tuple[datetime, datetime, dict[d.Role, int]]] = {}
-    rows: list[dict[str, Any]] = []
+    assigned_in: list[dict[d.Role, int]] = []
     for job_in in jobs:
         code, completed_at = job_in.estate, job_in.completed_at
-        estate_id, timezone, estate_rule, deadline = plain[code]
         month = months.get(code)
         if month is None or not month[0] <= completed_at < month[1]:
+            estate_id, timezone = plain[code][:2]
             start, end = d.Period.containing(completed_at, timezone).bounds(timezone)
             key = (estate_id, start, end)
             assigned = counts.get(key)
             if assigned is None:
                 assigned = counts[key] = _assigned_counts(session, key, tokens[estate_id])
             month = months[code] = (start, end, assigned)
-        assigned = month[2]
-        role = d.assign_role(assigned, estate_rule.targets_pct)
-        assigned[role] = assigned.get(role, 0) + 1
-        category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
-        given = job_in.__dict__
-        rows.append(
-            {
+        assigned_in.append(month[2])
+    jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
+    groups: set[RepairGroup] = set()
+
+    def made(new_ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+        """The jobs' rows, their roles assigned in the order given."""
+        for job_in, assigned, job_id in zip(jobs, assigned_in, new_ids, strict=True):
+            estate_id, _, estate_rule, deadline = plain[job_in.estate]
+            completed_at = job_in.completed_at
+            role = d.assign_role(assigned, estate_rule.targets_pct)
+            assigned[role] = assigned.get(role, 0) + 1
+            category = job_in.category or d.categorize(job_in.erp_category, job_in.title)
+            given = job_in.__dict__
+            if given["unit"]:
+                groups.add((estate_id, given["unit"], str(category)))
+            yield {
+                "id": job_id,
                 "ref": job_in.ref,
                 "estate_id": estate_id,
                 "category": str(category),
@@ -207,37 +219,33 @@ def create_jobs(
                 "assigned_role": str(role),
                 **{f: given[f] for f in _JOB_FIELDS},
             }
-        )
-    jobs_table: sa.Table = Job.__table__  # type: ignore[attr-defined]
 
     with session.begin_nested():
         moved = new_jobs_tokens(session, tokens)
-        ids: dict[str, int] = {}
-        for row, job_id in zip(rows, _new_ids(session, len(rows)), strict=True):
-            row["id"] = ids[row["ref"]] = job_id
+        new_ids = _new_ids(session, len(jobs))
+        ids = dict(zip(refs, new_ids, strict=True))
         chains = {  # their heads locked in one order: no two writers deadlock
             estate_id: BulkEntries(
                 session, estate_id, at=now, actor=actor, action="job.created", entity="job"
             )
-            for estate_id in sorted({row["estate_id"] for row in rows})
+            for estate_id in sorted({plain[code][0] for code in codes})
         }
 
         def entries() -> None:
             """Each job's audit entry: its detail's canonical text, and its hash."""
             by_estate: dict[int, list[tuple[str, bytes]]] = {}
             for job_in in jobs:
-                by_estate.setdefault(plain[job_in.estate][0], []).append(  # type: ignore[arg-type]
+                by_estate.setdefault(plain[job_in.estate][0], []).append(
                     (job_in.ref, created_detail(job_in))
                 )
             for estate_id, part in by_estate.items():
                 chains[estate_id].add(part)
 
-        # the audit entries are made while the database stores the jobs (``meanwhile``)
-        write_rows(session, jobs_table, rows, same=fresh, meanwhile=entries)
+        # the rows go as they are made, and the audit entries are made while the database
+        # stores the last of them (``meanwhile``)
+        write_rows(session, jobs_table, made(new_ids), same=fresh, meanwhile=entries)
         # the new jobs' repeat groups, from the rows just written
-        relink_repeats(
-            session, {(r["estate_id"], r["unit"], r["category"]) for r in rows if r["unit"]}
-        )
+        relink_repeats(session, groups)
         for estate_id in sorted(chains):
             chains[estate_id].write()
     _keep_counts({e: (tokens[e], moved[e]) for e in moved}, counts)

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -63,15 +64,20 @@ def test_bulk_rows_land_with_the_columns_conversions(engine):
     ],
 )
 def test_bulk_rows_store_each_time_as_the_orm_does(engine, moment):
-    """On PostgreSQL a time goes into ``COPY`` as its text: the same instant, to the
-    microsecond, as the ORM's insert of the same value."""
+    """A time goes in as its text (``COPY`` on PostgreSQL, SQLAlchemy's text of it on SQLite):
+    the same instant, to the microsecond, as the ORM's insert of the same value, and stored
+    alike (on SQLite, which compares times as text, the very same text)."""
     with Session(engine) as session:
         write_rows(session, LINKS, [_link_row(1, write_date=moment, completed_at=moment)])
         session.add(OdooRequestLink(**_link_row(2, write_date=moment, completed_at=moment)))
         session.commit()
         rows = session.exec(select(OdooRequestLink).order_by(OdooRequestLink.odoo_id)).all()
+        stored = session.execute(
+            sa.text("SELECT write_date, completed_at FROM odoo_requests ORDER BY odoo_id")
+        ).all()
     assert [(r.write_date, r.completed_at) for r in rows] == [(moment, moment)] * 2
     assert rows[0].write_date.tzinfo == UTC
+    assert stored[0] == stored[1]
 
 
 def test_a_bulk_row_refused_is_sqlalchemys_integrity_error_and_the_savepoint_holds(engine):
